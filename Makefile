@@ -1,0 +1,31 @@
+# Two entry points: `make run` (example catalog) and `make test` (whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test test-fast install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python scripts/run_example.py
+
+test: $(STAMP)
+	$(BIN)/python scripts/test_suite.py $(PYTEST_ARGS)
+
+# Skips the slow end-to-end tests (CI runs everything through `make test`).
+test-fast: $(STAMP)
+	$(BIN)/python scripts/test_suite.py -m "not slow" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .dobo .pytest_cache

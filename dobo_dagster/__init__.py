@@ -1,0 +1,3 @@
+"""dobo as a Dagster code location (filled in by the Dagster integration)."""
+
+__all__: list[str] = []

@@ -1,0 +1,45 @@
+"""Deployment settings (D24, D34), read from the environment.
+
+Each location is a local path or a URI (``s3://...``). Defaults live under
+``$DOBO_HOME`` (default ``.dobo/`` in the working directory).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+def _under_home(home: str, name: str) -> str:
+    return str(Path(home) / name) if "://" not in home else f"{home.rstrip('/')}/{name}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: str
+    metadata_url: str
+    output_root: str
+    sandbox_root: str
+    trace_root: str
+    checkpoint_root: str
+    data_root: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        home = env.get("DOBO_HOME") or ".dobo"
+        home = str(Path(home).absolute()) if "://" not in home else home
+        sqlite_file = Path(home) / "metadata.db"
+        return cls(
+            home=home,
+            metadata_url=env.get("DOBO_METADATA_URL") or f"sqlite:///{sqlite_file}",
+            output_root=env.get("DOBO_OUTPUT_ROOT") or _under_home(home, "outputs"),
+            sandbox_root=env.get("DOBO_SANDBOX_ROOT") or _under_home(home, "sandbox"),
+            trace_root=env.get("DOBO_TRACE_ROOT") or _under_home(home, "trace"),
+            checkpoint_root=env.get("DOBO_CHECKPOINT_ROOT") or _under_home(home, "checkpoints"),
+            data_root=env.get("DOBO_DATA_ROOT") or os.getcwd(),
+        )
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
