@@ -1,0 +1,53 @@
+"""System columns of rows an operation creates (OP-SYS table, D26, ROW-5)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dobo_engine.columns import SYSTEM_COLUMNS
+from dobo_engine.engine.context import RunContext
+from dobo_engine.engine.labels import empty_labels
+from dobo_engine.engine.working import WorkingFrame
+from dobo_engine.io.row_ids import row_id_expr, seed_text
+
+
+def _temporal(name: str, rows: pl.DataFrame, default: pl.Expr) -> pl.Expr:
+    """A group/source value when the incoming rows carry the column, else the default."""
+    dtype = SYSTEM_COLUMNS[name]
+    return (pl.col(name) if name in rows.columns else default).cast(dtype).alias(name)
+
+
+def stamp_new_rows(
+    rows: pl.DataFrame, working: WorkingFrame, ctx: RunContext, *, order: int, source_dataset_id: str,
+    source_table: str,
+) -> pl.DataFrame:
+    """Incoming user columns plus fresh system columns, in the working frame's column layout."""
+    clock = pl.lit(ctx.clock, dtype=pl.Datetime("us", "UTC"))
+    system: dict[str, pl.Expr] = {
+        "_row_id": row_id_expr(ctx.clock, seed_text(ctx.run_id, order)),
+        "_source_dataset_id": pl.lit(source_dataset_id, dtype=pl.Utf8),
+        "_source_table": pl.lit(source_table, dtype=pl.Utf8),
+        "_created_by_project_id": pl.lit(ctx.project_id, dtype=pl.Utf8),
+        "_created_by_run_id": pl.lit(ctx.run_id, dtype=pl.Utf8),
+        "_created_at": clock,
+        "_updated_at": clock,
+        "_deleted": pl.lit(False),
+        "_labels": empty_labels(),
+        "_period": _temporal("_period", rows, pl.lit(ctx.period.identifier)),
+        "_period_from": _temporal("_period_from", rows, pl.lit(ctx.period.start_date)),
+        "_period_to": _temporal("_period_to", rows, pl.lit(None)),
+        # A created row is known from the Run's date on (knowledge axis, D9).
+        "_valid_from": _temporal("_valid_from", rows, pl.lit(ctx.today)),
+        "_valid_to": _temporal("_valid_to", rows, pl.lit(None)),
+    }
+    user = [
+        (pl.col(name) if name in rows.columns else pl.lit(None)).cast(dtype.to_polars()).alias(name)
+        for name, dtype in working.columns.items()
+    ]
+    present = working.system_columns
+    return rows.select(*user, *[system[name].alias(name) for name in present])
+
+
+def append_rows(working: WorkingFrame, new_rows: pl.DataFrame) -> pl.DataFrame:
+    """New rows after the existing ones; lookup columns are NULL on them (LK-6 eager)."""
+    return pl.concat([working.frame, new_rows], how="diagonal")

@@ -1,0 +1,30 @@
+"""`delete` (OP-DEL-1..4): soft-delete the visible rows the selector picks."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dobo_engine.engine.context import RunContext
+from dobo_engine.engine.expressions import OperationCompiler
+from dobo_engine.engine.operations.outcome import OperationOutcome
+from dobo_engine.engine.working import VISIBLE, WorkingFrame
+from dobo_engine.model.operations import DeleteOperation
+from dobo_engine.trace.events import deleted_events
+
+FLAGGED = "__dobo_flagged"
+
+
+def apply_delete(op: DeleteOperation, working: WorkingFrame, ctx: RunContext) -> OperationOutcome:
+    compiler = OperationCompiler(op.order, ctx.selectors, ctx.today)
+    scope = working.scope("selector", today=ctx.today)
+    flagged = VISIBLE & compiler.condition(op.selector, scope, "selector")
+    clock = pl.lit(ctx.clock, dtype=pl.Datetime("us", "UTC"))
+    marked = working.frame.with_columns(flagged.alias(FLAGGED))
+    frame = marked.with_columns(
+        (pl.col("_deleted") | pl.col(FLAGGED)).alias("_deleted"),
+        pl.when(pl.col(FLAGGED)).then(clock).otherwise(pl.col("_updated_at")).alias("_updated_at"),
+    )
+    events = deleted_events(marked.lazy().filter(pl.col(FLAGGED)).select("_row_id"), run_id=ctx.run_id,
+                            operation_order=op.order)
+    count = int(marked[FLAGGED].sum())
+    return OperationOutcome(working.with_frame(frame.drop(FLAGGED)), events=events, rows_deleted=count)

@@ -1,0 +1,46 @@
+"""`output` (OP-OUT-1..8): write the selected rows; the working frame is unchanged."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dobo_engine.engine.context import RunContext
+from dobo_engine.engine.expressions import OperationCompiler
+from dobo_engine.engine.operations.outcome import OperationOutcome
+from dobo_engine.engine.working import VISIBLE, WorkingFrame
+from dobo_engine.errors import Location, UnresolvedColumnRef
+from dobo_engine.model.operations import OutputOperation
+
+
+def output_columns(op: OutputOperation, working: WorkingFrame) -> list[str]:
+    """OP-OUT-3: the named working columns, or user columns then system columns."""
+    available = working.working_columns
+    if op.parameters.columns is None:
+        keep_deleted = op.parameters.include_deleted
+        return [c for c in available if c != "_deleted" or keep_deleted]
+    names = [c.rpartition(".")[2] if c.startswith(f"{working.main_table}.") else c for c in op.parameters.columns]
+    unknown = [c for c in names if c not in available]
+    if unknown:
+        raise UnresolvedColumnRef(
+            f"output column(s) {', '.join(unknown)} are not working columns; available: {', '.join(available)}",
+            rule="OP-OUT-3",
+            location=Location(path=f"operations[order={op.order}].parameters.columns", operation_order=op.order),
+        )
+    return names
+
+
+def apply_output(op: OutputOperation, working: WorkingFrame, ctx: RunContext) -> OperationOutcome:
+    compiler = OperationCompiler(op.order, ctx.selectors, ctx.today)
+    scope = working.scope("selector", today=ctx.today)
+    candidates = pl.lit(True) if op.parameters.include_deleted else VISIBLE
+    rows = working.frame.filter(candidates & compiler.condition(op.selector, scope, "selector"))
+    frame = rows.select(output_columns(op, working))
+    result = ctx.outputs.write(
+        frame,
+        operation_order=op.order,
+        destination=op.parameters.destination,
+        mode=op.parameters.mode,
+        register_as=op.parameters.register_as_dataset,
+        temporal_mode=working.temporal_mode,
+    )
+    return OperationOutcome(working, events=None, write=result)

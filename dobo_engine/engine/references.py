@@ -1,0 +1,55 @@
+"""Which qualifiers a Project's expressions read (LK-5: only referenced lookups load).
+
+Syntactic: parses each expression (and the named selectors it uses) and
+collects the qualifiers of its column references; no scope needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dobo_engine.dsl import ast, parse
+from dobo_engine.errors import DoboError
+from dobo_engine.model.operations import Operation
+
+
+def operation_expressions(op: Operation) -> list[str]:
+    """Every expression text of one operation (selector and parameters)."""
+    texts: list[str] = []
+    selector = getattr(op, "selector", None)
+    if selector:
+        texts.append(selector)
+    params = op.parameters
+    for join in getattr(params, "joins", None) or []:
+        texts.append(join.on)
+    for assignment in getattr(params, "assignments", None) or []:
+        texts.append(assignment.expression)
+    for item in getattr(params, "aggregations", None) or []:
+        texts.append(item.expression)
+    return texts
+
+
+def qualifiers_in(texts: Iterable[str], selectors: dict[str, str]) -> set[str]:
+    """Qualifiers read by the texts, named selectors expanded; unparsable texts are skipped
+    (their errors surface when the operation compiles)."""
+    found: set[str] = set()
+    pending = list(texts)
+    seen_selectors: set[str] = set()
+    while pending:
+        text = pending.pop()
+        try:
+            node = parse(text)
+        except DoboError:
+            continue
+        for item in node.walk():
+            if isinstance(item, ast.Column) and item.qualifier:
+                found.add(item.qualifier)
+            elif isinstance(item, ast.SelectorRef) and item.name in selectors and item.name not in seen_selectors:
+                seen_selectors.add(item.name)
+                pending.append(selectors[item.name])
+    return found
+
+
+def referenced_qualifiers(operations: Iterable[Operation], selectors: dict[str, str]) -> set[str]:
+    texts = [t for op in operations for t in operation_expressions(op)]
+    return qualifiers_in(texts, selectors)
