@@ -84,6 +84,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "RunNotFinished": (INPUT, "the Run is queued or running"),
     "RowNotFound": (INPUT, "no trace event for the row at that step"),
     "StepOutOfRange": (INPUT, "the step is not an operation of the Run"),
+    "TraceDisabled": (INPUT, "the Run was made with the trace switched off (D32)"),
     # activation validation (validation.md)
     "UnresolvedDatasetRef": (FAILURE, "a Dataset reference does not exist or is not active"),
     "DuplicateOperationOrder": (FAILURE, "two operations share an order"),

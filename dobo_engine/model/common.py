@@ -1,0 +1,158 @@
+"""Shared building blocks of the authored-entity models.
+
+Value checks raise :class:`PydanticCustomError` whose type is a catalogue code
+and whose context carries the rule id (and, for model-level checks, the field
+the error belongs to), so that :mod:`dobo_engine.model.pydantic_errors` can
+turn every failure into a located :class:`~dobo_engine.errors.DoboError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr
+from pydantic_core import PydanticCustomError
+
+from dobo_engine.errors import Location
+
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+IDENTIFIER_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+LABEL_KEY_RE = re.compile(r"[A-Za-z0-9_.-]+")
+# Working/system column names (output columns, group_by): optional `main.` qualifier.
+COLUMN_REF_RE = re.compile(r"(?:[A-Za-z][A-Za-z0-9_]*\.)?_?[A-Za-z][A-Za-z0-9_]*")
+MAX_ORDER = 2**31 - 1
+
+
+def fail(code: str, rule: str | None, message: str, field: str | None = None) -> PydanticCustomError:
+    """A validation error carrying a catalogue code, a rule id and optionally its field.
+
+    Without a rule, the rule of the field/model where the error sits is cited.
+    """
+    context: dict[str, Any] = {"rule": rule, "msg": message}
+    if field is not None:
+        context["field"] = field
+    return PydanticCustomError(code, "{msg}", context)
+
+
+def _check_id(value: str) -> str:
+    if not ID_RE.fullmatch(value):
+        raise fail("InvalidField", "GEN-1", f"{value!r} is not a valid id (expected [A-Za-z0-9][A-Za-z0-9._-]{{0,127}}, D1)")
+    return value
+
+
+def identifier_check(rule: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if value.startswith("_"):
+            raise fail("InvalidField", rule, f"{value!r}: names starting with '_' are reserved for the system (D7)")
+        if not IDENTIFIER_RE.fullmatch(value):
+            raise fail("InvalidField", rule, f"{value!r} is not an identifier (expected [A-Za-z][A-Za-z0-9_]*)")
+        return value
+
+    return AfterValidator(check)
+
+
+def _check_non_empty(value: str) -> str:
+    if not value.strip():
+        raise fail("InvalidField", None, "must not be empty")
+    return value
+
+
+def positive(rule: str, upper: int | None = None) -> AfterValidator:
+    def check(value: int) -> int:
+        if value < 1 or (upper is not None and value > upper):
+            bound = f"from 1 to {upper}" if upper is not None else "at least 1"
+            raise fail("InvalidField", rule, f"{value} is out of range (expected an integer {bound})")
+        return value
+
+    return AfterValidator(check)
+
+
+def _check_column_ref(value: str) -> str:
+    if not COLUMN_REF_RE.fullmatch(value):
+        raise fail("InvalidField", "GEN-5", f"{value!r} is not a column name")
+    return value
+
+
+EntityId = Annotated[str, AfterValidator(_check_id)]
+Identifier = Annotated[str, identifier_check("GEN-5")]
+NonEmptyStr = Annotated[str, AfterValidator(_check_non_empty)]
+Expression = NonEmptyStr  # compiled elsewhere; kept as text here
+Version = Annotated[int, positive("GEN-4")]
+ColumnRef = Annotated[str, AfterValidator(_check_column_ref)]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A structural problem found on a parsed entity; ``path`` is relative to its kind key."""
+
+    path: tuple[str | int, ...]
+    code: str
+    rule: str
+    message: str
+    warning: bool = False
+
+
+@dataclass(frozen=True)
+class LoadWarning:
+    """A non-blocking remark found while loading a document (e.g. RES-1)."""
+
+    message: str
+    rule: str
+    location: Location
+
+    def render(self) -> str:
+        where = self.location.render()
+        return f"{where}: warning [{self.rule}]: {self.message}" if where else f"warning [{self.rule}]: {self.message}"
+
+
+class DoboModel(BaseModel):
+    """Base of every model: unknown keys are errors (D2)."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, validate_default=False)
+
+    # Rule cited for built-in errors inside this model, per field, else RULE.
+    RULE: ClassVar[str] = "D2"
+    FIELD_RULES: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def unknown_key(cls, key: str) -> tuple[str, str, str]:
+        """(code, rule, message) for an unknown key in this model (D2)."""
+        allowed = ", ".join(cls.model_fields)
+        return "UnknownKey", "D2", f"unknown key {key!r} (allowed: {allowed})"
+
+
+class Entity(DoboModel):
+    """An authored entity, stored by kind and id."""
+
+    KIND: ClassVar[str] = ""
+    SYSTEM_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"version", "status", "created_at", "updated_at", "conflict_report"}
+    )
+
+    _load_warnings: list[LoadWarning] = PrivateAttr(default_factory=list)
+
+    def structural_issues(self) -> list[Issue]:
+        """Cross-field rules checked after the shape is valid (uniqueness, references)."""
+        return []
+
+    @property
+    def load_warnings(self) -> list[LoadWarning]:
+        """Warnings found when the entity was parsed from a document."""
+        return self._load_warnings
+
+
+
+
+
+def repeated(values: list[Any]) -> list[tuple[int, Any]]:
+    """(index, value) of every value that already appeared earlier in the list."""
+    seen: set[Any] = set()
+    result: list[tuple[int, Any]] = []
+    for index, value in enumerate(values):
+        if value in seen:
+            result.append((index, value))
+        seen.add(value)
+    return result

@@ -1,0 +1,267 @@
+"""Operations of a Project: the D3 envelope and per-type parameters (operations.md)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import AfterValidator, Discriminator, Field, StrictBool, StrictInt, Tag, model_validator
+
+from dobo_engine.model.common import (
+    LABEL_KEY_RE,
+    MAX_ORDER,
+    ColumnRef,
+    DoboModel,
+    EntityId,
+    Expression,
+    Issue,
+    Version,
+    fail,
+    identifier_check,
+    positive,
+    repeated,
+)
+from dobo_engine.model.resolver import TEMPLATE_TOKENS, template_check
+
+OperationType = Literal["update", "delete", "aggregate", "append", "output"]
+OPERATION_TYPES: tuple[str, ...] = ("update", "delete", "aggregate", "append", "output")
+
+
+def _check_target(value: str) -> str:
+    """OP-UPD-3: a bare non-`_` identifier or `_labels.<key>`."""
+    if value.startswith("_labels."):
+        if not LABEL_KEY_RE.fullmatch(value[len("_labels.") :]):
+            raise fail("InvalidField", "OP-UPD-3", f"{value!r}: a label key must match [A-Za-z0-9_.-]+")
+        return value
+    if "." in value:
+        raise fail("InvalidField", "OP-UPD-3", f"{value!r}: assignment targets are not qualified (D7)")
+    return identifier_check("OP-UPD-3").func(value)
+
+
+UpdateTarget = Annotated[str, AfterValidator(_check_target)]
+
+
+class Assignment(DoboModel):
+    RULE: ClassVar[str] = "OP-UPD-3"
+
+    column: UpdateTarget
+    expression: Expression
+
+
+class AggregationColumn(DoboModel):
+    RULE: ClassVar[str] = "OP-AGG-6"
+
+    column: Annotated[str, identifier_check("OP-AGG-6")]
+    expression: Expression
+
+
+class RuntimeJoin(DoboModel):
+    RULE: ClassVar[str] = "OP-JOIN-1"
+
+    alias: Annotated[str, identifier_check("OP-JOIN-1")]
+    dataset_id: EntityId
+    dataset_version: Version | None = None
+    on: Expression
+
+
+class UpdateParameters(DoboModel):
+    RULE: ClassVar[str] = "OP-UPD-2"
+
+    joins: list[RuntimeJoin] = []
+    assignments: list[Assignment]
+
+    def issues(self, path: tuple[str | int, ...]) -> list[Issue]:
+        issues: list[Issue] = []
+        if not self.assignments:
+            issues.append(Issue((*path, "assignments"), "InvalidField", "VAL-012", "an update needs at least one assignment"))
+        for i, column in repeated([a.column for a in self.assignments]):
+            issues.append(Issue((*path, "assignments", i, "column"), "InvalidField", "OP-UPD-2", f"target {column!r} is assigned twice"))
+        for i, alias in repeated([j.alias for j in self.joins]):
+            issues.append(Issue((*path, "joins", i, "alias"), "InvalidField", "OP-JOIN-1", f"duplicate join alias {alias!r}"))
+        return issues
+
+
+class DeleteParameters(DoboModel):
+    """OP-DEL-1: `parameters` is absent or `{}`."""
+
+    RULE: ClassVar[str] = "OP-DEL-1"
+
+    @classmethod
+    def unknown_key(cls, key: str) -> tuple[str, str, str]:
+        return "UnknownKey", "OP-DEL-1", f"unknown key {key!r}: delete takes no parameters"
+
+
+class Aggregation(DoboModel):
+    """group_by plus aggregations: the body of `aggregate` and of append's `aggregation`."""
+
+    RULE: ClassVar[str] = "OP-AGG-6"
+    FIELD_RULES: ClassVar[dict[str, str]] = {"group_by": "OP-AGG-2"}
+
+    group_by: list[ColumnRef]
+    aggregations: list[AggregationColumn]
+
+    def issues(self, path: tuple[str | int, ...]) -> list[Issue]:
+        issues: list[Issue] = []
+        if not self.aggregations:
+            issues.append(Issue((*path, "aggregations"), "InvalidField", "VAL-012", "at least one aggregation is required"))
+        for i, column in repeated([a.column for a in self.aggregations]):
+            issues.append(Issue((*path, "aggregations", i, "column"), "InvalidField", "OP-AGG-6", f"aggregation column {column!r} appears twice"))
+        grouped = {g.rpartition(".")[2] for g in self.group_by}
+        for i, agg in enumerate(self.aggregations):
+            if agg.column in grouped:
+                issues.append(Issue((*path, "aggregations", i, "column"), "InvalidField", "OP-AGG-6", f"aggregation column {agg.column!r} is also a group_by column"))
+        return issues
+
+
+class AggregateParameters(Aggregation):
+    pass
+
+
+class AppendSource(DoboModel):
+    RULE: ClassVar[str] = "OP-APP-1"
+
+    dataset_id: EntityId
+    dataset_version: Version | None = None
+
+
+class AppendParameters(DoboModel):
+    RULE: ClassVar[str] = "OP-APP-1"
+    FIELD_RULES: ClassVar[dict[str, str]] = {"source_selector": "OP-APP-2", "columns": "OP-APP-7"}
+
+    source: AppendSource
+    source_selector: Expression | None = None
+    aggregation: Aggregation | None = None
+    columns: dict[Annotated[str, identifier_check("OP-APP-7")], Expression] | None = None
+
+    def issues(self, path: tuple[str | int, ...]) -> list[Issue]:
+        return self.aggregation.issues((*path, "aggregation")) if self.aggregation else []
+
+
+OutputTemplate = Annotated[str, template_check(tuple(t for t in TEMPLATE_TOKENS if t != "table_name"))]
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message='Field name "schema"')
+
+    class OutputDestination(DoboModel):
+        RULE: ClassVar[str] = "OP-OUT-1"
+
+        datasource_id: EntityId
+        table: OutputTemplate | None = None
+        path: OutputTemplate | None = None
+        schema: str | None = None  # type: ignore[assignment]
+
+        @model_validator(mode="after")
+        def _one_target(self) -> OutputDestination:
+            if (self.table is None) == (self.path is None):
+                raise fail("InvalidField", "OP-OUT-1", "a DataSource destination needs exactly one of `table` or `path`")
+            if self.schema is not None and self.table is None:
+                raise fail("InvalidField", "OP-OUT-1", "`schema` goes with `table` only", "schema")
+            return self
+
+
+def _destination_kind(value: Any) -> str:
+    return "default" if isinstance(value, str) else "datasource"
+
+
+Destination = Annotated[
+    Union[Annotated[Literal["default"], Tag("default")], Annotated[OutputDestination, Tag("datasource")]],
+    Discriminator(_destination_kind),
+]
+
+
+class OutputParameters(DoboModel):
+    RULE: ClassVar[str] = "OP-OUT-1"
+    FIELD_RULES: ClassVar[dict[str, str]] = {
+        "columns": "OP-OUT-3",
+        "include_deleted": "OP-OUT-2",
+        "mode": "OP-OUT-4",
+        "register_as_dataset": "OP-OUT-6",
+    }
+
+    destination: Destination
+    columns: list[ColumnRef] | None = None
+    include_deleted: StrictBool = False
+    mode: Literal["overwrite", "append"] = "overwrite"
+    register_as_dataset: EntityId | None = None
+
+    def issues(self, path: tuple[str | int, ...]) -> list[Issue]:
+        return [
+            Issue((*path, "columns", i), "InvalidField", "OP-OUT-3", f"column {name!r} is listed twice")
+            for i, name in repeated(self.columns or [])
+        ]
+
+
+Order = Annotated[StrictInt, positive("OP-GEN-1", MAX_ORDER)]
+
+
+class _Operation(DoboModel):
+    """The D3 envelope; subclasses fix `type` and `parameters`."""
+
+    RULE: ClassVar[str] = "D3"
+    FIELD_RULES: ClassVar[dict[str, str]] = {"order": "OP-GEN-1", "type": "VAL-012", "selector": "OP-SEL-1"}
+
+    order: Order
+    name: str | None = None
+
+    @classmethod
+    def unknown_key(cls, key: str) -> tuple[str, str, str]:
+        return "UnknownKey", "PRJ-2", f"unknown key {key!r} (an operation has only order, name, type, selector, parameters)"
+
+    def issues(self, path: tuple[str | int, ...]) -> list[Issue]:
+        params = getattr(self, "parameters", None)
+        method = getattr(params, "issues", None)
+        return method((*path, "parameters")) if method else []
+
+
+class _SelectingOperation(_Operation):
+    selector: Expression | None = None
+
+
+class UpdateOperation(_SelectingOperation):
+    type: Literal["update"]
+    parameters: UpdateParameters
+
+
+class DeleteOperation(_SelectingOperation):
+    type: Literal["delete"]
+    parameters: DeleteParameters = DeleteParameters()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_parameters(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "parameters" in data and data["parameters"] is None:
+            return {k: v for k, v in data.items() if k != "parameters"}
+        return data
+
+
+class AggregateOperation(_SelectingOperation):
+    type: Literal["aggregate"]
+    parameters: AggregateParameters
+
+
+class AppendOperation(_Operation):
+    type: Literal["append"]
+    parameters: AppendParameters
+
+    @property
+    def selector(self) -> None:
+        """append takes no selector (OP-SEL-2); present for uniform access."""
+        return None
+
+    @classmethod
+    def unknown_key(cls, key: str) -> tuple[str, str, str]:
+        if key == "selector":
+            return "InvalidField", "OP-SEL-2", "append takes no selector; filter its source with parameters.source_selector"
+        return super().unknown_key(key)
+
+
+class OutputOperation(_SelectingOperation):
+    type: Literal["output"]
+    parameters: OutputParameters
+
+
+Operation = Annotated[
+    Union[UpdateOperation, DeleteOperation, AggregateOperation, AppendOperation, OutputOperation],
+    Field(discriminator="type"),
+]
+OperationParameters = UpdateParameters | DeleteParameters | AggregateParameters | AppendParameters | OutputParameters

@@ -1,0 +1,100 @@
+"""The trace file format (trace.md §2-3): event fields, file layout, metadata.
+
+Kept apart from the builders and the store so the writer, the reader and
+the engine agree on one set of names and one layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+FORMAT_VERSION = 1
+METADATA_KEY = "dobo.trace"  # TR-9
+
+# Event fields (trace.md §2), in file order.
+RUN_ID = "run_id"
+OPERATION_ORDER = "operation_order"
+OPERATION_TYPE = "operation_type"
+ROW_ID = "row_id"
+CHANGE_TYPE = "change_type"
+CHANGED_COLUMNS = "changed_columns"
+BEFORE = "before"
+AFTER = "after"
+EVENT_FIELDS = (RUN_ID, OPERATION_ORDER, OPERATION_TYPE, ROW_ID, CHANGE_TYPE, CHANGED_COLUMNS, BEFORE, AFTER)
+
+CREATED = "created"
+UPDATED = "updated"
+DELETED = "deleted"
+
+LOAD = "load"  # pseudo-operation 0 (TR-2)
+# Operation types that write a trace file; `output` writes none (TR-6, TR-7).
+TRACED_TYPES = frozenset({LOAD, "update", "delete", "aggregate", "append"})
+OUTPUT = "output"
+
+# System column names the trace relies on (same names as the working frame).
+ROW_ID_COLUMN = "_row_id"
+DELETED_COLUMN = "_deleted"
+UPDATED_AT_COLUMN = "_updated_at"
+
+ORDER_DTYPE = pl.Int32  # operation orders are int32 (TR-2)
+
+
+def empty_events_schema(before: pl.DataType, after: pl.DataType) -> pl.Schema:
+    """The schema of an event frame whose structs have the given types."""
+
+    return pl.Schema(
+        {
+            RUN_ID: pl.Utf8,
+            OPERATION_ORDER: ORDER_DTYPE,
+            OPERATION_TYPE: pl.Utf8,
+            ROW_ID: pl.Utf8,
+            CHANGE_TYPE: pl.Utf8,
+            CHANGED_COLUMNS: pl.List(pl.Utf8),
+            BEFORE: before,
+            AFTER: after,
+        }
+    )
+
+
+def type_name(dtype: pl.DataType) -> str:
+    """A readable type name for the TR-9 schema: dobo's names (D4) where one exists."""
+
+    if dtype == pl.Utf8:
+        return "string"
+    if dtype == pl.Int64:
+        return "integer"
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype == pl.Date:
+        return "date"
+    if isinstance(dtype, pl.Decimal):
+        return f"decimal({dtype.precision},{dtype.scale})"
+    if isinstance(dtype, pl.Datetime) and dtype.time_unit == "us" and dtype.time_zone == "UTC":
+        return "timestamp"
+    # Anything else (e.g. `_labels`) keeps Polars' own spelling, which is readable too.
+    return str(dtype)
+
+
+def schema_names(schema: Mapping[str, pl.DataType | str]) -> dict[str, str]:
+    """Map every column to its readable type name; strings pass through unchanged."""
+
+    return {name: dtype if isinstance(dtype, str) else type_name(dtype) for name, dtype in schema.items()}
+
+
+def is_remote(root: str) -> bool:
+    return "://" in root and not root.startswith("file://")
+
+
+def run_folder(root: str, run_id: str) -> str:
+    """`<root>/run_id=<run>` (D17, TR-7)."""
+
+    base = root[len("file://") :] if root.startswith("file://") else root
+    return f"{base.rstrip('/')}/run_id={run_id}"
+
+
+def trace_path(root: str, run_id: str, operation_order: int) -> str:
+    """`<root>/run_id=<run>/operation=<order>.parquet` (D17, TR-7)."""
+
+    return f"{run_folder(root, run_id)}/operation={int(operation_order)}.parquet"

@@ -1,0 +1,186 @@
+"""Reading a Run's trace back (trace.md §4, TR-14).
+
+Each trace file is scanned lazily with the ``row_id`` filter pushed into the
+scan, so only the row groups that can hold the row are read (TR-10). Files
+of different operations have different struct fields, so they are scanned
+side by side rather than concatenated.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import fsspec
+import polars as pl
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+from dobo_engine.errors import DataNotFound, Location, RowNotFound
+from dobo_engine.trace.format import (
+    AFTER,
+    BEFORE,
+    CHANGE_TYPE,
+    CHANGED_COLUMNS,
+    METADATA_KEY,
+    OPERATION_ORDER,
+    OPERATION_TYPE,
+    OUTPUT,
+    ROW_ID,
+    empty_events_schema,
+    is_remote,
+    trace_path,
+)
+from dobo_engine.trace.rebuild import RowEvent, TraceEntry, conform, replay
+from dobo_engine.trace.runinfo import RunInfo
+
+
+class TraceReader:
+    """Reads trace files under ``root`` (local path or URI, D24)."""
+
+    def __init__(self, root: str, storage_options: dict[str, Any] | None = None) -> None:
+        self.root = root
+        self.storage_options = dict(storage_options or {})
+        self._remote = is_remote(root)
+
+    # -- public API -----------------------------------------------------------------
+
+    def row_history(self, run: RunInfo, row_id: str) -> list[TraceEntry]:
+        """Every event of the row, in ascending order, each with the full row after it."""
+
+        run.check_readable()
+        steps = run.traced_steps()
+        events = self._row_events(run, row_id, steps)
+        if not events:
+            raise self._no_row(run, row_id, None)
+        schemas = {e.operation_order: self._columns(run, e.operation_order) for e in events}
+        return replay(events, schemas, run.clock)
+
+    def row_state(self, run: RunInfo, row_id: str, step: int) -> dict[str, Any]:
+        """The full row after step ``step`` (0 = load; an ``output`` step repeats the step before)."""
+
+        run.check_readable()
+        run.check_step(step)
+        steps = run.traced_steps(upto=step)
+        events = self._row_events(run, row_id, steps)
+        if not events:
+            raise self._no_row(run, row_id, step)
+        schemas = {e.operation_order: self._columns(run, e.operation_order) for e in events}
+        state = replay(events, schemas, run.clock)[-1].state
+        # Step 2 of §4 against the step-N schema: columns added after the row's last event.
+        return conform(state, self._columns(run, steps[-1]))
+
+    def operation_changes(self, run: RunInfo, order: int) -> pl.DataFrame:
+        """Every event of one operation, sorted by row id; empty for an ``output``."""
+
+        run.check_readable()
+        run.check_step(order)
+        if run.operation_type(order) == OUTPUT:
+            return pl.DataFrame(schema=empty_events_schema(pl.Struct([]), pl.Struct([])))
+        return self._scan(run, order).collect()
+
+    def operation_schema(self, run: RunInfo, order: int) -> dict[str, str]:
+        """The working columns and their types after a traced operation (TR-9)."""
+
+        return dict(self._metadata(run, order)["schema"])
+
+    def metadata(self, run: RunInfo, order: int) -> dict[str, Any]:
+        """The decoded ``dobo.trace`` metadata of one operation's file (TR-9)."""
+
+        return self._metadata(run, order)
+
+    # -- files ----------------------------------------------------------------------
+
+    def _path(self, run: RunInfo, order: int) -> str:
+        return trace_path(self.root, run.run_id, order)
+
+    def _fs(self, path: str) -> tuple[fsspec.AbstractFileSystem, str]:
+        fs, stripped = fsspec.core.url_to_fs(path, **self.storage_options)
+        return fs, stripped
+
+    def _missing(self, run: RunInfo, order: int, exc: BaseException) -> DataNotFound:
+        return DataNotFound(
+            f"the trace file of operation {order} of Run {run.run_id} is missing",
+            detail=f"{self._path(run, order)}: {type(exc).__name__}: {exc}",
+            location=Location(operation_order=order),
+            rule="TR-7",
+        )
+
+    def _scan(self, run: RunInfo, order: int) -> pl.LazyFrame:
+        path = self._path(run, order)
+        try:
+            if not self._remote:
+                return pl.scan_parquet(path, hive_partitioning=False)
+            fs, stripped = self._fs(path)
+            dataset = pads.dataset(stripped, format="parquet", filesystem=PyFileSystem(FSSpecHandler(fs)))
+            return pl.scan_pyarrow_dataset(dataset)
+        except (FileNotFoundError, OSError) as exc:
+            raise self._missing(run, order, exc) from exc
+
+    def _metadata(self, run: RunInfo, order: int) -> dict[str, Any]:
+        path = self._path(run, order)
+        try:
+            if self._remote:
+                fs, stripped = self._fs(path)
+                with fs.open(stripped, "rb") as handle:
+                    raw = pq.read_metadata(handle).metadata or {}
+            else:
+                raw = pq.read_metadata(path).metadata or {}
+        except (FileNotFoundError, OSError) as exc:
+            raise self._missing(run, order, exc) from exc
+        text = raw.get(METADATA_KEY.encode())
+        if text is None:
+            raise DataNotFound(
+                f"{path} is not a dobo trace file (no {METADATA_KEY} metadata)", rule="TR-9"
+            )
+        return json.loads(text)
+
+    def _columns(self, run: RunInfo, order: int) -> list[str]:
+        return list(self._metadata(run, order)["schema"])
+
+    # -- events of one row ------------------------------------------------------------
+
+    def _row_events(self, run: RunInfo, row_id: str, steps: list[int]) -> list[RowEvent]:
+        if not steps:
+            return []
+        wanted = [OPERATION_ORDER, OPERATION_TYPE, CHANGE_TYPE, CHANGED_COLUMNS, BEFORE, AFTER]
+        plans = [self._scan(run, s).filter(pl.col(ROW_ID) == row_id).select(wanted) for s in steps]
+        try:
+            frames = pl.collect_all(plans)
+        except (FileNotFoundError, OSError) as exc:
+            raise DataNotFound(
+                f"a trace file of Run {run.run_id} cannot be read", detail=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        events: list[RowEvent] = []
+        for frame in frames:
+            # Read path, one row's handful of events: Python values are fine here.
+            for record in frame.to_dicts():
+                events.append(
+                    RowEvent(
+                        operation_order=int(record[OPERATION_ORDER]),
+                        operation_type=record[OPERATION_TYPE],
+                        change_type=record[CHANGE_TYPE],
+                        changed_columns=list(record[CHANGED_COLUMNS] or []),
+                        before=record[BEFORE],
+                        after=record[AFTER] or {},
+                    )
+                )
+        return sorted(events, key=lambda e: e.operation_order)
+
+    def _no_row(self, run: RunInfo, row_id: str, step: int | None) -> RowNotFound:
+        if step is not None:
+            later = self._row_events(run, row_id, [s for s in run.traced_steps() if s > step])
+            if later:
+                created = later[0].operation_order
+                return RowNotFound(
+                    f"row {row_id} did not exist yet at step {step} of Run {run.run_id}",
+                    detail=f"created by operation {created}, after step {step}",
+                    location=Location(operation_order=step),
+                    rule="trace.md §4",
+                )
+        return RowNotFound(
+            f"row {row_id} has no trace event in Run {run.run_id}",
+            detail="no event for this row_id in any trace file of the Run",
+            rule="trace.md §4",
+        )
