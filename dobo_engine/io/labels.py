@@ -1,0 +1,63 @@
+"""``_labels`` between its frame form and its CSV form (ROW-6).
+
+In frames and Parquet ``_labels`` is ``List(Struct{key, value})`` with unique,
+sorted keys; in CSV it is a JSON object string (``{"team":"fx"}``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from dobo_engine.columns import LABELS_DTYPE
+
+_INVALID = object()
+
+
+def _parse_one(text: str) -> list[dict[str, str]] | object:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, ValueError):
+        return _INVALID
+    if not isinstance(data, dict) or not all(isinstance(v, (str, type(None))) for v in data.values()):
+        return _INVALID
+    return [{"key": k, "value": data[k]} for k in sorted(data) if data[k] is not None]
+
+
+def _parse_batch(texts: pl.Series) -> pl.Series:
+    # JSON objects with free keys have no fixed Polars dtype, so parse in
+    # Python, but only the distinct texts (labels repeat heavily), then map
+    # the whole column with one join-like replace.
+    distinct = texts.drop_nulls().unique()
+    keys: list[str] = []
+    parsed: list[list[dict[str, str]] | None] = []
+    for text in distinct.to_list():
+        value = _parse_one(text) if text.strip() else []
+        keys.append(text)
+        parsed.append(None if value is _INVALID else value)  # type: ignore[arg-type]
+    lookup = pl.DataFrame({"text": pl.Series(keys, dtype=pl.Utf8), "labels": pl.Series(parsed, dtype=LABELS_DTYPE)})
+    frame = texts.rename("text").to_frame().join(lookup, on="text", how="left", maintain_order="left")
+    return frame["labels"].rename(texts.name)
+
+
+def parse_labels(expr: pl.Expr) -> pl.Expr:
+    """JSON object strings → ``List(Struct{key, value})``; an invalid text gives NULL.
+
+    An empty string is an empty label set; NULL stays NULL.
+    """
+    return expr.map_batches(_parse_batch, return_dtype=LABELS_DTYPE)
+
+
+def _json_string(expr: pl.Expr) -> pl.Expr:
+    # Polars has no JSON string quoting; encoding a one-field struct and
+    # trimming its wrapper gives the properly escaped quoted string.
+    return pl.struct(expr.alias("k")).struct.json_encode().str.strip_prefix('{"k":').str.strip_suffix("}")
+
+
+def labels_to_json(expr: pl.Expr) -> pl.Expr:
+    """``List(Struct{key, value})`` → JSON object string (``{}`` for no labels)."""
+    pair = pl.concat_str([_json_string(pl.element().struct.field("key")), pl.lit(":"),
+                          _json_string(pl.element().struct.field("value"))])
+    body = expr.list.eval(pair).list.join(",")
+    return pl.concat_str([pl.lit("{"), body, pl.lit("}")])

@@ -1,0 +1,114 @@
+"""Writing outputs to PostgreSQL tables (OP-OUT-1/4/5/8).
+
+One transaction per write: create the table if missing (declared types
+mapped to SQL), delete the Run Period's rows on ``overwrite``, then
+``COPY ... FROM STDIN`` fed from a Polars CSV buffer (DataFrame.write_database
+needs pandas, which dobo does not ship; operations.md §10). Any failure rolls
+the whole transaction back, so a table never shows part of a write.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import polars as pl
+from psycopg2 import sql
+
+from dobo_engine.columns import LABELS_DTYPE
+from dobo_engine.errors import DoboError, UnsupportedSourceType, WriteFailure
+from dobo_engine.io.credentials import redact_url
+from dobo_engine.io.file_writer import CSV_DATETIME_FORMAT, csv_ready
+from dobo_engine.io.paths import check_identifier
+from dobo_engine.io.postgres import connect, default_schema, table_columns
+from dobo_engine.io.protocols import Destination, WriteOutcome
+
+
+def sql_type(dtype: pl.DataType) -> str:
+    """The PostgreSQL type dobo creates for a column of ``dtype``."""
+    if isinstance(dtype, pl.Decimal):
+        return f"NUMERIC({dtype.precision},{dtype.scale})"
+    if dtype == LABELS_DTYPE:
+        return "JSONB"  # a JSON object of labels, as in CSV (ROW-6)
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMPTZ"
+    if dtype.is_integer():
+        return "BIGINT"
+    if dtype.is_float():
+        return "DOUBLE PRECISION"
+    if dtype == pl.Boolean:
+        return "BOOLEAN"
+    if dtype == pl.Date:
+        return "DATE"
+    if dtype in (pl.Utf8, pl.Null, pl.Categorical):
+        return "TEXT"
+    raise WriteFailure(f"no PostgreSQL type for a column of type {dtype}")
+
+
+class PostgresWriter:
+    """``OutputWriter`` for ``database`` DataSources (``table`` destinations)."""
+
+    def write(self, frame: pl.LazyFrame | pl.DataFrame, destination: Destination) -> WriteOutcome:
+        ds = destination.datasource
+        if ds is None or ds.type != "database":
+            raise UnsupportedSourceType("a table output needs a database DataSource", rule="SRC-1")
+        table = check_identifier(destination.table or "", "table name")
+        schema = default_schema(ds, destination.schema)
+        target = f"{schema}.{table}"
+        data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        conn = connect(ds)
+        try:
+            self._write(conn, schema, table, data, destination)
+            conn.commit()
+        except DoboError:
+            conn.rollback()
+            raise
+        except Exception as exc:  # driver or compute failure: nothing was committed
+            conn.rollback()
+            raise WriteFailure(f"could not write table {target} of DataSource {ds.id!r}: "
+                               f"{type(exc).__name__}: {redact_url(str(exc).strip())}",
+                               payload={"destination": target}) from None
+        finally:
+            conn.close()
+        return WriteOutcome(destination=f"{ds.id}:{target}", rows_written=data.height, columns=list(data.columns))
+
+    def _write(self, conn: Any, schema: str, table: str, data: pl.DataFrame, destination: Destination) -> None:
+        for name in data.columns:
+            check_identifier(name, "column name")
+        ident = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            cols_sql = sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(sql_type(t))) for n, t in data.schema.items()
+            )
+            cur.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(ident, cols_sql))
+            existing = table_columns(conn, schema, table)
+            missing = [c for c in data.columns if c not in existing]
+            if missing:
+                raise WriteFailure(f"table {schema}.{table} has no column(s) {missing}", rule="OP-OUT-4",
+                                   payload={"destination": f"{schema}.{table}"})
+            if destination.mode == "overwrite":
+                self._delete_period(cur, ident, data, destination, "_period" in existing)
+            buffer = io.BytesIO()
+            csv_ready(data).write_csv(buffer, include_header=False, datetime_format=CSV_DATETIME_FORMAT,
+                                      null_value="")
+            buffer.seek(0)
+            copy = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+                ident, sql.SQL(", ").join(sql.Identifier(c) for c in data.columns))
+            cur.copy_expert(copy.as_string(conn), buffer)
+
+    @staticmethod
+    def _delete_period(cur: Any, ident: sql.Composable, data: pl.DataFrame, destination: Destination,
+                       table_has_period: bool) -> None:
+        # OP-OUT-4 on a table shared by many Periods: replace only this Run's
+        # Period; a frame without _period replaces everything.
+        if "_period" in data.columns and table_has_period:
+            if destination.period_identifier is None:
+                raise WriteFailure("overwrite of a table with _period needs the Run's Period", rule="OP-OUT-4")
+            cur.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(ident, sql.Identifier("_period")),
+                        (destination.period_identifier,))
+        else:
+            cur.execute(sql.SQL("DELETE FROM {}").format(ident))
+
+
+__all__ = ["PostgresWriter", "sql_type"]

@@ -1,0 +1,91 @@
+"""The IO boundary (architecture.md): what the engine asks of loaders and writers.
+
+The entity models live in ``dobo_engine.model``; the IO layer reads them by
+attribute only, through the Protocols below, so any object with the
+entities.md field names works (pydantic models, dataclasses in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import polars as pl
+
+from dobo_engine.columns import ColumnLike
+
+WriteMode = Literal["overwrite", "append"]
+
+
+class DataSourceLike(Protocol):
+    """entities.md §2 DataSource: ``type`` is database | parquet | csv | api."""
+
+    id: str
+    type: str
+    options: Mapping[str, Any]
+    credential_ref: str | None
+
+
+class TableSchemaLike(Protocol):
+    """entities.md §1 TableRef."""
+
+    name: str
+    temporal_mode: str
+    columns: Sequence[ColumnLike]
+
+
+class ResolvedLocationLike(Protocol):
+    """entities.md §4 ResolvedLocation (only the fields IO needs)."""
+
+    table_name: str
+    period_identifier: str | None
+    strategy: str  # path | table | catalog
+    datasource_id: str
+    path: str | None
+    table: str | None
+    schema: str | None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where one ``output`` writes (OP-OUT-1), already rendered for the Run's Period.
+
+    Either ``datasource`` with ``path`` (parquet/csv) or ``table`` (+ ``schema``)
+    (database), or ``uri``: an absolute location chosen by the deployment
+    (``$DOBO_OUTPUT_ROOT/...`` or the sandbox, D24), never by a user.
+    ``period_identifier`` is the Run's Period: a table ``overwrite`` replaces
+    only that Period's rows (OP-OUT-4).
+    """
+
+    datasource: DataSourceLike | None = None
+    path: str | None = None
+    table: str | None = None
+    schema: str | None = None
+    uri: str | None = None
+    mode: WriteMode = "overwrite"
+    period_identifier: str | None = None
+    file_format: Literal["parquet", "csv"] | None = None  # for ``uri``; default parquet
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What a writer reports (the IO part of OP-OUT-8's WriteResult)."""
+
+    destination: str  # as resolved; never carries a credential
+    rows_written: int
+    columns: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class DataLoader(Protocol):
+    def load(self, location: ResolvedLocationLike, table_schema: TableSchemaLike) -> pl.LazyFrame:
+        """The physical rows of one location, lazily; ``DataNotFound`` if it does not exist."""
+        ...
+
+
+@runtime_checkable
+class OutputWriter(Protocol):
+    def write(self, frame: pl.LazyFrame | pl.DataFrame, destination: Destination) -> WriteOutcome:
+        """Write all of ``frame`` to ``destination`` atomically; ``WriteFailure`` on failure."""
+        ...
