@@ -117,13 +117,9 @@ def test_missing_table_is_data_not_found_RES8(warehouse):
         PostgresLoader(warehouse).load(Location("gl", "2026-01", "wh", strategy="table", table="nope"), TIGHT)
 
 
-def test_read_path_speed_note(warehouse):
-    """COPY text read of 200k rows stays well under a few seconds (measured choice, see postgres.py)."""
-    import time
-
+def test_copy_read_path_loads_200k_rows(warehouse):
+    """The COPY text read path (see postgres.py) returns every row of a larger table."""
     big = pl.DataFrame({"journal_id": [f"J{i}" for i in range(200_000)], "_period": ["2026-01"] * 200_000})
     PostgresWriter().write(big, Destination(datasource=warehouse, table="big", period_identifier="2026-01"))
-    start = time.perf_counter()
     loc = Location("big", "2026-01", "wh", strategy="table", table="big")
     assert PostgresLoader(warehouse).load(loc, TIGHT).collect().height == 200_000
-    assert time.perf_counter() - start < 5
