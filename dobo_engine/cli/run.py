@@ -1,0 +1,119 @@
+"""`dobo run`, `dobo runs`, `dobo cancel`: Runs in this process against the metadata store."""
+
+from __future__ import annotations
+
+import click
+
+from dobo_engine.cli.common import echo_json, handle_errors, json_option, note
+from dobo_engine.engine.pipeline import StepReport
+from dobo_engine.runner.service import RunService
+from dobo_engine.settings import Settings
+from dobo_engine.store.api import open_store
+from dobo_engine.store.records import RunRecord
+
+
+def _service() -> RunService:
+    settings = Settings.from_env()
+    return RunService(open_store(settings.metadata_url), settings)
+
+
+def _progress(step: StepReport) -> None:
+    name = f" ({step.name})" if step.name else ""
+    counts = []
+    for label, value in (("changed", step.rows_changed), ("created", step.rows_created),
+                         ("deleted", step.rows_deleted)):
+        if value:
+            counts.append(f"{value} {label}")
+    if step.write is not None:
+        counts.append(f"{step.write.rows_written} written to {step.write.destination}")
+    note(f"  [{step.order:>4}] {step.type:<9}{name}: {step.rows_in} rows in"
+         f"{', ' + ', '.join(counts) if counts else ''} ({step.seconds:.2f}s)")
+
+
+def _summary(record: RunRecord) -> dict[str, object]:
+    return {
+        "run_id": record.id, "project_id": record.project_id, "project_version": record.project_version,
+        "calendar_id": record.calendar_id, "period": record.period_identifier, "status": record.status,
+        "sandbox": record.sandbox, "attempt": record.attempt,
+        "last_completed_operation": record.last_completed_operation, "error": record.error,
+        "created_at": record.created_at, "completed_at": record.completed_at,
+    }
+
+
+@click.command("run")
+@click.argument("project_id")
+@click.option("--period", "period", required=True, help="Period identifier in the Project's Calendar.")
+@click.option("--as-known-at", type=click.DateTime(["%Y-%m-%d"]), help="Replay what was known that day (D9).")
+@click.option("--resume", "resume_id", help="Resume this failed Run from its last checkpoint (RUN-7).")
+@click.option("--no-trace", is_flag=True, help="Write no trace for this Run (D32).")
+@json_option
+@handle_errors
+def run_command(project_id: str, period: str, as_known_at, resume_id: str | None, no_trace: bool,
+                as_json: bool) -> None:
+    """Run a Project for one Period in this process.
+
+    \b
+    Example:
+      dobo run prj-fx-usd --period 2026-01
+    """
+    service = _service()
+    if resume_id:
+        record = service.resume(resume_id)
+        note(f"resuming Run {record.id} (attempt {record.attempt}) after operation "
+             f"{record.last_completed_operation}")
+    else:
+        known = as_known_at.date() if as_known_at else None
+        record = service.create_run(project_id, period, as_known_at=known, trace=False if no_trace else None)
+        note(f"Run {record.id}: {project_id} v{record.project_version} for {period}"
+             f"{' (sandbox)' if record.sandbox else ''}")
+    final = service.execute(record.id, on_step=None if as_json else _progress)
+    if as_json:
+        echo_json(_summary(final))
+    if final.status == "failed":
+        error = final.error or {}
+        order = error.get("operation_order")
+        where = f"operation {order}" if order is not None else "before the first operation"
+        note(f"Run {final.id} failed at {where}: {error.get('code')}: {error.get('message')}")
+        if error.get("detail"):
+            note(f"  {error['detail']}")
+        raise SystemExit(1)
+    note(f"Run {final.id} completed")
+
+
+@click.command("runs")
+@click.option("--project", "project_id")
+@click.option("--period", "period")
+@click.option("--status")
+@json_option
+@handle_errors
+def runs_command(project_id: str | None, period: str | None, status: str | None, as_json: bool) -> None:
+    """List Run records.
+
+    \b
+    Example:
+      dobo runs --project prj-fx-usd --json
+    """
+    records = _service().store.list_runs(project_id=project_id, period_identifier=period, status=status)
+    if as_json:
+        echo_json([_summary(r) for r in records])
+        return
+    for r in records:
+        click.echo(f"{r.id}  {r.project_id} v{r.project_version}  {r.period_identifier}  {r.status}"
+                   f"  attempt {r.attempt}")
+
+
+@click.command("cancel")
+@click.argument("run_id")
+@handle_errors
+def cancel_command(run_id: str) -> None:
+    """Cancel a queued or running Run (RUN-8).
+
+    \b
+    Example:
+      dobo cancel 0196f0a2-6c1e-7d40-9a51-3b2f0c8e4d11
+    """
+    record = _service().cancel(run_id)
+    click.echo(f"Run {record.id} cancelled")
+
+
+COMMANDS = [run_command, runs_command, cancel_command]

@@ -1,0 +1,183 @@
+"""Typed AST → one Polars expression (dsl.md §5-§9, §12).
+
+Only called on a tree that checked without errors. Every operand is first
+converted to the operation's type (integer → decimal, date → timestamp,
+null → typed null), so Polars never picks a type of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Callable
+
+import polars as pl
+
+from dobo_engine.dsl import ast
+from dobo_engine.dsl import calls
+from dobo_engine.dsl.types import BOOLEAN, INTEGER, DslType, common_type, decimal, scale_of
+from dobo_engine.errors import DoboError
+
+INT128 = pl.Int128()
+INT64 = pl.Int64()
+
+
+@lru_cache(maxsize=64)
+def dec(scale: int) -> pl.Decimal:
+    return pl.Decimal(38, scale)
+
+
+@lru_cache(maxsize=4096)
+def lit(value: object, dtype: pl.DataType | None = None) -> pl.Expr:
+    """A literal expression; cached because building one costs more than any other
+    step of compilation and Polars expressions are immutable."""
+    return pl.lit(value, dtype=dtype)
+
+
+def checked_int(expr128: pl.Expr) -> pl.Expr:
+    """Back from Int128 to Int64; out of range fails the query (→ NumericOverflow, §12.4)."""
+    return expr128.cast(INT64, strict=True)
+
+
+def coerce(expr: pl.Expr, src: DslType, dst: DslType) -> pl.Expr:
+    """Apply the implicit conversions of §5 (and typed NULLs) to reach ``dst``."""
+    if dst.kind in ("null", "unknown"):
+        return expr
+    if src.kind == "null":
+        return lit(None, dst.to_polars())
+    if dst.kind == "decimal":
+        if src.kind == "decimal" and src.scale == dst.scale and src.precision == 38:
+            return expr
+        return expr.cast(dec(dst.scale or 0))
+    if dst.kind == "timestamp" and src.kind == "date":
+        return expr.cast(dst.to_polars())
+    return expr
+
+
+class Compiler:
+    def __init__(self, *, context: str, today: date | None, labels_column: str | None) -> None:
+        self.aggregation = context == "aggregation"
+        self.today = today
+        self.labels_column = labels_column
+        self.in_aggregate = False
+
+    def compile(self, node: ast.Node) -> pl.Expr:
+        method: Callable[[ast.Node], pl.Expr] = getattr(self, f"c_{type(node).__name__}")
+        return method(node)
+
+    def typed(self, node: ast.Node, dst: DslType) -> pl.Expr:
+        """Compile ``node`` and convert it to ``dst``."""
+        return coerce(self.compile(node), _t(node), dst)
+
+    # -- leaves -------------------------------------------------------------------
+    def c_IntegerLit(self, node: ast.IntegerLit) -> pl.Expr:
+        return lit(node.value, INT64)
+
+    def c_DecimalLit(self, node: ast.DecimalLit) -> pl.Expr:
+        return lit(node.value, dec(node.scale))
+
+    def c_StringLit(self, node: ast.StringLit) -> pl.Expr:
+        return lit(node.value, pl.Utf8())
+
+    def c_BoolLit(self, node: ast.BoolLit) -> pl.Expr:
+        return lit(node.value, pl.Boolean())
+
+    def c_NullLit(self, node: ast.NullLit) -> pl.Expr:
+        return pl.lit(None)
+
+    def c_DateLit(self, node: ast.DateLit) -> pl.Expr:
+        return lit(node.value, pl.Date())
+
+    def c_Column(self, node: ast.Column) -> pl.Expr:
+        expr = pl.col(node.frame_column or node.name)
+        if node.dtype is not None and node.dtype.kind == "decimal" and node.dtype.precision != 38:
+            expr = expr.cast(dec(node.dtype.scale or 0))  # widen: results are always precision 38
+        # In an aggregation a group_by column outside an aggregate is one value per group.
+        return expr.first() if self.aggregation and not self.in_aggregate else expr
+
+    def c_Selector(self, node: ast.Selector) -> pl.Expr:
+        return self.compile(node.body)
+
+    def c_Invalid(self, node: ast.Invalid) -> pl.Expr:
+        raise DoboError("cannot compile an expression that failed to check", code="OperationFailure")
+
+    # -- operators ----------------------------------------------------------------
+    def c_Negate(self, node: ast.Negate) -> pl.Expr:
+        t = _t(node)
+        if t.kind == "integer":
+            return checked_int(pl.lit(0, dtype=INT128) - self.typed(node.operand, INTEGER).cast(INT128))  # Int128 has no neg
+        if t.kind == "null":
+            return pl.lit(None)
+        return -self.typed(node.operand, t)
+
+    def c_Not(self, node: ast.Not) -> pl.Expr:
+        return ~self.typed(node.operand, BOOLEAN)
+
+    def c_Binary(self, node: ast.Binary) -> pl.Expr:
+        if node.op in ast.LOGICAL:
+            left, right = self.typed(node.left, BOOLEAN), self.typed(node.right, BOOLEAN)
+            return left & right if node.op == "AND" else left | right
+        if node.op in ast.COMPARISON:
+            return self._compare(node)
+        return self._arithmetic(node)
+
+    def _compare(self, node: ast.Binary) -> pl.Expr:
+        common = common_type(_t(node.left), _t(node.right))
+        if common is None or common.kind == "null":
+            return pl.lit(None, dtype=pl.Boolean)  # x = NULL is always NULL (§7.3)
+        if common.kind == "decimal":
+            common = decimal(max(scale_of(_t(node.left)), scale_of(_t(node.right))))
+        left, right = self.typed(node.left, common), self.typed(node.right, common)
+        ops: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+            "=": lambda a, b: a == b,
+            "<>": lambda a, b: a != b,
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+        }
+        return ops[node.op](left, right)
+
+    def _arithmetic(self, node: ast.Binary) -> pl.Expr:
+        result, op = _t(node), node.op
+        lt, rt = _t(node.left), _t(node.right)
+        if result.kind == "null":
+            return pl.lit(None)
+        if result.is_temporal:
+            temporal, days = (node.left, node.right) if lt.is_temporal else (node.right, node.left)
+            n = self.typed(days, INTEGER)
+            return self.typed(temporal, result) + pl.duration(days=-n if op == "-" else n)
+        if result.kind == "integer":
+            left = self.typed(node.left, INTEGER).cast(INT128)
+            right = self.typed(node.right, INTEGER).cast(INT128)
+            value = left + right if op == "+" else left - right if op == "-" else left * right
+            return checked_int(value)
+        sa, sb = scale_of(lt), scale_of(rt)
+        if op == "*":
+            # Polars gives a*b the scale max(sa, sb): widen the left operand to the target scale (§12.1).
+            left = self.typed(node.left, decimal(result.scale or 0))
+            right = self.typed(node.right, decimal(sb))
+            product = left * right
+            return product.cast(dec(result.scale or 0)) if sb > (result.scale or 0) else product
+        if op == "/":
+            left = self.typed(node.left, decimal(result.scale or 0))
+            right = self.typed(node.right, decimal(sb))
+            quotient = left / pl.when(right != 0).then(right)
+            return quotient.cast(dec(result.scale or 0)) if sb > (result.scale or 0) else quotient
+        left, right = self.typed(node.left, decimal(sa)), self.typed(node.right, decimal(sb))
+        return left + right if op == "+" else left - right  # Polars: scale max(sa, sb), as §5 says
+
+    # -- calls --------------------------------------------------------------------
+    def c_Call(self, node: ast.Call) -> pl.Expr:
+        if node.name in calls.AGGREGATES:
+            outer, self.in_aggregate = self.in_aggregate, True
+            try:
+                return calls.compile_aggregate(self, node)
+            finally:
+                self.in_aggregate = outer
+        return calls.compile_call(self, node)
+
+
+def _t(node: ast.Node) -> DslType:
+    assert node.dtype is not None, "compile needs a type-checked tree"
+    return node.dtype

@@ -1,0 +1,115 @@
+"""Name resolution: substitute named selectors (§4), bind column names (§3).
+
+Both return a new tree; failures become errors on the Reporter and leave an
+``Invalid`` node or a column typed *unknown*, so checking continues (V-3).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from dobo_engine.dsl import ast
+from dobo_engine.dsl.ast import evolve as replace
+from dobo_engine.dsl.errors import (
+    ExpressionSyntaxError,
+    Reporter,
+    SelectorCycle,
+    UnresolvedColumnRef,
+    UnresolvedSelectorRef,
+    closest,
+)
+from dobo_engine.dsl.parser import parse
+from dobo_engine.dsl.scope import Scope
+from dobo_engine.dsl.types import UNKNOWN
+
+
+def selector_path(name: str) -> str:
+    return f"selectors.{name}"
+
+
+def substitute_selectors(node: ast.Node, selectors: Mapping[str, str], reporter: Reporter) -> ast.Node:
+    """Replace every ``{{NAME}}`` by a ``Selector`` node holding the parsed body (PRJ-3)."""
+    if isinstance(node, ast.SelectorRef):
+        return _substitute(node, selectors, reporter)
+    children = node.children()
+    if not children:
+        return node
+    return ast.with_children(node, tuple(substitute_selectors(c, selectors, reporter) for c in children))
+
+
+def _substitute(ref: ast.SelectorRef, selectors: Mapping[str, str], reporter: Reporter) -> ast.Node:
+    if ref.name not in selectors:
+        reporter.add(
+            UnresolvedSelectorRef,
+            f"no named selector {{{{{ref.name}}}}}; defined: {', '.join(sorted(selectors)) or 'none'}",
+            ref.span,
+            name=ref.name,
+            available=sorted(selectors),
+        )
+        return ast.Invalid(f"{{{{{ref.name}}}}}", span=ref.span)
+    source, path = selectors[ref.name], selector_path(ref.name)
+    reporter.enter_selector(source, path, ref.span)
+    try:
+        try:
+            body = parse(source, path=path)
+        except ExpressionSyntaxError as err:
+            reporter.add(ExpressionSyntaxError, err.message, err.span, expected=err.payload.get("expected", []))
+            return ast.Invalid(ref.name, span=ref.span)
+        nested = [n for n in body.walk() if isinstance(n, ast.SelectorRef)]
+        for inner in nested:
+            reporter.add(
+                SelectorCycle,
+                f"named selector {ref.name} uses {{{{{inner.name}}}}}; selectors cannot contain {{{{...}}}}",
+                inner.span,
+                selector=ref.name,
+                reference=inner.name,
+            )
+        if nested:
+            return ast.Invalid(ref.name, span=ref.span)
+    finally:
+        reporter.leave_selector()
+    return ast.Selector(ref.name, body, source=source, path=path, span=ref.span)
+
+
+def resolve_names(node: ast.Node, scope: Scope, reporter: Reporter) -> ast.Node:
+    """Bind each column reference to its frame column and type."""
+    if isinstance(node, ast.Column):
+        return _bind(node, scope, reporter)
+    if isinstance(node, ast.Selector):
+        reporter.enter_selector(node.source, node.path, node.span)
+        try:
+            return replace(node, body=resolve_names(node.body, scope, reporter))
+        finally:
+            reporter.leave_selector()
+    children = node.children()
+    if not children:
+        return node
+    return ast.with_children(node, tuple(resolve_names(c, scope, reporter) for c in children))
+
+
+def _bind(col: ast.Column, scope: Scope, reporter: Reporter) -> ast.Node:
+    if col.qualifier is None:
+        binding = scope.columns.get(col.name)
+    else:
+        binding = scope.qualifiers.get(col.qualifier, {}).get(col.name)
+    if binding is not None:
+        return replace(col, frame_column=binding.frame_column, dtype=binding.dtype)
+    reference = col.reference
+    suggestion = closest(reference, scope.all_references())
+    if col.qualifier is not None and col.qualifier not in scope.qualifiers:
+        why = f"{col.qualifier!r} is not a table, lookup or join alias in scope here"
+    elif col.qualifier is not None:
+        why = f"{col.qualifier} has no column {col.name!r}"
+    else:
+        why = f"no column {col.name!r} in scope"
+    hint = f"; did you mean {suggestion}?" if suggestion else ""
+    qualifiers = ", ".join(sorted(scope.qualifiers)) or "none"
+    reporter.add(
+        UnresolvedColumnRef,
+        f"unresolved column {reference}: {why}{hint} (qualifiers in scope: {qualifiers})",
+        col.span,
+        reference=reference,
+        in_scope=scope.in_scope(),
+        closest=suggestion,
+    )
+    return replace(col, dtype=UNKNOWN)
