@@ -40,6 +40,27 @@ def scope_from_definitions(
     return Scope(bindings(columns), quals, context=context, group_by=frozenset(group_by))
 
 
+def _dataset_definitions(dataset_id: str, version: int | None) -> tuple[str, list[ColumnDef], dict[str, list[ColumnDef]]]:
+    """Main table name, its columns (with the readable system columns) and each lookup's columns."""
+    from dobo_engine.dsl.scope import SYSTEM_COLUMNS
+    from dobo_engine.store.api import open_store
+    from dobo_engine.store.catalog_reader import StoreCatalog
+
+    catalog = StoreCatalog(open_store())
+    dataset = catalog.dataset(dataset_id, version)
+
+    def defs(table) -> list[ColumnDef]:  # type: ignore[no-untyped-def]
+        return [ColumnDef(c.name, c.type, c.precision, c.scale) for c in table.columns]
+
+    system = [ColumnDef(name, t.kind) for name, t in SYSTEM_COLUMNS.items()]
+    lookups = {}
+    for lookup in dataset.lookups:
+        target = lookup.target
+        table = catalog.dataset(target.dataset_id, target.dataset_version).main_table if target.type == "dataset" else target
+        lookups[lookup.alias] = defs(table)
+    return dataset.main_table.name, [*defs(dataset.main_table), *system], lookups
+
+
 def node_to_dict(node: ast.Node) -> dict[str, Any]:
     """A JSON-ready view of a (typed) AST node."""
     out: dict[str, Any] = {"node": type(node).__name__}
@@ -69,9 +90,11 @@ def _tree(node: ast.Node, depth: int = 0) -> list[str]:
 @click.option("--qualifier-column", "qcolumns", multiple=True, metavar="Q.NAME:TYPE", help="A qualified column, e.g. fx.rate:decimal.")
 @click.option("--context", default="parse", type=click.Choice(["parse", "selector", "assignment", "join_on", "aggregation", "resolver_when"]), help="Where the expression sits (aggregates only in aggregation).")
 @click.option("--group-by", "group_by", multiple=True, help="A group_by column (aggregation context).")
+@click.option("--dataset", "dataset_id", help="Take the scope from a stored Dataset: its columns, table name and lookups.")
+@click.option("--dataset-version", type=int, help="With --dataset: a stored version (default: latest).")
 @json_option
 @handle_errors
-def parse_command(expression: str, columns: tuple[str, ...], qcolumns: tuple[str, ...], context: str, group_by: tuple[str, ...], as_json: bool) -> None:
+def parse_command(expression: str, columns: tuple[str, ...], qcolumns: tuple[str, ...], context: str, group_by: tuple[str, ...], dataset_id: str | None, dataset_version: int | None, as_json: bool) -> None:
     """Print the AST, inferred type and errors of one expression.
 
     \b
@@ -80,6 +103,11 @@ def parse_command(expression: str, columns: tuple[str, ...], qcolumns: tuple[str
     """
     bare = [_column_def(c, qualified=False)[1] for c in columns]
     qualified: dict[str, list[ColumnDef]] = {}
+    if dataset_id:
+        main, main_columns, lookups = _dataset_definitions(dataset_id, dataset_version)
+        bare = [*main_columns, *bare]
+        qualified.update(lookups)
+        qualified[main] = bare
     for text in qcolumns:
         q, cdef = _column_def(text, qualified=True)
         qualified.setdefault(q or "", []).append(cdef)

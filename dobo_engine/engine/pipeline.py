@@ -76,23 +76,34 @@ class Executor:
     checkpoints: CheckpointStore
     trace: TraceWriter | None  # None: trace off for this Run (D32)
     on_step: Callable[[StepReport], None] = _no_step  # called after each step is durable (RUN-4)
+    _lookups: list[LoadedLookup] | None = field(default=None, init=False, repr=False)
 
     def run(self, resume_after: int | None = None) -> RunOutcome:
         """Run from the load, or from the checkpoint of `resume_after` (RUN-7)."""
-        qualifiers = referenced_qualifiers(self.snapshot.operations, self.snapshot.selectors)
-        runtime = self.snapshot.materialization == "runtime"
-        outcome = RunOutcome(self._start(qualifiers, runtime, resume_after))
-        lookups = self._runtime_lookups(qualifiers) if runtime else []
-        for op in sorted(self.snapshot.operations, key=lambda o: o.order):
+        working = self.checkpoints.load(self.ctx.run_id, resume_after) if resume_after is not None else self.load()
+        outcome = RunOutcome(working)
+        for op in self.operations():
             if resume_after is not None and op.order <= resume_after:
                 continue
-            outcome.working, step = self._run_operation(op, outcome.working, lookups)
+            outcome.working, step = self.run_operation(op, outcome.working)
             outcome.steps.append(step)
         return outcome
 
-    def _start(self, qualifiers: set[str], runtime: bool, resume_after: int | None) -> WorkingFrame:
-        if resume_after is not None:
-            return self.checkpoints.load(self.ctx.run_id, resume_after)
+    def operations(self) -> list[Operation]:
+        """The snapshot's operations in execution order (PRJ-1)."""
+        return sorted(self.snapshot.operations, key=lambda o: o.order)
+
+    @property
+    def _qualifiers(self) -> set[str]:
+        return referenced_qualifiers(self.snapshot.operations, self.snapshot.selectors)
+
+    @property
+    def _runtime(self) -> bool:
+        return self.snapshot.materialization == "runtime"
+
+    def load(self) -> WorkingFrame:
+        """Operation 0: assemble the working frame, trace it, checkpoint it (TR-2, RUN-4)."""
+        qualifiers, runtime = self._qualifiers, self._runtime
         started = time.perf_counter()
         working = _guarded(None, lambda: assemble(self.ctx, self.ctx.input_dataset, qualifiers,
                                                    join_now=not runtime).working)
@@ -107,11 +118,17 @@ class Executor:
                                 seconds=time.perf_counter() - started, trace_file=trace_file))
         return working
 
-    def _runtime_lookups(self, qualifiers: set[str]) -> list[LoadedLookup]:
-        return _guarded(None, lambda: assemble(self.ctx, self.ctx.input_dataset, qualifiers, join_now=False).lookups)
+    def _runtime_lookups(self) -> list[LoadedLookup]:
+        if not self._runtime:
+            return []
+        if self._lookups is None:  # loaded once per Run (or per process when resuming)
+            self._lookups = _guarded(
+                None, lambda: assemble(self.ctx, self.ctx.input_dataset, self._qualifiers, join_now=False).lookups)
+        return self._lookups
 
-    def _run_operation(self, op: Operation, working: WorkingFrame,
-                       lookups: list[LoadedLookup]) -> tuple[WorkingFrame, StepReport]:
+    def run_operation(self, op: Operation, working: WorkingFrame) -> tuple[WorkingFrame, StepReport]:
+        """One operation on `working`, then its trace file and checkpoint (RUN-4)."""
+        lookups = self._runtime_lookups()
         started = time.perf_counter()
         rows_in = int((~working.frame["_deleted"]).sum())
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from dobo_engine.engine.checkpoints import CheckpointStore
 from dobo_engine.engine.context import RunContext
-from dobo_engine.engine.pipeline import Executor, RunOutcome, StepReport
+from dobo_engine.engine.pipeline import Executor, StepReport
 from dobo_engine.errors import (
     DoboError,
     InvalidResumePoint,
@@ -118,33 +118,46 @@ class RunService:
 
     def execute(self, run_id: str, *, on_step: Callable[[StepReport], None] | None = None) -> RunRecord:
         """Run a queued Run to its end; the returned record is completed or failed."""
-        record = self.store.update_run(run_id, expect_status="queued", status="running",
-                                       started_at=self.store.get_run(run_id).started_at or _now())
-        snapshot = ProjectSnapshot.model_validate(record.snapshot)
+        record = self.start(run_id)
         resume_after = record.last_completed_operation if record.attempt > 1 else None
+        try:
+            self.executor(run_id, on_step=on_step).run(resume_after)
+        except DoboError as err:
+            return self.fail(run_id, err)
+        except Exception as err:  # noqa: BLE001 - D31: the Run records every failure
+            return self.fail(run_id, OperationFailure(f"{type(err).__name__}: {err}"))
+        return self.complete(run_id)
+
+    def start(self, run_id: str) -> RunRecord:
+        """queued -> running (a resumed Run keeps its first `started_at`)."""
+        current = self.store.get_run(run_id)
+        return self.store.update_run(run_id, expect_status="queued", status="running",
+                                     started_at=current.started_at or _now())
+
+    def executor(self, run_id: str, *, on_step: Callable[[StepReport], None] | None = None) -> Executor:
+        """The engine for a stored Run, built only from its snapshot (D12, RUN-2).
+
+        After each step the locations resolved so far join the stored snapshot
+        and `last_completed_operation` moves (RUN-2, RUN-4).
+        """
+        record = self.store.get_run(run_id)
+        snapshot = ProjectSnapshot.model_validate(record.snapshot)
+        project = self.catalog.project(record.project_id, record.project_version)
         tables = ResolvingTableSource(
             self.catalog, snapshot.period, snapshot.clock, calendar_id=record.calendar_id,
-            resolver_overrides=self.catalog.project(record.project_id, record.project_version).resolver_overrides
-            or {},
+            resolver_overrides=project.resolver_overrides or {},
             resolver_snapshots=snapshot.resolver_snapshots, locations=snapshot.locations,
             registered=StoreRegisteredLocations(self.store), data_root=self.settings.data_root,
         )
 
         def step_done(step: StepReport) -> None:
-            # RUN-2/RUN-4: what was resolved so far joins the snapshot, then the step is recorded.
             recorded = snapshot.model_copy(update={"resolver_snapshots": list(tables.resolver_snapshots),
                                                    "locations": list(tables.locations)})
             self.store.update_run(run_id, last_completed_operation=step.order, snapshot=_json(recorded))
             if on_step:
                 on_step(step)
 
-        try:
-            outcome = self._executor(record, snapshot, tables, step_done).run(resume_after)
-        except DoboError as err:
-            return self._fail(run_id, err)
-        except Exception as err:  # noqa: BLE001 - D31: the Run records every failure
-            return self._fail(run_id, OperationFailure(f"{type(err).__name__}: {err}"))
-        return self._complete(record, outcome)
+        return self._executor(record, snapshot, tables, step_done)
 
     def _executor(self, record: RunRecord, snapshot: ProjectSnapshot, tables: ResolvingTableSource,
                   on_step: Callable[[StepReport], None]) -> Executor:
@@ -164,14 +177,14 @@ class RunService:
     def checkpoints(self) -> CheckpointStore:
         return CheckpointStore(self.settings.checkpoint_root)
 
-    def _fail(self, run_id: str, err: DoboError) -> RunRecord:
+    def fail(self, run_id: str, err: DoboError) -> RunRecord:
         detail = ErrorDetail(operation_order=err.location.operation_order, code=err.code, message=err.message,
                              detail=err.detail, failures=list(getattr(err, "failures", []) or []))
         return self.store.update_run(run_id, status="failed", error=_json(detail), completed_at=_now())
 
-    def _complete(self, record: RunRecord, outcome: RunOutcome) -> RunRecord:
-        self.checkpoints().discard(record.id)  # RUN-6
-        return self.store.update_run(record.id, status="completed", error=None, completed_at=_now())
+    def complete(self, run_id: str) -> RunRecord:
+        self.checkpoints().discard(run_id)  # RUN-6
+        return self.store.update_run(run_id, status="completed", error=None, completed_at=_now())
 
     # -- resume (RUN-7) and cancel (RUN-8) -------------------------------------------
 
