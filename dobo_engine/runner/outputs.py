@@ -22,6 +22,20 @@ from dobo_engine.resolver.templates import render_template, template_values
 from dobo_engine.settings import Settings
 
 
+OUTPUTS_DATASOURCE = "dobo-outputs"  # built in: the deployment's output root, for registered outputs
+
+
+@dataclass(frozen=True)
+class Registration:
+    """An output to register as a Dataset once the Run completes (OP-OUT-6, RUN-9)."""
+
+    operation_order: int
+    dataset_id: str
+    schema: dict[str, pl.DataType]
+    temporal_mode: str
+    location: dict[str, object]
+
+
 def _join(root: str, *parts: str) -> str:
     return "/".join([root.rstrip("/"), *parts])
 
@@ -39,6 +53,7 @@ class DestinationOutputs:
     def __post_init__(self) -> None:
         self.writer = self.writer or SourceWriter(data_root=self.settings.data_root)
         self.would_register: list[dict[str, object]] = []  # OP-OUT-7 diagnostics of a sandbox Run
+        self.registrations: list[Registration] = []  # registered when the Run completes (RUN-9)
 
     def resolve(self, destination: object, order: int, mode: str) -> Destination:
         file_name = f"operation={order}.parquet"
@@ -69,12 +84,24 @@ class DestinationOutputs:
                            schema=destination.schema, mode=mode,  # type: ignore[attr-defined]
                            period_identifier=self.period.identifier)
 
+    def _location(self, destination: object, target: Destination, order: int) -> dict[str, object]:
+        """Where a registered output can be read again (D25): a DataSource and a relative path or table."""
+        if destination == "default":
+            return {"datasource_id": OUTPUTS_DATASOURCE, "strategy": "path",
+                    "path": f"{self.project_id}/{self.period.identifier}/operation={order}.parquet"}
+        return {"datasource_id": destination.datasource_id,  # type: ignore[attr-defined]
+                "strategy": "table" if target.table else "path",
+                "path": target.path, "table": target.table, "schema": target.schema}
+
     def write(self, frame: pl.DataFrame, *, operation_order: int, destination: object, mode: str,
               register_as: str | None, temporal_mode: str) -> WriteResult:
         target = self.resolve(destination, operation_order, mode)
         outcome = self.writer.write(frame, target)  # type: ignore[union-attr]
         if self.sandbox and register_as:
             self.would_register.append({"operation_order": operation_order, "dataset_id": register_as})
+        elif register_as:
+            self.registrations.append(Registration(operation_order, register_as, dict(frame.schema), temporal_mode,
+                                                   self._location(destination, target, operation_order)))
         return WriteResult(
             operation_order=operation_order,
             destination=outcome.destination,

@@ -26,8 +26,10 @@ from dobo_engine.errors import (
 from dobo_engine.model.run import ErrorDetail, ProjectSnapshot
 from dobo_engine.resolver.periods import period_details
 from dobo_engine.resolver.table_source import ResolvingTableSource
-from dobo_engine.runner.outputs import DestinationOutputs
+from dobo_engine.runner.outputs import OUTPUTS_DATASOURCE, DestinationOutputs
+from dobo_engine.runner.outputs import Registration
 from dobo_engine.runner.registered import StoreRegisteredLocations
+from dobo_engine.runner.registration import outputs_datasource, register_outputs
 from dobo_engine.runner.snapshot import build_snapshot, run_clock
 from dobo_engine.settings import Settings
 from dobo_engine.store.api import MetadataStore
@@ -36,6 +38,19 @@ from dobo_engine.store.records import RunRecord
 from dobo_engine.trace.store import TraceWriter
 
 RUNNABLE = {"active": False, "draft": True}  # project status -> sandbox (PRJ-10)
+
+
+class RunCatalog(StoreCatalog):
+    """The store's entities plus the built-in DataSource of registered default outputs (D25)."""
+
+    def __init__(self, store: MetadataStore, settings: Settings) -> None:
+        super().__init__(store)
+        self.settings = settings
+
+    def datasource(self, datasource_id: str):  # type: ignore[no-untyped-def]
+        if datasource_id == OUTPUTS_DATASOURCE:
+            return outputs_datasource(self.settings)
+        return super().datasource(datasource_id)
 
 
 def _now() -> datetime:
@@ -53,7 +68,7 @@ class RunService:
 
     @property
     def catalog(self) -> StoreCatalog:
-        return StoreCatalog(self.store)
+        return RunCatalog(self.store, self.settings)
 
     # -- creation (RUN-1) ----------------------------------------------------------
 
@@ -121,12 +136,13 @@ class RunService:
         record = self.start(run_id)
         resume_after = record.last_completed_operation if record.attempt > 1 else None
         try:
-            self.executor(run_id, on_step=on_step).run(resume_after)
+            executor = self.executor(run_id, on_step=on_step)
+            executor.run(resume_after)
         except DoboError as err:
             return self.fail(run_id, err)
         except Exception as err:  # noqa: BLE001 - D31: the Run records every failure
             return self.fail(run_id, OperationFailure(f"{type(err).__name__}: {err}"))
-        return self.complete(run_id)
+        return self.complete(run_id, executor.ctx.outputs.registrations)  # type: ignore[attr-defined]
 
     def start(self, run_id: str) -> RunRecord:
         """queued -> running (a resumed Run keeps its first `started_at`)."""
@@ -182,9 +198,13 @@ class RunService:
                              detail=err.detail, failures=list(getattr(err, "failures", []) or []))
         return self.store.update_run(run_id, status="failed", error=_json(detail), completed_at=_now())
 
-    def complete(self, run_id: str) -> RunRecord:
-        self.checkpoints().discard(run_id)  # RUN-6
-        return self.store.update_run(run_id, status="completed", error=None, completed_at=_now())
+    def complete(self, run_id: str, registrations: list[Registration] | tuple[()] = ()) -> RunRecord:
+        """running -> completed; outputs are registered now, never earlier (RUN-9); checkpoints go (RUN-6)."""
+        record = self.store.get_run(run_id)
+        registered = register_outputs(self.store, record, list(registrations)) if registrations else []
+        self.checkpoints().discard(run_id)
+        return self.store.update_run(run_id, status="completed", error=None, completed_at=_now(),
+                                     output_datasets=registered)
 
     # -- resume (RUN-7) and cancel (RUN-8) -------------------------------------------
 
