@@ -43,10 +43,12 @@ def _check_id(value: str) -> str:
     return value
 
 
-def identifier_check(rule: str) -> AfterValidator:
+def identifier_check(rule: str, reserved_code: str = "InvalidField") -> AfterValidator:
+    """An identifier (GEN-5); a `_` name fails with `reserved_code` (VAL-013 uses ReservedColumn)."""
+
     def check(value: str) -> str:
         if value.startswith("_"):
-            raise fail("InvalidField", rule, f"{value!r}: names starting with '_' are reserved for the system (D7)")
+            raise fail(reserved_code, rule, f"{value!r}: names starting with '_' are reserved for the system (D7)")
         if not IDENTIFIER_RE.fullmatch(value):
             raise fail("InvalidField", rule, f"{value!r} is not an identifier (expected [A-Za-z][A-Za-z0-9_]*)")
         return value

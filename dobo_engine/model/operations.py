@@ -31,11 +31,11 @@ def _check_target(value: str) -> str:
     """OP-UPD-3: a bare non-`_` identifier or `_labels.<key>`."""
     if value.startswith("_labels."):
         if not LABEL_KEY_RE.fullmatch(value[len("_labels.") :]):
-            raise fail("InvalidField", "OP-UPD-3", f"{value!r}: a label key must match [A-Za-z0-9_.-]+")
+            raise fail("ReservedColumn", "OP-UPD-3", f"{value!r}: a label key must match [A-Za-z0-9_.-]+")
         return value
     if "." in value:
-        raise fail("InvalidField", "OP-UPD-3", f"{value!r}: assignment targets are not qualified (D7)")
-    return identifier_check("OP-UPD-3").func(value)
+        raise fail("ReservedColumn", "OP-UPD-3", f"{value!r}: assignment targets are not qualified (D7)")
+    return identifier_check("OP-UPD-3", "ReservedColumn").func(value)
 
 
 UpdateTarget = Annotated[str, AfterValidator(_check_target)]
@@ -51,7 +51,7 @@ class Assignment(DoboModel):
 class AggregationColumn(DoboModel):
     RULE: ClassVar[str] = "OP-AGG-6"
 
-    column: Annotated[str, identifier_check("OP-AGG-6")]
+    column: Annotated[str, identifier_check("OP-AGG-6", "ReservedColumn")]
     expression: Expression
 
 
@@ -75,9 +75,9 @@ class UpdateParameters(DoboModel):
         if not self.assignments:
             issues.append(Issue((*path, "assignments"), "InvalidField", "VAL-012", "an update needs at least one assignment"))
         for i, column in repeated([a.column for a in self.assignments]):
-            issues.append(Issue((*path, "assignments", i, "column"), "InvalidField", "OP-UPD-2", f"target {column!r} is assigned twice"))
+            issues.append(Issue((*path, "assignments", i, "column"), "DuplicateName", "OP-UPD-2", f"target {column!r} is assigned twice"))
         for i, alias in repeated([j.alias for j in self.joins]):
-            issues.append(Issue((*path, "joins", i, "alias"), "InvalidField", "OP-JOIN-1", f"duplicate join alias {alias!r}"))
+            issues.append(Issue((*path, "joins", i, "alias"), "DuplicateName", "OP-JOIN-1", f"duplicate join alias {alias!r}"))
         return issues
 
 
@@ -105,11 +105,11 @@ class Aggregation(DoboModel):
         if not self.aggregations:
             issues.append(Issue((*path, "aggregations"), "InvalidField", "VAL-012", "at least one aggregation is required"))
         for i, column in repeated([a.column for a in self.aggregations]):
-            issues.append(Issue((*path, "aggregations", i, "column"), "InvalidField", "OP-AGG-6", f"aggregation column {column!r} appears twice"))
+            issues.append(Issue((*path, "aggregations", i, "column"), "DuplicateName", "OP-AGG-6", f"aggregation column {column!r} appears twice"))
         grouped = {g.rpartition(".")[2] for g in self.group_by}
         for i, agg in enumerate(self.aggregations):
             if agg.column in grouped:
-                issues.append(Issue((*path, "aggregations", i, "column"), "InvalidField", "OP-AGG-6", f"aggregation column {agg.column!r} is also a group_by column"))
+                issues.append(Issue((*path, "aggregations", i, "column"), "DuplicateName", "OP-AGG-6", f"aggregation column {agg.column!r} is also a group_by column"))
         return issues
 
 

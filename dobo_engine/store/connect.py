@@ -94,11 +94,27 @@ def _sqlite_on_connect(*, wal: bool) -> Any:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         if wal:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _retry_locked(lambda: cursor.execute("PRAGMA journal_mode = WAL"))
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
     return on_connect
+
+
+def _retry_locked(statement: Any, attempts: int = 20) -> None:
+    """Switching a new database file to WAL takes an exclusive lock that the busy
+    timeout does not wait for; simultaneous first opens retry briefly instead."""
+    import sqlite3
+    import time
+
+    for attempt in range(attempts):
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def _sqlite_on_begin(connection: sa.Connection) -> None:

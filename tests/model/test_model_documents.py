@@ -37,7 +37,7 @@ def test_all_errors_of_a_document_are_raised_together_d2() -> None:
     assert found == {
         ("UnknownKey", "project.colour", 6),
         ("UnknownKey", "project.operations[0].parameters.joins[0].when", 13),
-        ("InvalidField", "project.operations[0].parameters.assignments[0].column", 15),
+        ("ReservedColumn", "project.operations[0].parameters.assignments[0].column", 15),
     }
     assert info.value.exit_code == 2
 
