@@ -34,10 +34,18 @@ def _start_postgres() -> str | None:
     return pg_dir
 
 
+def _scenarios() -> int:
+    """The contract scenarios through the user-facing command (`dobo test`, scenarios.md §8)."""
+    dobo = str(Path(sys.executable).parent / "dobo")
+    return subprocess.call([dobo, "test", "tests/scenarios"], cwd=ROOT)
+
+
 def main(argv: list[str]) -> int:
     pg_dir = _start_postgres()
     try:
-        return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
+        scenarios = _scenarios() if not argv else 0  # a full run only; pytest also collects each scenario
+        tests = subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
+        return tests or scenarios
     finally:
         if pg_dir:
             subprocess.call(["bash", str(ROOT / "scripts/pg_server.sh"), "stop", pg_dir])
