@@ -135,3 +135,16 @@ def frame_schema(columns: Iterable[ColumnLike], temporal_mode: str, *, knowledge
     for name in system_columns_for(temporal_mode, knowledge_axis=knowledge_axis):
         schema[name] = SYSTEM_COLUMNS[name]
     return schema
+
+
+def column_type_of(dtype: pl.DataType) -> dict[str, object]:
+    """The ColumnDef type (D4) of a Polars dtype: the inverse of :func:`polars_dtype`."""
+    if isinstance(dtype, pl.Decimal):
+        return {"type": "decimal", "precision": dtype.precision or 38, "scale": dtype.scale}
+    if isinstance(dtype, pl.Datetime):
+        return {"type": "timestamp"}
+    names = {pl.Utf8: "string", pl.Boolean: "boolean", pl.Date: "date"}
+    for polars_type, name in names.items():
+        if dtype == polars_type:
+            return {"type": name}
+    return {"type": "integer"} if dtype.is_integer() else {"type": "string"}

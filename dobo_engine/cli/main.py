@@ -11,6 +11,15 @@ from dobo_engine.settings import Settings
 
 # Each module defines `COMMANDS: list[click.Command]`; add a line to register one.
 COMMAND_MODULES: list[str] = [
+    "dobo_engine.cli.parse",
+    "dobo_engine.cli.catalog",
+    "dobo_engine.cli.periods",
+    "dobo_engine.cli.run",
+    "dobo_engine.cli.trace",
+    "dobo_engine.cli.resolve",
+    "dobo_engine.cli.test",
+    "dobo_engine.cli.validate",
+    "dobo_engine.cli.lifecycle",
 ]
 
 

@@ -25,16 +25,12 @@ SelectorName = Annotated[str, identifier_check("PRJ-3")]
 
 
 def declared_status_issues(status: str | None) -> list[Issue]:
-    """D22 on load: only `draft` may be declared for now; activation goes through `dobo activate`."""
-    path = ("status",)
-    if status == "active":
-        message = "declared project status is not supported yet; apply the project as draft and activate it with `dobo activate`"
-        return [Issue(path, "NotYetSupported", "D22", message)]
-    if status == "inactive":
-        message = "declared project status is not supported yet; apply the project as draft and deactivate it with `dobo deactivate`"
-        return [Issue(path, "NotYetSupported", "D22", message)]
+    """D22 on load: `draft`, `active` and `inactive` may be declared; apply moves the Project there.
+
+    `conflict` is reached only through impact analysis and left only by resolution (PRJ-14/15).
+    """
     if status == "conflict":
-        return [Issue(path, "InvalidField", "D22", "`conflict` cannot be declared; resolve the conflict instead")]
+        return [Issue(("status",), "InvalidField", "D22", "`conflict` cannot be declared; resolve the conflict instead")]
     return []
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from dobo_engine.columns import column_type_of, is_system_column
 from dobo_engine.errors import InvalidDestination, UnknownTemplateToken
 from dobo_engine.io.protocols import Destination
 from dobo_engine.io.sources import SourceWriter
@@ -25,15 +26,13 @@ from dobo_engine.settings import Settings
 OUTPUTS_DATASOURCE = "dobo-outputs"  # built in: the deployment's output root, for registered outputs
 
 
-@dataclass(frozen=True)
-class Registration:
-    """An output to register as a Dataset once the Run completes (OP-OUT-6, RUN-9)."""
-
-    operation_order: int
-    dataset_id: str
-    schema: dict[str, pl.DataType]
-    temporal_mode: str
-    location: dict[str, object]
+def registration(order: int, dataset_id: str, frame: pl.DataFrame, temporal_mode: str,
+                 location: dict[str, object]) -> dict[str, object]:
+    """An output to register as a Dataset once the Run completes (OP-OUT-6, RUN-9), as plain JSON."""
+    columns = [{"name": name, **column_type_of(dtype)} for name, dtype in frame.schema.items()
+               if not is_system_column(name)]
+    return {"operation_order": order, "dataset_id": dataset_id, "columns": columns,
+            "temporal_mode": temporal_mode, "location": location}
 
 
 def _join(root: str, *parts: str) -> str:
@@ -53,7 +52,7 @@ class DestinationOutputs:
     def __post_init__(self) -> None:
         self.writer = self.writer or SourceWriter(data_root=self.settings.data_root)
         self.would_register: list[dict[str, object]] = []  # OP-OUT-7 diagnostics of a sandbox Run
-        self.registrations: list[Registration] = []  # registered when the Run completes (RUN-9)
+        self.registrations: list[dict[str, object]] = []  # registered when the Run completes (RUN-9)
 
     def resolve(self, destination: object, order: int, mode: str) -> Destination:
         file_name = f"operation={order}.parquet"
@@ -100,7 +99,7 @@ class DestinationOutputs:
         if self.sandbox and register_as:
             self.would_register.append({"operation_order": operation_order, "dataset_id": register_as})
         elif register_as:
-            self.registrations.append(Registration(operation_order, register_as, dict(frame.schema), temporal_mode,
+            self.registrations.append(registration(operation_order, register_as, frame, temporal_mode,
                                                    self._location(destination, target, operation_order)))
         return WriteResult(
             operation_order=operation_order,

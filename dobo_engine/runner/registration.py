@@ -11,30 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import polars as pl
-
-from dobo_engine.columns import is_system_column
 from dobo_engine.model.datasource import DataSource
 from dobo_engine.resolver.registered import REGISTERED_RESOLVER_ID, REGISTERED_RESOLVER_VERSION
-from dobo_engine.runner.outputs import OUTPUTS_DATASOURCE, Registration
+from dobo_engine.runner.outputs import OUTPUTS_DATASOURCE
 from dobo_engine.settings import Settings
 from dobo_engine.store.api import MetadataStore
 from dobo_engine.store.records import RunRecord
-
-
-def column_type(dtype: pl.DataType) -> dict[str, Any]:
-    """A ColumnDef type for a written Polars dtype (D4)."""
-    if isinstance(dtype, pl.Decimal):
-        return {"type": "decimal", "precision": dtype.precision or 38, "scale": dtype.scale}
-    names = {pl.Utf8: "string", pl.Int64: "integer", pl.Boolean: "boolean", pl.Date: "date"}
-    for polars_type, name in names.items():
-        if dtype == polars_type:
-            return {"type": name}
-    if isinstance(dtype, pl.Datetime):
-        return {"type": "timestamp"}
-    if dtype.is_integer():
-        return {"type": "integer"}
-    return {"type": "string"}
 
 
 def table_name(dataset_id: str) -> str:
@@ -43,33 +25,32 @@ def table_name(dataset_id: str) -> str:
     return name if name[:1].isalpha() else f"t_{name}"
 
 
-def dataset_content(reg: Registration, record: RunRecord) -> dict[str, Any]:
-    columns = [{"name": name, **column_type(dtype)} for name, dtype in reg.schema.items()
-               if not is_system_column(name)]
+def dataset_content(reg: dict[str, Any], record: RunRecord) -> dict[str, Any]:
     return {
-        "id": reg.dataset_id,
-        "name": reg.dataset_id,
-        "description": f"Output of operation {reg.operation_order} of Project {record.project_id}",
+        "id": reg["dataset_id"],
+        "name": reg["dataset_id"],
+        "description": f"Output of operation {reg['operation_order']} of Project {record.project_id}",
         "resolver_id": REGISTERED_RESOLVER_ID,
-        "main_table": {"name": table_name(reg.dataset_id), "temporal_mode": reg.temporal_mode, "columns": columns},
+        "main_table": {"name": table_name(reg["dataset_id"]), "temporal_mode": reg["temporal_mode"],
+                       "columns": reg["columns"]},
     }
 
 
-def register_outputs(store: MetadataStore, record: RunRecord, registrations: list[Registration]) -> list[dict]:
+def register_outputs(store: MetadataStore, record: RunRecord, registrations: list[dict[str, Any]]) -> list[dict]:
     """Create or version each registered Dataset and record where this Period was written."""
     registered = []
     with store.transaction() as tx:
         for reg in registrations:
             content = dataset_content(reg, record)
-            put = tx.put_entity("dataset", reg.dataset_id, content, status="active")
+            put = tx.put_entity("dataset", reg["dataset_id"], content, status="active")
             location = {
                 "resolver_id": REGISTERED_RESOLVER_ID, "resolver_version": REGISTERED_RESOLVER_VERSION,
-                "rule": f"registered:{reg.dataset_id}", "table_name": content["main_table"]["name"],
-                "period_identifier": record.period_identifier, **reg.location,
+                "rule": f"registered:{reg['dataset_id']}", "table_name": content["main_table"]["name"],
+                "period_identifier": record.period_identifier, **reg["location"],
             }
-            tx.record_registered_location(reg.dataset_id, record.calendar_id, record.period_identifier, location,
-                                          run_id=record.id, dataset_version=put.version)
-            registered.append({"operation_order": reg.operation_order, "dataset_id": reg.dataset_id,
+            tx.record_registered_location(reg["dataset_id"], record.calendar_id, record.period_identifier,
+                                          location, run_id=record.id, dataset_version=put.version)
+            registered.append({"operation_order": reg["operation_order"], "dataset_id": reg["dataset_id"],
                                "dataset_version": put.version})
     return registered
 

@@ -23,11 +23,12 @@ from dobo_engine.errors import (
     PeriodNotRunnable,
     ProjectNotRunnable,
 )
+from dobo_engine.lifecycle.impact import analyse_dataset
 from dobo_engine.model.run import ErrorDetail, ProjectSnapshot
+from dobo_engine.resolver.selection import choose_resolver
 from dobo_engine.resolver.periods import period_details
 from dobo_engine.resolver.table_source import ResolvingTableSource
 from dobo_engine.runner.outputs import OUTPUTS_DATASOURCE, DestinationOutputs
-from dobo_engine.runner.outputs import Registration
 from dobo_engine.runner.registered import StoreRegisteredLocations
 from dobo_engine.runner.registration import outputs_datasource, register_outputs
 from dobo_engine.runner.snapshot import build_snapshot, run_clock
@@ -36,6 +37,7 @@ from dobo_engine.store.api import MetadataStore
 from dobo_engine.store.catalog_reader import StoreCatalog
 from dobo_engine.store.records import RunRecord
 from dobo_engine.trace.store import TraceWriter
+from dobo_engine.validation import ActivationError, validate_project
 
 RUNNABLE = {"active": False, "draft": True}  # project status -> sandbox (PRJ-10)
 
@@ -83,7 +85,10 @@ class RunService:
         triggered_by: str | None = None,
         run_id: str | None = None,
         clock: datetime | None = None,
+        snapshot: ProjectSnapshot | None = None,
     ) -> RunRecord:
+        """RUN-1: checks, then a queued Run with its snapshot (built now unless one is given, e.g. frozen
+        in a Dagster run's config at creation)."""
         stored = self.store.get_entity("project", project_id)
         if stored.status not in RUNNABLE:
             raise ProjectNotRunnable(f"Project {project_id} is {stored.status}; only active and draft Projects run",
@@ -91,18 +96,17 @@ class RunService:
         sandbox = RUNNABLE[stored.status]
         if sandbox and trigger_type != "manual":
             raise ProjectNotRunnable(f"draft Project {project_id} runs only by hand", rule="PRJ-10")
-        project = self.catalog.project(project_id)
-        calendar_id = project.calendar_id or self._default_calendar_id()
-        period = self._runnable_period(calendar_id, period_identifier)
-        dataset_version = (stored.system.get("pinned_dataset_version") or project.input_dataset_version
-                           or self.store.get_entity("dataset", project.input_dataset_id).latest_version)
-        snapshot = build_snapshot(
-            project, project_version=stored.version, input_dataset_version=dataset_version,
-            period=period_details(self.catalog, calendar_id, period_identifier),
-            clock=run_clock(clock), sandbox=sandbox, as_known_at=as_known_at, trace=trace,
-        )
+        if snapshot is None:
+            snapshot = self.build_snapshot(project_id, period_identifier, as_known_at=as_known_at, trace=trace,
+                                           clock=clock)
+        calendar_id = snapshot.period.calendar_id or self._default_calendar_id()
+        self.runnable_period(calendar_id, period_identifier)
+        # RUN-1/RES-9: refused before any Run exists when no usable Resolver serves the input.
+        project = self.catalog.project(project_id, snapshot.project_version)
+        choose_resolver(self.catalog, self.catalog.dataset(snapshot.input_dataset_id, snapshot.input_dataset_version),
+                        project.resolver_overrides or {})
         record: dict[str, Any] = {
-            "project_id": project_id, "project_version": stored.version, "calendar_id": calendar_id,
+            "project_id": project_id, "project_version": snapshot.project_version, "calendar_id": calendar_id,
             "period_identifier": period_identifier, "status": "queued", "sandbox": sandbox,
             "trigger_type": trigger_type, "triggered_by": triggered_by, "as_known_at": as_known_at,
             "snapshot": _json(snapshot), "created_at": snapshot.clock,
@@ -111,11 +115,29 @@ class RunService:
             record["id"] = run_id
         return self.store.create_run(record)
 
+    def build_snapshot(self, project_id: str, period_identifier: str, *, version: int | None = None,
+                       as_known_at: date | None = None, trace: bool | None = None,
+                       clock: datetime | None = None) -> ProjectSnapshot:
+        """The snapshot a Run of this Project version and Period would execute (D13, D27)."""
+        stored = self.store.get_entity("project", project_id, version)
+        project = self.catalog.project(project_id, stored.version)
+        calendar_id = project.calendar_id or self._default_calendar_id()
+        self.runnable_period(calendar_id, period_identifier)
+        dataset_version = (stored.system.get("pinned_dataset_version") or project.input_dataset_version
+                           or self.store.get_entity("dataset", project.input_dataset_id).latest_version)
+        details = period_details(self.catalog, calendar_id, period_identifier)
+        return build_snapshot(
+            project, project_version=stored.version, input_dataset_version=dataset_version,
+            period=details.model_copy(update={"calendar_id": calendar_id}),
+            clock=run_clock(clock), sandbox=RUNNABLE.get(stored.status or "", True), as_known_at=as_known_at,
+            trace=trace,
+        )
+
     def _default_calendar_id(self) -> str:
         default = self.store.get_default("calendar")
         return default.id if default else "gregorian"
 
-    def _runnable_period(self, calendar_id: str, identifier: str) -> Any:
+    def runnable_period(self, calendar_id: str, identifier: str) -> Any:
         """PER-5 / D11: the Period exists, is not locked, and its Calendar is not draft."""
         try:
             period = self.store.get_period(calendar_id, identifier)
@@ -135,6 +157,11 @@ class RunService:
         """Run a queued Run to its end; the returned record is completed or failed."""
         record = self.start(run_id)
         resume_after = record.last_completed_operation if record.attempt > 1 else None
+        if resume_after is None:
+            try:
+                self.validate_start(record)
+            except ActivationError as err:  # V-1: fails before the first operation, order null
+                return self.fail(run_id, err)
         try:
             executor = self.executor(run_id, on_step=on_step)
             executor.run(resume_after)
@@ -142,7 +169,21 @@ class RunService:
             return self.fail(run_id, err)
         except Exception as err:  # noqa: BLE001 - D31: the Run records every failure
             return self.fail(run_id, OperationFailure(f"{type(err).__name__}: {err}"))
-        return self.complete(run_id, executor.ctx.outputs.registrations)  # type: ignore[attr-defined]
+        return self.complete(run_id)
+
+    def validate_start(self, record: RunRecord) -> None:
+        """V-1: the snapshot's Project version against the Dataset versions it records.
+
+        The "is active" parts are skipped for those versions (DS-4: pinned
+        Projects keep running); anything else that broke since creation (a
+        disabled Resolver or DataSource, say) fails the Run here.
+        """
+        snapshot = ProjectSnapshot.model_validate(record.snapshot)
+        pinned = {s.dataset_id: s.dataset_version for s in snapshot.resolver_snapshots}
+        pinned[snapshot.input_dataset_id] = snapshot.input_dataset_version
+        project = self.catalog.project(record.project_id, record.project_version)
+        validate_project(project, self.catalog, dataset_version=snapshot.input_dataset_version, purpose="run",
+                         pinned_versions=pinned).raise_for_failures()
 
     def start(self, run_id: str) -> RunRecord:
         """queued -> running (a resumed Run keeps its first `started_at`)."""
@@ -167,13 +208,20 @@ class RunService:
         )
 
         def step_done(step: StepReport) -> None:
+            if step.write is not None and step.write.register_as:  # kept until the Run completes (RUN-9)
+                pending = [r for r in self.checkpoints().registrations(run_id)
+                           if r["operation_order"] != step.order]
+                pending += [r for r in executor.ctx.outputs.registrations  # type: ignore[attr-defined]
+                            if r["operation_order"] == step.order]
+                self.checkpoints().save_registrations(run_id, pending)
             recorded = snapshot.model_copy(update={"resolver_snapshots": list(tables.resolver_snapshots),
                                                    "locations": list(tables.locations)})
             self.store.update_run(run_id, last_completed_operation=step.order, snapshot=_json(recorded))
             if on_step:
                 on_step(step)
 
-        return self._executor(record, snapshot, tables, step_done)
+        executor = self._executor(record, snapshot, tables, step_done)
+        return executor
 
     def _executor(self, record: RunRecord, snapshot: ProjectSnapshot, tables: ResolvingTableSource,
                   on_step: Callable[[StepReport], None]) -> Executor:
@@ -198,13 +246,22 @@ class RunService:
                              detail=err.detail, failures=list(getattr(err, "failures", []) or []))
         return self.store.update_run(run_id, status="failed", error=_json(detail), completed_at=_now())
 
-    def complete(self, run_id: str, registrations: list[Registration] | tuple[()] = ()) -> RunRecord:
+    def complete(self, run_id: str) -> RunRecord:
         """running -> completed; outputs are registered now, never earlier (RUN-9); checkpoints go (RUN-6)."""
         record = self.store.get_run(run_id)
-        registered = register_outputs(self.store, record, list(registrations)) if registrations else []
+        registrations = self.checkpoints().registrations(run_id)
+        registered = register_outputs(self.store, record, registrations) if registrations else []
+        self._analyse_consumers(registered)
         self.checkpoints().discard(run_id)
         return self.store.update_run(run_id, status="completed", error=None, completed_at=_now(),
                                      output_datasets=registered)
+
+    def _analyse_consumers(self, registered: list[dict[str, Any]]) -> None:
+        """RUN-9: a new version of a registered Dataset runs impact analysis for its consumers (PRJ-12)."""
+        for entry in registered:
+            if entry["dataset_version"] > 1:
+                with self.store.transaction() as tx:
+                    analyse_dataset(tx, entry["dataset_id"])
 
     # -- resume (RUN-7) and cancel (RUN-8) -------------------------------------------
 
@@ -216,7 +273,7 @@ class RunService:
         if last is not None and not self.checkpoints().has(run_id, last):
             raise InvalidResumePoint(f"the checkpoint after operation {last} of Run {run_id} is gone",
                                      rule="RUN-7")
-        self._runnable_period(record.calendar_id, record.period_identifier)
+        self.runnable_period(record.calendar_id, record.period_identifier)
         return self.store.update_run(run_id, expect_status="failed", status="queued", error=None,
                                      attempt=record.attempt + 1, completed_at=None)
 

@@ -158,7 +158,7 @@ CASES: list[tuple[str, str, str, str, str]] = [
     ("prj-unknown-operation-type", prj("    - order: 1\n      type: merge  #<\n"), "InvalidField", "VAL-012", "project.operations[0].type"),
     ("prj-bad-materialization", prj(upd(), mat="lazy  #<"), "InvalidField", "LK-6", "project.materialization"),
     ("prj-selector-name", prj(upd(), extra="  selectors: { bad-name: 'a = 1' }  #<\n"), "InvalidField", "PRJ-3", "project.selectors.bad-name"),
-    ("prj-declared-active", prj(upd(), extra="  status: active  #<\n"), "NotYetSupported", "D22", "project.status"),
+    ("prj-declared-conflict", prj(upd(), extra="  status: conflict  #<\n"), "InvalidField", "D22", "project.status"),
     ("del-parameters", prj("    - order: 1\n      type: delete\n      parameters: { where: x }  #<\n"), "UnknownKey", "OP-DEL-1", "project.operations[0].parameters.where"),
     ("app-selector", prj("    - order: 1\n      type: append\n      selector: 'a = 1'  #<\n      parameters: { source: { dataset_id: ds-budgets } }\n"), "InvalidField", "OP-SEL-2", "project.operations[0].selector"),
     ("upd-missing-assignments", prj("    - order: 1\n      type: update\n      parameters: { joins: [] }  #<\n"), "MissingField", "OP-UPD-2", "project.operations[0].parameters.assignments"),

@@ -67,13 +67,21 @@ def test_declared_draft_status_is_accepted_d22() -> None:
     assert isinstance(project, Project) and project.status == "draft"
 
 
-def test_declared_active_status_is_not_yet_supported_d22() -> None:
-    text = PROJECT.format(status="status: active").replace("  colour: blue\n", "")
+def test_declared_active_and_inactive_status_are_accepted_d22() -> None:
+    for status in ("active", "inactive"):
+        text = PROJECT.format(status=f"status: {status}").replace("  colour: blue\n", "")
+        text = text.replace(", when: x", "").replace("_row_id", "amount")
+        [project] = parse_text(text)
+        assert isinstance(project, Project) and project.status == status
+
+
+def test_declared_conflict_status_is_refused_d22() -> None:
+    text = PROJECT.format(status="status: conflict").replace("  colour: blue\n", "")
     text = text.replace(", when: x", "").replace("_row_id", "amount")
     with pytest.raises(DoboErrors) as info:
         parse_text(text)
     [error] = info.value.errors
-    assert error.code == "NotYetSupported" and "dobo activate" in error.message
+    assert error.code == "InvalidField" and error.rule == "D22"
 
 
 def test_whenless_rule_before_the_last_gives_a_warning_res1() -> None:

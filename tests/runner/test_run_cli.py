@@ -32,17 +32,27 @@ def dobo(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
-def test_draft_project_run_writes_exact_usd_lines_to_the_sandbox_D16(finance, dobo_home):
+def test_active_project_run_writes_exact_usd_lines_to_the_default_destination_OP_OUT_1(finance, dobo_home):
     result = dobo("run", "prj-fx-usd", "--period", "2026-01", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["status"] == "completed" and summary["sandbox"] is True
-    out = pl.read_parquet(dobo_home / "sandbox/prj-fx-usd" / summary["run_id"] / "operation=20.parquet")
+    assert summary["status"] == "completed" and summary["sandbox"] is False
+    out = pl.read_parquet(dobo_home / "outputs/prj-fx-usd/2026-01/operation=20.parquet")
     got = {(r["journal_id"], r["line_number"]): r["amount_reporting"] for r in out.to_dicts()}
     assert got[("JE-002", 1)] == Decimal("9282.00") and got[("JE-003", 2)] == Decimal("27962.00")
     assert got[("JE-005", 1)] == Decimal("16800.00")
     trace = dobo_home / "trace" / f"run_id={summary['run_id']}"
     assert sorted(p.name for p in trace.iterdir()) == ["operation=0.parquet", "operation=10.parquet"]
+
+
+def test_draft_project_run_writes_to_the_sandbox_D16(finance, dobo_home):
+    result = dobo("run", "prj-review-flags", "--period", "2026-01", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["sandbox"] is True
+    flagged = pl.read_parquet(dobo_home / "sandbox/prj-review-flags" / summary["run_id"] / "operation=20.parquet")
+    assert sorted(flagged["journal_id"].unique()) == ["JE-003", "JE-005"]
+    assert not (dobo_home / "outputs/prj-review-flags").exists()
 
 
 def test_quarter_run_reads_csv_january_and_parquet_february_march_RES_5(finance):

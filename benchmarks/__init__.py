@@ -1,0 +1,1 @@
+"""Benchmarks of the dobo engine against the same computation in plain Polars."""

@@ -1,0 +1,189 @@
+"""The benchmark pipeline as a dobo Project, run through the real engine.
+
+The Project (``PROJECT``) converts every GL line to USD at the closing rate
+with an FX RuntimeJoin, bands and rounds the USD amount, soft-deletes lines
+without a cost center, summarises by account and currency, and writes the
+summary rows to the default destination. :class:`ParquetTables` serves the
+generated Parquet files through the load-time schema check
+(``dobo_engine.io.schema_check.conform``) and :class:`ParquetOutputs` writes
+each output frame to a Parquet file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from dobo_engine.engine.checkpoints import CheckpointStore
+from dobo_engine.engine.context import RunContext
+from dobo_engine.engine.pipeline import Executor, RunOutcome, StepReport
+from dobo_engine.errors import DataNotFound, UnresolvedDatasetRef
+from dobo_engine.io.row_ids import seed_text
+from dobo_engine.io.schema_check import conform
+from dobo_engine.model.dataset import Dataset, TableRef
+from dobo_engine.model.documents import parse_file, parse_text
+from dobo_engine.model.project import Project
+from dobo_engine.model.run import PeriodDetails, ProjectSnapshot, WriteResult
+from dobo_engine.trace.store import TraceWriter
+
+from benchmarks import gl_data
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = ROOT / "examples/finance/catalog"
+CLOCK = datetime(2026, 2, 1, 6, 0, tzinfo=timezone.utc)
+PERIOD = PeriodDetails(calendar_id="finance", identifier=gl_data.PERIOD, level="month", year=2026, sequence=1,
+                       start_date=date(2026, 1, 1), end_date=date(2026, 1, 31))
+OUTPUT_ORDER = 50
+SUMMARY_COLUMNS = ["account_code", "currency", "total_local", "total_reporting", "total_rounded", "large_lines",
+                   "line_count"]
+
+PROJECT = """
+project:
+  id: prj-bench-gl
+  name: GL benchmark
+  description: FX to USD, band and round, drop lines without a cost center, summarise by account and currency.
+  input_dataset_id: ds-gl
+  materialization: eager
+  operations:
+    - order: 10
+      name: convert to USD
+      type: update
+      parameters:
+        joins:
+          - alias: fx
+            dataset_id: ds-fx
+            on: 'transactions.currency = fx.from_currency AND fx.to_currency = "USD" AND fx.rate_type = "closing"'
+        assignments:
+          - { column: amount_reporting, expression: 'amount_local * fx.rate' }
+    - order: 20
+      name: band and round
+      type: update
+      parameters:
+        assignments:
+          - { column: band, expression: 'IF(ABS(amount_reporting) > 10000, "large", "small")' }
+          - { column: rounded, expression: 'ROUND(amount_reporting, 0)' }
+    - order: 30
+      name: drop lines without a cost center
+      type: delete
+      selector: 'ISNULL(cost_center_code)'
+    - order: 40
+      name: summarise by account and currency
+      type: aggregate
+      parameters:
+        group_by: [account_code, currency]
+        aggregations:
+          - { column: total_local, expression: 'SUM(amount_local)' }
+          - { column: total_reporting, expression: 'SUM(amount_reporting)' }
+          - { column: total_rounded, expression: 'SUM(rounded)' }
+          - { column: large_lines, expression: 'SUM(IF(band = "large", 1, 0))' }
+          - { column: line_count, expression: 'COUNT_ALL()' }
+    - order: 50
+      name: write the summary
+      type: output
+      selector: 'NOT ISNULL(line_count)'
+      parameters:
+        destination: default
+        columns: [account_code, currency, total_local, total_reporting, total_rounded, large_lines, line_count]
+"""
+
+FILES = {
+    ("ds-gl", "transactions"): gl_data.TRANSACTIONS,
+    ("ds-gl", "accounts"): gl_data.ACCOUNTS_FILE,
+    ("ds-fx", "exchange_rates"): gl_data.EXCHANGE_RATES,
+}
+
+
+def project() -> Project:
+    (entity,) = parse_text(PROJECT)
+    return entity  # type: ignore[return-value]
+
+
+def datasets() -> dict[str, Dataset]:
+    found: dict[str, Dataset] = {}
+    for name in ("ds-gl.yaml", "ds-fx.yaml"):
+        for entity in parse_file(CATALOG / "datasets" / name):
+            found[entity.id] = entity  # type: ignore[assignment]
+    return found
+
+
+@dataclass
+class ParquetTables:
+    """A TableSource over one folder of generated files: a lazy scan, then the schema check."""
+
+    datasets: Mapping[str, Dataset]
+    folder: Path
+    clock: datetime
+    period_identifier: str
+
+    def dataset(self, dataset_id: str, version: int | None = None) -> Dataset:
+        found = self.datasets.get(dataset_id)
+        if found is None or (version is not None and (found.version or 1) != version):
+            raise UnresolvedDatasetRef(f"Dataset {dataset_id} is not provided", rule="VAL-008")
+        return found
+
+    def load_table(self, dataset: Dataset, table: TableRef) -> pl.LazyFrame:
+        name = FILES.get((dataset.id, table.name))
+        if name is None or not (self.folder / name).exists():
+            raise DataNotFound(f"no file for table {table.name!r} of Dataset {dataset.id!r}", rule="RES-8")
+        path = self.folder / name
+        return conform(
+            pl.scan_parquet(path),
+            table.columns,
+            table.temporal_mode,
+            dataset_id=dataset.id,
+            table_name=table.name,
+            period_identifier=self.period_identifier,
+            clock=self.clock,
+            row_id_seed=seed_text(dataset.id, table.name, str(path)),
+            descendants_ok=True,
+        )
+
+
+@dataclass
+class ParquetOutputs:
+    """An OutputSink writing each output to ``<folder>/operation=<order>.parquet``."""
+
+    folder: Path
+
+    def path(self, operation_order: int) -> Path:
+        return self.folder / f"operation={operation_order}.parquet"
+
+    def write(self, frame: pl.DataFrame, *, operation_order: int, destination: object, mode: str,
+              register_as: str | None, temporal_mode: str) -> WriteResult:
+        target = self.path(operation_order)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if mode == "append" and target.exists():
+            frame = pl.concat([pl.read_parquet(target), frame], how="diagonal_relaxed")
+        frame.write_parquet(target)
+        return WriteResult(operation_order=operation_order, destination=str(target), sandboxed=False,
+                           rows_written=frame.height, columns=list(frame.columns), register_as=register_as)
+
+
+def run(data: str | Path, work: str | Path, *, trace: bool,
+        on_step: Callable[[StepReport], None] | None = None) -> tuple[RunOutcome, Path]:
+    """Run the Project over the files in ``data``; checkpoints, trace and output go under ``work``.
+
+    Returns the outcome and the path of the summary Parquet file.
+    """
+    data, work = Path(data), Path(work)
+    prj = project()
+    snapshot = ProjectSnapshot(
+        project_id=prj.id, project_version=1, input_dataset_id=prj.input_dataset_id, input_dataset_version=1,
+        materialization=prj.materialization, selectors=prj.selectors, operations=prj.operations, period=PERIOD,
+        clock=CLOCK, today=CLOCK.date(), trace=trace,
+    )
+    found = datasets()
+    outputs = ParquetOutputs(work / "output")
+    ctx = RunContext(
+        run_id="bench", project_id=prj.id, clock=CLOCK, today=CLOCK.date(), period=PERIOD,
+        input_dataset=found[prj.input_dataset_id], materialization=prj.materialization,
+        tables=ParquetTables(found, data, CLOCK, PERIOD.identifier), outputs=outputs, selectors=prj.selectors,
+    )
+    executor = Executor(snapshot, ctx, CheckpointStore(str(work / "checkpoints")),
+                        TraceWriter(str(work / "trace")) if trace else None,
+                        on_step=on_step or (lambda _: None))
+    return executor.run(), outputs.path(OUTPUT_ORDER)

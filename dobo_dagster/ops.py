@@ -1,0 +1,178 @@
+"""Op factories: the load (operation 0) and one op per operation.
+
+An op executes the operations of the Run's own snapshot (the store's record,
+D31), never the job's current definition. Op `op_<order>` executes the
+snapshot operations with `previous order < order <= this order`, and the
+last op also any later ones. For a run created from the same Project version
+as its job (every fresh run) that is exactly one operation per op; after a
+structural edit and a code-location reload, a resumed Run still executes
+every operation of its snapshot exactly once, in order (D13, RUN-7).
+"""
+
+
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import (
+    AssetMaterialization,
+    In,
+    MetadataValue,
+    OpDefinition,
+    OpExecutionContext,
+    Out,
+    Output,
+    TableColumn,
+    TableSchema,
+    PythonObjectDagsterType,
+)
+
+from dobo_dagster.io_manager import discard_frames
+from dobo_dagster.resources import DoboRunResource
+from dobo_dagster.runs import begin_attempt, fail
+from dobo_dagster.translator import LOAD_NODE, DoboTranslator
+from dobo_engine.engine.pipeline import StepReport
+from dobo_engine.engine.working import WorkingFrame
+from dobo_engine.model.operations import Operation
+from dobo_engine.model.project import Project
+from dobo_engine.model.run import ProjectSnapshot
+from dobo_engine.store.records import RunRecord
+
+
+# One Dagster type for every frame edge: resolving a Python class per In/Out is slow with many jobs.
+WORKING = PythonObjectDagsterType(WorkingFrame, name="DoboWorkingFrame",
+                                  description="a dobo working frame (data, column types, lookups)")
+
+
+def _destination(write: Any) -> str:
+    dest = write.destination
+    if isinstance(dest, str):
+        return dest
+    return f"{dest.get('datasource_id')}:{dest.get('path') or dest.get('table')}"
+
+
+def step_events(translator: DoboTranslator, snapshot: ProjectSnapshot, run_id: str, step: StepReport,
+                op_model: Operation | None, working: WorkingFrame) -> Iterator[AssetMaterialization]:
+    """The trace of a step, and what an `output` wrote, as materializations for the Period."""
+    partition = translator.partition_key(snapshot.period.identifier)
+    if step.trace_file:
+        yield AssetMaterialization(
+            asset_key=translator.trace_asset_key(snapshot.project_id), partition=partition,
+            description=f"trace of operation {step.order} ({step.type})",
+            metadata={"path": MetadataValue.path(step.trace_file), "dobo/run_id": run_id,
+                      "dobo/operation_order": step.order, "dobo/operation_type": step.type,
+                      "rows_in": step.rows_in, "rows_changed": step.rows_changed,
+                      "rows_created": step.rows_created, "rows_deleted": step.rows_deleted})
+    write = step.write
+    if write is None or op_model is None or write.sandboxed:
+        return  # a sandbox write (draft Project) is not the output Dataset (D16)
+    schema = working.frame.schema
+    columns = [TableColumn(name=c, type=str(schema[c]) if c in schema else "unknown") for c in write.columns]
+    yield AssetMaterialization(
+        asset_key=translator.output_asset_key(snapshot.project_id, op_model), partition=partition,
+        description=f"written by operation {step.order} of {snapshot.project_id} v{snapshot.project_version}",
+        metadata={"dagster/row_count": write.rows_written, "dagster/column_schema": TableSchema(columns=columns),
+                  "location": _destination(write), "dobo/run_id": run_id,
+                  "dobo/project_version": snapshot.project_version, "dobo/operation_order": step.order})
+
+
+def _log_step(context: OpExecutionContext, step: StepReport) -> None:
+    counts = f"{step.rows_in} rows in, {step.rows_changed} changed, {step.rows_created} created, " \
+             f"{step.rows_deleted} deleted"
+    wrote = f"; {step.write.rows_written} written to {_destination(step.write)}" if step.write else ""
+    context.log.info(f"operation {step.order} ({step.type}): {counts}{wrote} ({step.seconds:.2f}s)")
+
+
+def _family(context: OpExecutionContext) -> list[str]:
+    """The Dagster run ids of this Run's attempts (the root and its re-executions up to this one)."""
+    ids, run = [], context.run
+    while run is not None:
+        ids.append(run.run_id)
+        run = context.instance.get_run_by_id(run.parent_run_id) if run.parent_run_id else None
+    return ids
+
+
+def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
+    def _load(context: OpExecutionContext, _inputs: dict[str, Any]) -> Iterator[Output]:
+        resource: DoboRunResource = context.resources.dobo
+        record = begin_attempt(context, resource)
+        service = resource.service()
+        if record.last_completed_operation is not None:  # done in an earlier attempt (RUN-7)
+            yield Output(service.checkpoints().load(record.id, 0))
+            return
+        snapshot = ProjectSnapshot.model_validate(record.snapshot)
+        try:
+            reports: list[StepReport] = []
+            working = service.executor(record.id, on_step=reports.append).load()
+        except Exception as err:  # noqa: BLE001 - every failure is recorded on the Run (RUN-5)
+            fail(service, record.id, err)
+        for step in reports:
+            _log_step(context, step)
+            for event in step_events(translator, snapshot, record.id, step, None, working):
+                context.log_event(event)
+        yield Output(working)
+
+    # OpDefinition directly: the @op decorator's signature inspection dominates load time at scale.
+    return OpDefinition(name=translator.op_definition_name(project.id, LOAD_NODE), compute_fn=_load,
+                        outs={"result": Out(WORKING)}, required_resource_keys={"dobo"},
+                        description=f"operation 0: resolve and load {project.input_dataset_id} for the "
+                                    "partition's Period", tags={"dobo/operation_order": "0"})
+
+
+def operation_op(project: Project, operation: Operation, after: int, last: bool,
+                 translator: DoboTranslator) -> OpDefinition:
+    node = translator.node_name(operation.order)
+
+    def _operation(context: OpExecutionContext, inputs: dict[str, Any]) -> Iterator[Output]:
+        working: WorkingFrame = inputs["working"]
+        resource: DoboRunResource = context.resources.dobo
+        record = begin_attempt(context, resource)
+        working = run_slice(context, resource, record, working, after, None if last else operation.order,
+                            translator)
+        if last:
+            finish(context, resource, record)
+            return  # the last op keeps nothing (RUN-6)
+        yield Output(working)
+
+    return OpDefinition(name=translator.op_definition_name(project.id, node), compute_fn=_operation,
+                        ins={"working": In(WORKING)}, outs={} if last else {"result": Out(WORKING)},
+                        required_resource_keys={"dobo"}, description=translator.op_description(operation),
+                        tags={"dobo/operation_order": str(operation.order), "dobo/operation_type": operation.type})
+
+
+def run_slice(context: OpExecutionContext, resource: DoboRunResource, record: RunRecord, working: WorkingFrame,
+              after: int, upto: int | None, translator: DoboTranslator) -> WorkingFrame:
+    """Execute the snapshot operations with after < order <= upto (upto None: all later ones)."""
+    service = resource.service()
+    snapshot = ProjectSnapshot.model_validate(record.snapshot)
+    todo = [o for o in sorted(snapshot.operations, key=lambda o: o.order)
+            if o.order > after and (upto is None or o.order <= upto)]
+    done = record.last_completed_operation
+    finished = [o for o in todo if done is not None and o.order <= done]
+    if finished:  # completed by the engine in an earlier attempt: continue from its checkpoint (RUN-7)
+        working = service.checkpoints().load(record.id, finished[-1].order)
+    if not todo:
+        context.log.info("the Run's snapshot has no operation for this step")
+    executor = service.executor(record.id)
+    for operation in todo[len(finished):]:
+        try:
+            working, step = executor.run_operation(operation, working)
+        except Exception as err:  # noqa: BLE001 - every failure is recorded on the Run (RUN-5)
+            fail(service, record.id, err)
+        _log_step(context, step)
+        for event in step_events(translator, snapshot, record.id, step, operation, working):
+            context.log_event(event)
+    return working
+
+
+def finish(context: OpExecutionContext, resource: DoboRunResource, record: RunRecord) -> None:
+    """The last op completes the Run (RUN-6, RUN-9) and drops the Dagster frames of its attempts."""
+    service = resource.service()
+    try:
+        service.complete(record.id)
+    except Exception as err:  # noqa: BLE001
+        fail(service, record.id, err)
+    discard_frames(_family(context))
+    context.log.info(f"dobo Run {record.id} completed")
+
+
+__all__ = ["load_op", "operation_op", "step_events"]

@@ -1,0 +1,68 @@
+"""Periods as partitions: one DynamicPartitionsDefinition per Calendar (D23).
+
+Partition keys live in the Dagster instance, not in the code, so an
+always-on sensor copies the store's Periods into them: new Periods appear
+without a redeploy. Locked Periods stay partitions (their history remains
+visible); runs for them are refused with PeriodNotRunnable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dagster import (
+    DefaultSensorStatus,
+    DynamicPartitionsDefinition,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from dobo_dagster.resources import current_store
+from dobo_dagster.translator import DoboTranslator
+
+SYNC_SENSOR = "dobo_period_sync"
+
+
+def calendar_partitions(calendar_id: str, translator: DoboTranslator) -> DynamicPartitionsDefinition:
+    return DynamicPartitionsDefinition(name=translator.partitions_name(calendar_id))
+
+
+def store_partition_keys(calendar_id: str, translator: DoboTranslator) -> list[str]:
+    """The Calendar's Periods in time order (coarser first on the same start date)."""
+    periods = sorted(current_store().list_periods(calendar_id), key=lambda p: (p.start_date, -(p.end_date - p.start_date).days))
+    return [translator.partition_key(p.identifier) for p in periods]
+
+
+def known_partition_keys(context: SensorEvaluationContext | object, partitions: DynamicPartitionsDefinition) -> set[str]:
+    """Keys already in the instance; requesting any other key fails the whole tick."""
+    return set(context.instance.get_dynamic_partitions(partitions.name))  # type: ignore[attr-defined]
+
+
+def period_sync_sensor(calendars: Mapping[str, DynamicPartitionsDefinition], translator: DoboTranslator,
+                       minimum_interval_seconds: int = 60) -> SensorDefinition:
+    @sensor(name=SYNC_SENSOR, minimum_interval_seconds=minimum_interval_seconds,
+            default_status=DefaultSensorStatus.RUNNING,
+            description="Keeps each Calendar's partitions equal to its Periods in the dobo metadata store.")
+    def _sync(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+        requests = []
+        for calendar_id, partitions in calendars.items():
+            wanted = store_partition_keys(calendar_id, translator)
+            existing = known_partition_keys(context, partitions)
+            added = [k for k in wanted if k not in existing]
+            removed = sorted(existing - set(wanted))
+            if added:
+                requests.append(partitions.build_add_request(added))
+            if removed:  # a Period deleted from the store (PER-6)
+                requests.append(partitions.build_delete_request(removed))
+        if not requests:
+            return SkipReason("partitions already match the store's Periods")
+        return SensorResult(dynamic_partitions_requests=requests)
+
+    return _sync
+
+
+__all__ = ["SYNC_SENSOR", "calendar_partitions", "known_partition_keys", "period_sync_sensor",
+           "store_partition_keys"]

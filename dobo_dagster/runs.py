@@ -1,0 +1,116 @@
+"""Keeping the dobo Run record in step with the Dagster run (D21, RUN-1..7).
+
+The dobo Run id is the Dagster root run id; every Dagster run of that family
+is one attempt. The first op of an attempt moves the record: a new Run is
+created from the snapshot frozen in run config at Dagster run creation (so
+an edit of the Project before the run starts changes nothing), a failed one
+is resumed (attempt +1, RUN-7), a queued one is started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from dagster import Failure, MetadataValue, OpExecutionContext
+
+from dobo_dagster.resources import DoboRunResource
+from dobo_dagster.translator import TAG_TRACE
+from dobo_engine.errors import DoboError, OperationFailure, ProjectNotRunnable, RunNotFound
+from dobo_engine.model.run import ProjectSnapshot
+from dobo_engine.runner.service import RUNNABLE, RunService
+from dobo_engine.store.records import RunRecord
+
+
+def dobo_run_id(context: OpExecutionContext) -> str:
+    run = context.run
+    return run.root_run_id or run.run_id
+
+
+def trigger_of(tags: Mapping[str, str]) -> tuple[str, str]:
+    """RUN trigger_type/triggered_by from the tags Dagster puts on the run."""
+    if tags.get("dagster/schedule_name"):
+        return "scheduled", tags["dagster/schedule_name"]
+    if tags.get("dagster/sensor_name"):
+        return "sensor", tags["dagster/sensor_name"]
+    if tags.get("dagster/backfill"):
+        return "manual", f"backfill:{tags['dagster/backfill']}"
+    return "manual", tags.get("dagster/user") or "dagster"
+
+
+def create_from_snapshot(service: RunService, snapshot: ProjectSnapshot, run_id: str, *,
+                         trigger_type: str, triggered_by: str) -> RunRecord:
+    """RunService.create_run's RUN-1 checks, but keeping the frozen snapshot (D13, D31).
+
+    create_run builds a new snapshot from the store's latest version; here the
+    snapshot taken when the Dagster run was created must be the one that runs.
+    """
+    stored = service.store.get_entity("project", snapshot.project_id)
+    if stored.status not in RUNNABLE:
+        raise ProjectNotRunnable(f"Project {snapshot.project_id} is {stored.status}; only active and draft "
+                                 "Projects run", rule="PRJ-10")
+    if (snapshot.sandbox or RUNNABLE[stored.status]) and trigger_type != "manual":
+        raise ProjectNotRunnable(f"draft Project {snapshot.project_id} runs only by hand", rule="PRJ-10")
+    calendar_id = snapshot.period.calendar_id or service._default_calendar_id()  # noqa: SLF001
+    service._runnable_period(calendar_id, snapshot.period.identifier)  # noqa: SLF001 - PER-5, same rule as create_run
+    record: dict[str, Any] = {
+        "id": run_id, "project_id": snapshot.project_id, "project_version": snapshot.project_version,
+        "calendar_id": calendar_id, "period_identifier": snapshot.period.identifier, "status": "queued",
+        "sandbox": snapshot.sandbox, "trigger_type": trigger_type, "triggered_by": triggered_by,
+        "as_known_at": snapshot.as_known_at, "snapshot": snapshot.model_dump(mode="json"),
+        "created_at": snapshot.clock,
+    }
+    return service.store.create_run(record)
+
+
+def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> RunRecord:
+    """The running dobo Run for this Dagster run, creating, resuming or starting it as needed."""
+    service = resource.service()
+    run_id = dobo_run_id(context)
+    try:
+        try:
+            record = service.store.get_run(run_id)
+        except RunNotFound:
+            snapshot = resource.frozen_snapshot()
+            if context.run.tags.get(TAG_TRACE, "").lower() == "off":  # D32
+                snapshot = snapshot.model_copy(update={"trace": False})
+            trigger_type, triggered_by = trigger_of(context.run.tags)
+            record = create_from_snapshot(service, snapshot, run_id, trigger_type=trigger_type,
+                                          triggered_by=triggered_by)
+            context.log.info(f"dobo Run {run_id} created: {snapshot.project_id} v{snapshot.project_version} "
+                             f"for {snapshot.period.identifier}{' (sandbox)' if snapshot.sandbox else ''}")
+        if record.status == "failed":  # a re-execution from failure is a resume (D21, RUN-7)
+            record = service.resume(run_id)
+            context.log.info(f"dobo Run {run_id} resumed (attempt {record.attempt}) after operation "
+                             f"{record.last_completed_operation}")
+        if record.status == "queued":
+            record = service.start(run_id)
+    except DoboError as err:
+        refuse(err, run_id)
+    if record.status != "running":
+        refuse(OperationFailure(f"dobo Run {run_id} is {record.status}; launch a new run for the Period "
+                                "instead of re-executing this one"), run_id)
+    return record
+
+
+def refuse(err: DoboError, run_id: str) -> NoReturn:
+    """A Run that cannot start or resume: the Dagster run fails with dobo's message and code."""
+    raise Failure(description=f"{err.code}: {err.message}",
+                  metadata={"dobo/code": err.code, "dobo/run_id": run_id,
+                            "detail": MetadataValue.text(err.detail or "")}, allow_retries=False)
+
+
+def fail(service: RunService, run_id: str, err: Exception) -> NoReturn:
+    """Record the failure on the dobo Run (RUN-5), then fail the op with the same message."""
+    dobo_err = err if isinstance(err, DoboError) else OperationFailure(f"{type(err).__name__}: {err}")
+    service.fail(run_id, dobo_err)
+    order = dobo_err.location.operation_order
+    where = f"operation {order}" if order is not None else "before the first operation"
+    raise Failure(description=f"dobo Run {run_id} failed at {where}: {dobo_err.code}: {dobo_err.message}",
+                  metadata={"dobo/code": dobo_err.code, "dobo/run_id": run_id,
+                            "dobo/operation_order": -1 if order is None else order,
+                            "detail": MetadataValue.text(dobo_err.detail or "")},
+                  allow_retries=False) from err
+
+
+__all__ = ["begin_attempt", "create_from_snapshot", "dobo_run_id", "fail", "refuse", "trigger_of"]

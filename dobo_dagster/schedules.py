@@ -1,0 +1,64 @@
+"""Calendar-driven schedules: run each Period of a level once it has ended (declared per project).
+
+`build_schedule_from_partitioned_job` does not support dynamic partitions,
+so the schedule lists the Calendar's Periods itself. Each Period is
+requested once (run_key = project + Period); only open and closed Periods
+run (PER-5), and only keys already synced as partitions are requested,
+since an unknown key would fail the whole tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from dagster import (
+    DefaultScheduleStatus,
+    DynamicPartitionsDefinition,
+    JobDefinition,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    schedule,
+)
+
+from dobo_dagster.partitions import known_partition_keys
+from dobo_dagster.resources import current_store
+from dobo_dagster.settings import ScheduleSettings
+from dobo_dagster.translator import DoboTranslator
+
+RUNNABLE_STATUSES = ("open", "closed")
+
+
+def due_periods(calendar_id: str, settings: ScheduleSettings, today: date) -> list[str]:
+    """Periods of the level that ended at least `offset_days` before today."""
+    due = []
+    for period in current_store().list_periods(calendar_id, settings.level):
+        if period.status not in RUNNABLE_STATUSES:
+            continue
+        if settings.not_before and period.end_date < settings.not_before:
+            continue
+        if period.end_date + timedelta(days=1 + settings.offset_days) <= today:
+            due.append(period.identifier)
+    return due
+
+
+def period_schedule(project_id: str, calendar_id: str, job: JobDefinition, partitions: DynamicPartitionsDefinition,
+                    settings: ScheduleSettings, translator: DoboTranslator) -> ScheduleDefinition:
+    @schedule(name=f"{translator.job_name(project_id)}_schedule", job=job, cron_schedule=settings.cron,
+              execution_timezone=settings.timezone, default_status=DefaultScheduleStatus.RUNNING,
+              description=f"runs each {settings.level} Period of {calendar_id} {settings.offset_days} day(s) "
+                          "after it ends")
+    def _schedule(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
+        when = context.scheduled_execution_time
+        today = when.date() if when is not None else date.today()
+        known = known_partition_keys(context, partitions)
+        for identifier in due_periods(calendar_id, settings, today):
+            key = translator.partition_key(identifier)
+            if key in known:
+                yield RunRequest(run_key=f"{project_id}:{key}", partition_key=key)
+
+    return _schedule
+
+
+__all__ = ["due_periods", "period_schedule"]

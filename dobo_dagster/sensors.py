@@ -1,0 +1,137 @@
+"""Sensors: upstream data (declared per project) and registered outputs feeding a consumer.
+
+Upstream data: for each watched Period, resolve the input Dataset's tables
+(without loading) and fingerprint the files at those locations (size and
+modification time). The cursor keeps the fingerprint per Period, so a tick
+requests one run per Period whose files are new or changed, and nothing when
+nothing changed; the run_key carries the fingerprint, so the same content is
+never run twice even if the cursor is lost. Table locations are not watched.
+
+Registered outputs: a consumer project runs for a Period when a Dataset it
+reads was materialized for that Period by a completed Run (D25, RUN-9:
+registration happens at completion, so the materialization of a Run still
+in progress waits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DefaultSensorStatus,
+    DynamicPartitionsDefinition,
+    JobDefinition,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    sensor,
+)
+
+from dobo_dagster.partitions import known_partition_keys
+from dobo_dagster.resources import current_settings, current_store
+from dobo_dagster.settings import SensorSettings
+from dobo_dagster.translator import DoboTranslator
+from dobo_engine.errors import DoboError
+from dobo_engine.io.paths import join_under_prefix
+from dobo_engine.io.storage import filesystem
+from dobo_engine.model.project import Project
+from dobo_engine.resolver.explain import explain_resolution
+from dobo_engine.runner.registered import StoreRegisteredLocations
+from dobo_engine.store.catalog_reader import StoreCatalog
+
+
+def location_fingerprints(project: Project, calendar_id: str, period_identifier: str) -> list[str]:
+    """One line per resolved file of the input Dataset for the Period: path, size, modification time."""
+    store, settings = current_store(), current_settings()
+    catalog = StoreCatalog(store)
+    report = explain_resolution(catalog, project.input_dataset_id, period_identifier, calendar_id, project=project,
+                                dataset_version=project.input_dataset_version,
+                                registered=StoreRegisteredLocations(store))
+    lines = []
+    for table in report.tables:
+        for loc in table.locations:
+            if loc.strategy != "path" or not loc.path or not loc.datasource_id:
+                continue
+            try:
+                prefix = catalog.datasource(loc.datasource_id).options.path_prefix  # type: ignore[union-attr]
+                full = join_under_prefix(prefix, loc.path, data_root=settings.data_root)
+                info = filesystem(full).info(full)
+            except (DoboError, FileNotFoundError, AttributeError):
+                continue  # not there (yet): nothing to run for it
+            stamp = info.get("mtime") or info.get("LastModified") or info.get("ETag") or info.get("created")
+            lines.append(f"{full}|{info.get('size')}|{stamp}")
+    return sorted(lines)
+
+
+def upstream_data_sensor(project: Project, calendar_id: str, job: JobDefinition,
+                         partitions: DynamicPartitionsDefinition, settings: SensorSettings,
+                         translator: DoboTranslator) -> SensorDefinition:
+    @sensor(name=f"{translator.job_name(project.id)}_upstream_data", job=job,
+            minimum_interval_seconds=settings.minimum_interval_seconds, default_status=DefaultSensorStatus.RUNNING,
+            description=f"runs a {settings.level} Period when the files of {project.input_dataset_id} for it change")
+    def _sensor(context: SensorEvaluationContext) -> SensorResult:
+        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        known = known_partition_keys(context, partitions)
+        requests = []
+        for period in current_store().list_periods(calendar_id, settings.level):
+            key = translator.partition_key(period.identifier)
+            if period.status not in settings.statuses or key not in known:
+                continue
+            lines = location_fingerprints(project, calendar_id, period.identifier)
+            if not lines:
+                continue
+            version = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+            if seen.get(key) == version:
+                continue
+            seen[key] = version
+            requests.append(RunRequest(run_key=f"{project.id}:{key}:{version}", partition_key=key,
+                                       tags={"dobo/input_version": version}))
+        return SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
+
+    return _sensor
+
+
+def registered_output_sensor(project: Project, job: JobDefinition, partitions: DynamicPartitionsDefinition,
+                             upstream: Iterable[AssetKey], translator: DoboTranslator) -> SensorDefinition:
+    keys = sorted(set(upstream), key=lambda k: k.to_user_string())
+
+    @sensor(name=f"{translator.job_name(project.id)}_registered_inputs", job=job, minimum_interval_seconds=60,
+            default_status=DefaultSensorStatus.RUNNING,
+            description="runs this project for a Period when a Dataset it reads is registered for that Period")
+    def _sensor(context: SensorEvaluationContext) -> SensorResult:
+        cursor: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
+        store = current_store()
+        known = known_partition_keys(context, partitions)
+        requests = []
+        for key in keys:
+            after = cursor.get(key.to_user_string())
+            records = context.instance.fetch_materializations(
+                AssetRecordsFilter(asset_key=key, after_storage_id=after), limit=100, ascending=True).records
+            for record in records:
+                materialization = record.asset_materialization
+                meta = materialization.metadata if materialization else {}
+                run_id = getattr(meta.get("dobo/run_id"), "value", None)
+                status = "completed"
+                if run_id:
+                    try:
+                        status = store.get_run(str(run_id)).status
+                    except DoboError:
+                        status = "completed"  # not a dobo Run of this store: take it as final
+                    if status in ("queued", "running"):
+                        break  # wait for completion (registration happens then, RUN-9)
+                cursor[key.to_user_string()] = record.storage_id
+                partition = record.partition_key
+                if status == "completed" and partition and partition in known:
+                    requests.append(RunRequest(run_key=f"{project.id}:{partition}:{record.storage_id}",
+                                               partition_key=partition))
+        return SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+
+    return _sensor
+
+
+__all__ = ["location_fingerprints", "registered_output_sensor", "upstream_data_sensor"]

@@ -1,0 +1,110 @@
+"""DoboTranslator: the one overridable place mapping dobo entities onto Dagster names.
+
+Every Dagster name the code location uses (job, op, node, asset key, partition
+key, tag, group) comes from here, so a deployment that wants other names
+subclasses this class and passes it to `build_definitions`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dagster import AssetKey
+
+from dobo_dagster.settings import DagsterSettings
+from dobo_engine.model.operations import Operation
+from dobo_engine.model.project import Project
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+TAG_PROJECT = "dobo/project_id"
+TAG_VERSION = "dobo/project_version"
+TAG_STATUS = "dobo/status"
+TAG_INPUT = "dobo/input_dataset"
+TAG_PERIOD = "dobo/period"
+TAG_CALENDAR = "dobo/calendar"
+TAG_PROJECT_PERIOD = "dobo/project-period"  # the D15 run-queue concurrency key
+TAG_TRACE = "dobo/trace"  # `off` switches the trace off for one Run (D32)
+LOAD_NODE = "load"
+
+
+def sanitize(value: str) -> str:
+    """Dagster names allow only [A-Za-z0-9_]; dobo ids also use `-` and `.` (D1)."""
+    return _UNSAFE.sub("_", value)
+
+
+class DoboTranslator:
+    """Project -> job, operation -> op, Dataset -> asset key, Period -> partition key."""
+
+    # -- jobs and ops -------------------------------------------------------------
+
+    def job_name(self, project_id: str) -> str:
+        return sanitize(project_id)
+
+    def node_name(self, order: int) -> str:
+        """The step key of an operation: its `order` only, so it does not depend on the version."""
+        return f"op_{order}"
+
+    def op_definition_name(self, project_id: str, node: str) -> str:
+        """Op definitions must be unique across the location: prefix with the job name."""
+        return f"{self.job_name(project_id)}__{node}"
+
+    def op_description(self, op: Operation) -> str:
+        label = f" {op.name!r}" if op.name else ""
+        where = f" where {op.selector}" if op.selector else ""
+        return f"operation {op.order}: {op.type}{label}{where}"
+
+    def job_tags(self, project: Project, version: int, status: str) -> dict[str, str]:
+        tags = {TAG_PROJECT: project.id, TAG_VERSION: str(version), TAG_STATUS: status,
+                TAG_INPUT: project.input_dataset_id}
+        pod = self.dagster_settings(project).pod
+        if pod is not None:
+            tags.update(pod.k8s_tags())
+        return tags
+
+    def job_metadata(self, project: Project, version: int, status: str) -> dict[str, Any]:
+        return {"dobo/project_id": project.id, "dobo/project_version": version, "dobo/status": status,
+                "dobo/input_dataset": project.input_dataset_id, "dobo/calendar": project.calendar_id or "",
+                "dobo/operations": len(project.operations)}
+
+    def group_name(self, project_id: str) -> str:
+        return sanitize(project_id)
+
+    # -- assets ------------------------------------------------------------------
+
+    def dataset_asset_key(self, dataset_id: str) -> AssetKey:
+        return AssetKey(["dobo", "dataset", sanitize(dataset_id)])
+
+    def trace_asset_key(self, project_id: str) -> AssetKey:
+        """The project's trace; it stands for the project in the lineage graph."""
+        return AssetKey(["dobo", "trace", sanitize(project_id)])
+
+    def output_asset_key(self, project_id: str, op: Operation) -> AssetKey:
+        """A registered output is its Dataset's asset; any other output is the project's own."""
+        registered = getattr(op.parameters, "register_as_dataset", None)
+        if registered:
+            return self.dataset_asset_key(registered)
+        return AssetKey(["dobo", "output", sanitize(project_id), f"op_{op.order}"])
+
+    # -- periods -----------------------------------------------------------------
+
+    def partitions_name(self, calendar_id: str) -> str:
+        return f"dobo_periods_{sanitize(calendar_id)}"
+
+    def partition_key(self, period_identifier: str) -> str:
+        """Period identifiers already fit partition keys (D1); kept as they are."""
+        return period_identifier
+
+    def run_tags(self, project_id: str, calendar_id: str, period_identifier: str) -> dict[str, str]:
+        return {TAG_PROJECT: project_id, TAG_PERIOD: period_identifier, TAG_CALENDAR: calendar_id,
+                TAG_PROJECT_PERIOD: f"{project_id}:{calendar_id}:{period_identifier}"}
+
+    # -- automation ----------------------------------------------------------------
+
+    def dagster_settings(self, project: Project) -> DagsterSettings:
+        """Schedules, sensors and pod resources of a project (`project.dagster`; off when absent)."""
+        return DagsterSettings.of(getattr(project, "dagster", None))
+
+
+__all__ = ["DoboTranslator", "sanitize"]

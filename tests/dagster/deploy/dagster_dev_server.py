@@ -1,0 +1,260 @@
+"""`dagster dev` for the end-to-end tests: the example catalog, a loopback port, a small GraphQL client.
+
+The server is prepared by ``scripts/dagster_dev.py --no-serve`` (instance file,
+catalog, Periods) in a temporary DOBO_HOME/DAGSTER_HOME and started with the
+script's own command line, in a process group of its own that is always
+stopped at the end.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[3]
+REPOSITORY = "__repository__"
+STARTUP_SECONDS = 300
+
+
+def _load_script() -> Any:
+    spec = importlib.util.spec_from_file_location("dobo_dagster_dev_script", ROOT / "scripts" / "dagster_dev.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+script = _load_script()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class GraphQLError(AssertionError):
+    pass
+
+
+@dataclass
+class DagsterDev:
+    url: str
+    dobo_home: Path
+    dagster_home: Path
+    log: Path
+    location: str = ""
+
+    # -- transport ---------------------------------------------------------------
+
+    def query(self, text: str, variables: dict[str, Any] | None = None, timeout: float = 60) -> dict[str, Any]:
+        body = json.dumps({"query": text, "variables": variables or {}}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            payload = json.loads(response.read())
+        if payload.get("errors"):
+            raise GraphQLError(json.dumps(payload["errors"], indent=1)[:4000])
+        return payload["data"]
+
+    def wait_until(self, what: str, check, timeout: float = 120, every: float = 1.0):
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while time.monotonic() < deadline:
+            try:
+                last = check()
+            except (urllib.error.URLError, ConnectionError, TimeoutError, GraphQLError) as exc:
+                last = exc
+            else:
+                if last:
+                    return last
+            time.sleep(every)
+        raise AssertionError(f"timed out waiting for {what}; last: {last!r}\n--- server log ---\n{self.tail_log()}")
+
+    def tail_log(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    # -- the code location -------------------------------------------------------------
+
+    def jobs(self) -> list[str]:
+        data = self.query(
+            "{ repositoriesOrError { __typename ... on RepositoryConnection"
+            " { nodes { name location { name } jobs { name } } } } }"
+        )
+        nodes = data["repositoriesOrError"].get("nodes") or []
+        for node in nodes:
+            if node["name"] == REPOSITORY:
+                self.location = node["location"]["name"]
+                return [j["name"] for j in node["jobs"] if not j["name"].startswith("__")]
+        return []
+
+    def repository_selector(self) -> dict[str, str]:
+        return {"repositoryLocationName": self.location, "repositoryName": REPOSITORY}
+
+    def partition_set(self, job: str) -> str:
+        data = self.query(
+            "query($repo: RepositorySelector!, $job: String!) { partitionSetsOrError(repositorySelector: $repo,"
+            " pipelineName: $job) { __typename ... on PartitionSets { results { name } } } }",
+            {"repo": self.repository_selector(), "job": job},
+        )
+        (result,) = data["partitionSetsOrError"]["results"]
+        return result["name"]
+
+    def partition_names(self, job: str) -> list[str]:
+        data = self.query(
+            "query($repo: RepositorySelector!, $set: String!) { partitionSetOrError(repositorySelector: $repo,"
+            " partitionSetName: $set) { __typename ... on PartitionSet { partitionsOrError {"
+            " __typename ... on Partitions { results { name } } } } } }",
+            {"repo": self.repository_selector(), "set": self.partition_set(job)},
+        )
+        partitions = data["partitionSetOrError"]["partitionsOrError"]
+        return [p["name"] for p in partitions.get("results", [])]
+
+    def partition_config_and_tags(self, job: str, partition: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The partition's run config and tags, as the UI's launchpad fetches them."""
+        data = self.query(
+            "query($repo: RepositorySelector!, $set: String!, $p: String!) { partitionSetOrError("
+            "repositorySelector: $repo, partitionSetName: $set) { __typename ... on PartitionSet {"
+            " partition(partitionName: $p) { runConfigOrError { __typename ... on PartitionRunConfig { yaml }"
+            " ... on PythonError { message } } tagsOrError { __typename ... on PartitionTags { results { key value } }"
+            " ... on PythonError { message } } } } } }",
+            {"repo": self.repository_selector(), "set": self.partition_set(job), "p": partition},
+        )
+        part = data["partitionSetOrError"]["partition"]
+        import yaml
+
+        config = yaml.safe_load(part["runConfigOrError"]["yaml"]) or {}
+        tags = {t["key"]: t["value"] for t in part["tagsOrError"]["results"]}
+        return config, tags
+
+    # -- runs --------------------------------------------------------------------
+
+    def launch_partition_run(self, job: str, partition: str) -> dict[str, Any]:
+        """Launch one partition run; returns the mutation's result (LaunchRunSuccess or an error type)."""
+        config, tags = self.partition_config_and_tags(job, partition)
+        assert tags.get("dagster/partition") == partition, tags
+        data = self.query(
+            "mutation($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename"
+            " ... on LaunchRunSuccess { run { runId status } } ... on PythonError { message }"
+            " ... on RunConfigValidationInvalid { errors { message } } ... on Error { message } } }",
+            {
+                "params": {
+                    "selector": {**self.repository_selector(), "jobName": job},
+                    "runConfigData": config,
+                    "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
+                }
+            },
+        )
+        return data["launchRun"]
+
+    def launch_backfill(self, job: str, partitions: list[str]) -> str:
+        data = self.query(
+            "mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {"
+            " __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message }"
+            " ... on Error { message } } }",
+            {
+                "params": {
+                    "selector": {"partitionSetName": self.partition_set(job), "repositorySelector": self.repository_selector()},
+                    "partitionNames": partitions,
+                    "fromFailure": False,
+                }
+            },
+        )
+        result = data["launchPartitionBackfill"]
+        assert result["__typename"] == "LaunchBackfillSuccess", result
+        return result["backfillId"]
+
+    def runs(self, tags: dict[str, str]) -> list[dict[str, Any]]:
+        data = self.query(
+            "query($filter: RunsFilter) { runsOrError(filter: $filter) { __typename ... on Runs { results {"
+            " runId status jobName tags { key value } } } } }",
+            {"filter": {"tags": [{"key": k, "value": v} for k, v in tags.items()]}},
+        )
+        return data["runsOrError"]["results"]
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        data = self.query(
+            "query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { runId status jobName"
+            " tags { key value } assetMaterializations { assetKey { path } partition"
+            " metadataEntries { label } } } } }",
+            {"id": run_id},
+        )
+        return data["runOrError"]
+
+    def run_messages(self, run_id: str) -> list[str]:
+        data = self.query(
+            "query($id: ID!) { logsForRun(runId: $id, limit: 1000) { __typename ... on EventConnection {"
+            " events { __typename ... on MessageEvent { message } ... on ExecutionStepFailureEvent"
+            " { error { message } } } } } }",
+            {"id": run_id},
+        )
+        return [
+            (e.get("message") or "") + (f" {e['error']['message']}" if e.get("error") else "")
+            for e in data["logsForRun"]["events"]
+        ]
+
+    def wait_for_runs(self, run_ids: list[str], timeout: float = 300) -> list[dict[str, Any]]:
+        done = {"SUCCESS", "FAILURE", "CANCELED"}
+
+        def finished():
+            runs = [self.run(r) for r in run_ids]
+            return runs if all(r["status"] in done for r in runs) else None
+
+        runs = self.wait_until(f"runs {run_ids} to finish", finished, timeout=timeout, every=1.0)
+        for r in runs:
+            if r["status"] != "SUCCESS":
+                failure = [m for m in self.run_messages(r["runId"]) if m][-15:]
+                raise AssertionError(f"run {r['runId']} ({r['jobName']}) ended {r['status']}:\n" + "\n".join(failure))
+        return runs
+
+
+def server_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOBO_", "DAGSTER_"))}
+    env["DOBO_HOME"] = str(tmp / "dobo-home")
+    env["DAGSTER_HOME"] = str(tmp / "dobo-home" / "dagster")
+    return env
+
+
+@contextmanager
+def dagster_dev(tmp: Path) -> Iterator[DagsterDev]:
+    """Prepare with ``scripts/dagster_dev.py --no-serve``, start ``dagster dev``, always stop its process group."""
+    env = server_env(tmp)
+    prepared = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "dagster_dev.py"), "--no-serve"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert prepared.returncode == 0, prepared.stdout + prepared.stderr
+    home = Path(env["DAGSTER_HOME"])
+    assert (home / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
+
+    port = free_port()
+    log = tmp / "dagster-dev.log"
+    run_env = script.server_env(home) | env
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            script.dagster_dev_command("127.0.0.1", port),
+            cwd=home, env=run_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    server = DagsterDev(url=f"http://127.0.0.1:{port}", dobo_home=Path(env["DOBO_HOME"]), dagster_home=home, log=log)
+    try:
+        server.wait_until("the GraphQL endpoint", lambda: server.query("{ version }").get("version"), STARTUP_SECONDS)
+        server.wait_until("the dobo jobs", server.jobs, STARTUP_SECONDS)
+        yield server
+    finally:
+        script.stop(proc)

@@ -1,0 +1,96 @@
+"""Re-execute from failure resumes the same dobo Run (D21, RUN-7); edits never change what a Run runs (D13)."""
+
+from __future__ import annotations
+
+from dagster import ReexecutionOptions, execute_job
+from dagster._core.execution.api import create_execution_plan, execute_run
+
+from dobo_engine.engine import pipeline
+from dobo_engine.errors import OperationFailure
+from tests.dagster.helpers import assert_same_as_dobo_run, outputs_of, service
+from tests.dagster.locations import code_server_load, recon_repo
+
+JOB = "prj_budget_vs_actual"
+PROJECT = "prj-budget-vs-actual"
+
+
+def inject_failure(patch, order: int) -> None:
+    """Operation `order` (an update) fails while `patch` (a monkeypatch context) is open."""
+    real = pipeline.APPLY["update"]
+
+    def failing(op, working, ctx):  # type: ignore[no-untyped-def]
+        if op.order == order:
+            raise OperationFailure("injected failure")
+        return real(op, working, ctx)
+
+    patch.setitem(pipeline.APPLY, "update", failing)
+
+
+def launch(instance, period: str):
+    """Create a Dagster run as the code server would (plan + recorded state), without executing it."""
+    repo = code_server_load()
+    job = repo.get_job(JOB)
+    config = job.partitioned_config
+    run_config = config.get_run_config_for_partition_key(period)
+    tags = {**job.tags, **config.get_tags_for_partition_key(period), "dagster/partition": period}
+    recon = recon_repo().get_reconstructable_job(JOB)
+    plan = create_execution_plan(recon, run_config=run_config, tags=tags,
+                                 repository_load_data=repo.repository_load_data)
+    return instance.create_run_for_job(job_def=job, execution_plan=plan, run_config=run_config, tags=tags), tags
+
+
+def structural_edit(first_op_expression: str) -> None:
+    """A new Project version: operation 30 changed and an operation 35 added."""
+    store = service().store
+    content = store.get_entity("project", PROJECT).content
+    ops = content["operations"]
+    ops[2]["parameters"]["assignments"][0]["expression"] = first_op_expression
+    ops.insert(3, {"order": 35, "type": "delete", "selector": "TRUE"})
+    assert store.put_entity("project", PROJECT, content).version == 2
+
+
+def test_reexecution_from_failure_runs_only_the_failed_ops_and_matches_a_clean_run(location, instance, monkeypatch):
+    with monkeypatch.context() as patch:
+        inject_failure(patch, 30)
+        run, tags = launch(instance, "2026-01")
+        parent = execute_run(recon_repo().get_reconstructable_job(JOB), run, instance)
+    assert not parent.success
+    record = service().store.get_run(run.run_id)
+    assert record.status == "failed" and record.last_completed_operation == 20
+    assert record.error["operation_order"] == 30 and "injected failure" in record.error["message"]
+
+    child = execute_job(recon_repo().get_reconstructable_job(JOB), instance, tags=tags,
+                        reexecution_options=ReexecutionOptions.from_failure(run.run_id, instance))
+    assert child.success
+    executed = {e.step_key for e in child.all_events if e.event_type_value == "STEP_START"}
+    assert executed == {"op_30", "op_40", "op_50"}
+    record = service().store.get_run(run.run_id)  # the same dobo Run, a second attempt
+    assert record.status == "completed" and record.attempt == 2
+    assert_same_as_dobo_run(run.run_id, PROJECT, "2026-01")
+
+
+def test_edit_between_run_creation_and_start_does_not_change_what_runs(location, instance):
+    run, _ = launch(instance, "2026-01")
+    structural_edit('"edited"')
+    result = execute_run(recon_repo().get_reconstructable_job(JOB), run, instance)
+    assert result.success
+    record = service().store.get_run(run.run_id)
+    assert record.project_version == 1 and [o["order"] for o in record.snapshot["operations"]] == [10, 20, 30, 40, 50]
+    (written,) = outputs_of(run.run_id).values()  # the totals per account and kind
+    assert "edited" not in "".join(written) and "'budget'" in "".join(written)
+
+
+def test_edit_before_a_resume_does_not_change_what_runs(location, instance, monkeypatch):
+    with monkeypatch.context() as patch:
+        inject_failure(patch, 30)
+        run, tags = launch(instance, "2026-01")
+        assert not execute_run(recon_repo().get_reconstructable_job(JOB), run, instance).success
+    structural_edit('"edited"')  # the reloaded location now has op_35 and a changed op_30
+
+    child = execute_job(recon_repo().get_reconstructable_job(JOB), instance, tags=tags,
+                        reexecution_options=ReexecutionOptions.from_failure(run.run_id, instance))
+    assert child.success
+    record = service().store.get_run(run.run_id)
+    assert record.status == "completed" and record.attempt == 2 and record.project_version == 1
+    service().store.put_entity("project", PROJECT, service().store.get_entity("project", PROJECT, 1).content)
+    assert_same_as_dobo_run(run.run_id, PROJECT, "2026-01")
