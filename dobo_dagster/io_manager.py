@@ -18,36 +18,21 @@ from dagster import InputContext, OutputContext, UPathIOManager, io_manager
 from upath import UPath
 
 from dobo_dagster.resources import current_settings
-from dobo_engine.dsl.types import DslType
-from dobo_engine.engine.checkpoints import METADATA_KEY
+from dobo_engine.engine.checkpoints import frame_metadata, working_from
 from dobo_engine.engine.working import WorkingFrame
 
-
-def _type_dict(t: DslType) -> dict[str, Any]:
-    return {"kind": t.kind, "precision": t.precision, "scale": t.scale}
+METADATA_KEY = "dobo.working_frame"
 
 
 def frame_to_bytes(working: WorkingFrame) -> bytes:
-    meta = {
-        "columns": {name: _type_dict(t) for name, t in working.columns.items()},
-        "main_table": working.main_table,
-        "temporal_mode": working.temporal_mode,
-        "lookups": {a: {c: _type_dict(t) for c, t in cols.items()} for a, cols in working.lookups.items()},
-    }
     out = io.BytesIO()
-    working.frame.write_parquet(out, metadata={METADATA_KEY: json.dumps(meta)})
+    working.frame.write_parquet(out, metadata={METADATA_KEY: json.dumps(frame_metadata(working))})
     return out.getvalue()
 
 
 def frame_from_bytes(data: bytes) -> WorkingFrame:
     meta = json.loads(pl.read_parquet_metadata(io.BytesIO(data))[METADATA_KEY])
-    return WorkingFrame(
-        frame=pl.read_parquet(io.BytesIO(data)),
-        columns={n: DslType(**t) for n, t in meta["columns"].items()},
-        main_table=meta["main_table"],
-        temporal_mode=meta["temporal_mode"],
-        lookups={a: {c: DslType(**t) for c, t in cols.items()} for a, cols in meta["lookups"].items()},
-    )
+    return working_from(pl.read_parquet(io.BytesIO(data)), meta)
 
 
 class WorkingFrameIOManager(UPathIOManager):

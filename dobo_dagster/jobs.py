@@ -27,28 +27,22 @@ from dobo_dagster.translator import LOAD_NODE, DoboTranslator
 from dobo_engine.errors import PeriodNotRunnable, ProjectNotRunnable
 from dobo_engine.model.project import Project
 from dobo_engine.model.run import ProjectSnapshot
-from dobo_engine.resolver.periods import period_details
 from dobo_engine.runner.service import RUNNABLE
-from dobo_engine.runner.snapshot import build_snapshot, run_clock
 
 
 def frozen_snapshot(project_id: str, version: int, calendar_id: str, period_identifier: str) -> ProjectSnapshot:
-    """The Run snapshot at Dagster run creation, mirroring RunService.create_run for `version`."""
+    """The Run snapshot at Dagster run creation, of the Project version the job was built from.
+
+    Refused before any run exists when the Project cannot run or the Period is locked (PRJ-10, PER-5).
+    """
     service = run_service()
     stored = service.store.get_entity("project", project_id)
-    project = service.catalog.project(project_id, version)
     if stored.status not in RUNNABLE:
         raise ProjectNotRunnable(f"Project {project_id} is {stored.status}; only active and draft Projects run",
                                  rule="PRJ-10")
-    period = service.store.get_period(calendar_id, period_identifier)
-    if period.status == "locked":  # refused at creation, before any run exists (PER-5, D11)
-        raise PeriodNotRunnable(f"Period {period_identifier} of Calendar {calendar_id} is locked and can never "
-                                f"be run; Project {project_id} was not launched", rule="PER-5")
-    dataset_version = (stored.system.get("pinned_dataset_version") or project.input_dataset_version
-                       or service.store.get_entity("dataset", project.input_dataset_id).latest_version)
-    return build_snapshot(project, project_version=version, input_dataset_version=dataset_version,
-                          period=period_details(service.catalog, calendar_id, period_identifier),
-                          clock=run_clock(), sandbox=RUNNABLE[stored.status])
+    snapshot = service.build_snapshot(project_id, period_identifier, version=version)
+    # The job's status decides the sandbox, not the status of `version` when it was stored.
+    return snapshot.model_copy(update={"sandbox": RUNNABLE[stored.status]})
 
 
 _RESOURCE = DoboRunResource()  # one instance for every job: its config comes per run

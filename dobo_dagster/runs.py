@@ -40,27 +40,9 @@ def trigger_of(tags: Mapping[str, str]) -> tuple[str, str]:
 
 def create_from_snapshot(service: RunService, snapshot: ProjectSnapshot, run_id: str, *,
                          trigger_type: str, triggered_by: str) -> RunRecord:
-    """RunService.create_run's RUN-1 checks, but keeping the frozen snapshot (D13, D31).
-
-    create_run builds a new snapshot from the store's latest version; here the
-    snapshot taken when the Dagster run was created must be the one that runs.
-    """
-    stored = service.store.get_entity("project", snapshot.project_id)
-    if stored.status not in RUNNABLE:
-        raise ProjectNotRunnable(f"Project {snapshot.project_id} is {stored.status}; only active and draft "
-                                 "Projects run", rule="PRJ-10")
-    if (snapshot.sandbox or RUNNABLE[stored.status]) and trigger_type != "manual":
-        raise ProjectNotRunnable(f"draft Project {snapshot.project_id} runs only by hand", rule="PRJ-10")
-    calendar_id = snapshot.period.calendar_id or service._default_calendar_id()  # noqa: SLF001
-    service._runnable_period(calendar_id, snapshot.period.identifier)  # noqa: SLF001 - PER-5, same rule as create_run
-    record: dict[str, Any] = {
-        "id": run_id, "project_id": snapshot.project_id, "project_version": snapshot.project_version,
-        "calendar_id": calendar_id, "period_identifier": snapshot.period.identifier, "status": "queued",
-        "sandbox": snapshot.sandbox, "trigger_type": trigger_type, "triggered_by": triggered_by,
-        "as_known_at": snapshot.as_known_at, "snapshot": snapshot.model_dump(mode="json"),
-        "created_at": snapshot.clock,
-    }
-    return service.store.create_run(record)
+    """The dobo Run (id = the Dagster root run id, D21) keeping the snapshot frozen at creation (D13)."""
+    return service.create_run(snapshot.project_id, snapshot.period.identifier, trigger_type=trigger_type,
+                              triggered_by=triggered_by, run_id=run_id, snapshot=snapshot)
 
 
 def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> RunRecord:

@@ -12,7 +12,7 @@ from typing import Any
 
 from dagster import AssetKey
 
-from dobo_dagster.settings import DagsterSettings
+from dobo_dagster.settings import DagsterSettings, pod_tags, settings_of
 from dobo_engine.model.operations import Operation
 from dobo_engine.model.project import Project
 
@@ -60,7 +60,7 @@ class DoboTranslator:
                 TAG_INPUT: project.input_dataset_id}
         pod = self.dagster_settings(project).pod
         if pod is not None:
-            tags.update(pod.k8s_tags())
+            tags.update(pod_tags(pod))
         return tags
 
     def job_metadata(self, project: Project, version: int, status: str) -> dict[str, Any]:
@@ -104,7 +104,7 @@ class DoboTranslator:
 
     def dagster_settings(self, project: Project) -> DagsterSettings:
         """Schedules, sensors and pod resources of a project (`project.dagster`; off when absent)."""
-        return DagsterSettings.of(getattr(project, "dagster", None))
+        return settings_of(project.dagster)
 
 
 __all__ = ["DoboTranslator", "sanitize"]

@@ -19,6 +19,7 @@ from dobo_engine.model.common import (
 )
 from dobo_engine.model.conflict import ConflictReport
 from dobo_engine.model.operations import Operation
+from dobo_engine.model.orchestration import ProjectOrchestration
 
 ProjectStatus = Literal["draft", "active", "inactive", "conflict"]
 SelectorName = Annotated[str, identifier_check("PRJ-3")]
@@ -45,6 +46,7 @@ class Project(Entity):
         "calendar_id": "D23",
         "materialization": "LK-6",
         "trace": "D32",
+        "dagster": "PRJ-6",
         "selectors": "PRJ-3",
         "resolver_overrides": "RES-9",
         "operations": "VAL-012",
@@ -61,6 +63,7 @@ class Project(Entity):
     calendar_id: EntityId | None = None
     materialization: Literal["eager", "runtime"]
     trace: StrictBool = True
+    dagster: ProjectOrchestration | None = None  # schedules, sensors, pod resources (off unless declared)
     selectors: dict[SelectorName, Expression] = {}
     resolver_overrides: dict[EntityId, EntityId] = {}
     operations: list[Operation]

@@ -93,12 +93,12 @@ class RunService:
         if stored.status not in RUNNABLE:
             raise ProjectNotRunnable(f"Project {project_id} is {stored.status}; only active and draft Projects run",
                                      rule="PRJ-10")
-        sandbox = RUNNABLE[stored.status]
-        if sandbox and trigger_type != "manual":
-            raise ProjectNotRunnable(f"draft Project {project_id} runs only by hand", rule="PRJ-10")
         if snapshot is None:
             snapshot = self.build_snapshot(project_id, period_identifier, as_known_at=as_known_at, trace=trace,
                                            clock=clock)
+        sandbox = snapshot.sandbox
+        if sandbox and trigger_type != "manual":
+            raise ProjectNotRunnable(f"draft Project {project_id} runs only by hand", rule="PRJ-10")
         calendar_id = snapshot.period.calendar_id or self._default_calendar_id()
         self.runnable_period(calendar_id, period_identifier)
         # RUN-1/RES-9: refused before any Run exists when no usable Resolver serves the input.

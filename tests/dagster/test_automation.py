@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from dagster import build_schedule_context, build_sensor_context, instance_for_test
 
 from dobo_dagster import DagsterSettings, DoboTranslator
+from dobo_dagster.settings import settings_of
 from dobo_dagster.definitions import build_definitions
 from tests.dagster.conftest import sync_partitions
 from tests.dagster.helpers import service
@@ -16,12 +17,12 @@ WATCHED = "prj-fx-usd"
 
 
 class Declared(DoboTranslator):
-    """Stands in for the Project model's `dagster:` key until it exists."""
+    """Declares schedule, sensor and pod settings for one watched Project only."""
 
     def dagster_settings(self, project):  # type: ignore[no-untyped-def]
         if project.id != WATCHED:
             return DagsterSettings()
-        return DagsterSettings.of({"schedule": {"level": "month", "offset_days": 3, "not_before": "2025-12-01"},
+        return settings_of({"schedule": {"level": "month", "offset_days": 3, "not_before": "2025-12-01"},
                                    "sensor": {"level": "month"}, "pod": {"memory_limit": "2Gi"}})
 
 
