@@ -80,7 +80,17 @@ def machine() -> dict[str, str]:
         pass
     import polars
 
+    engine = "unknown"
+    try:  # read-only: which engine code was measured
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "dobo_engine"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        engine = f"commit {head}" + (" + local changes in dobo_engine/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        pass
     return {
+        "engine": engine,
         "nproc": str(os.cpu_count()),
         "cpu": cpu,
         "memory": memory,
@@ -170,7 +180,7 @@ def report(results: dict[int, dict[str, Measure]], info: dict[str, str], command
         "## Machine",
         "",
         f"- nproc: {info['nproc']}; CPU: {info['cpu']}; memory: {info['memory']}; {info['os']}",
-        f"- Python {info['python']}, Polars {info['polars']}",
+        f"- Python {info['python']}, Polars {info['polars']}; engine code: {info['engine']}",
         f"- command: `{command}`",
         "- wall = whole process (interpreter start and imports included); run = in-process time of the",
         "  computation; CPU = user + system seconds of the process (all threads); RSS = peak resident set",

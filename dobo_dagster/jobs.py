@@ -24,7 +24,7 @@ from dobo_dagster.io_manager import working_frame_io_manager
 from dobo_dagster.ops import load_op, operation_op
 from dobo_dagster.resources import DoboRunResource, run_service
 from dobo_dagster.translator import LOAD_NODE, DoboTranslator
-from dobo_engine.errors import PeriodNotRunnable, ProjectNotRunnable
+from dobo_engine.errors import ProjectNotRunnable
 from dobo_engine.model.project import Project
 from dobo_engine.model.run import ProjectSnapshot
 from dobo_engine.runner.service import RUNNABLE

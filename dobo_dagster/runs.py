@@ -10,15 +10,15 @@ is resumed (attempt +1, RUN-7), a queued one is started.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from dagster import Failure, MetadataValue, OpExecutionContext
 
 from dobo_dagster.resources import DoboRunResource
 from dobo_dagster.translator import TAG_TRACE
-from dobo_engine.errors import DoboError, OperationFailure, ProjectNotRunnable, RunNotFound
+from dobo_engine.errors import DoboError, OperationFailure, RunNotFound
 from dobo_engine.model.run import ProjectSnapshot
-from dobo_engine.runner.service import RUNNABLE, RunService
+from dobo_engine.runner.service import RunService
 from dobo_engine.store.records import RunRecord
 
 

@@ -9,7 +9,7 @@ them all and exits 2 (bad input) or 1 (a check or run failed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
 INPUT = "input"  # bad input: unreadable/invalid file, unknown id, wrong flags -> exit 2

@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from dobo_engine.cli.main import cli
 from dobo_engine.store.api import open_store
-from tests.runner.test_run_cli import finance  # noqa: F401 - fixture
 
 PRODUCER = """
 project:

@@ -92,7 +92,22 @@ class DagsterDev:
 
     # -- the code location -------------------------------------------------------------
 
+    def location_error(self) -> str | None:
+        """The code location's load error, once it has finished loading with one."""
+        data = self.query(
+            "{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus"
+            " locationOrLoadError { __typename ... on PythonError { message stack } } } } } }"
+        )
+        for entry in data["workspaceOrError"].get("locationEntries", []):
+            error = entry.get("locationOrLoadError") or {}
+            if entry["loadStatus"] == "LOADED" and error.get("__typename") == "PythonError":
+                return f"{entry['name']}: {error['message']}\n{''.join(error.get('stack') or [])[-3000:]}"
+        return None
+
     def jobs(self) -> list[str]:
+        error = self.location_error()
+        if error:  # not worth waiting for: fail now, with the reason
+            raise AssertionError(f"the code location failed to load: {error}")
         data = self.query(
             "{ repositoriesOrError { __typename ... on RepositoryConnection"
             " { nodes { name location { name } jobs { name } } } } }"
