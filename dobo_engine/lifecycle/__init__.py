@@ -16,7 +16,12 @@ from dobo_engine.lifecycle.common import ProjectState
 from dobo_engine.lifecycle.conflict import resolve_conflict
 from dobo_engine.lifecycle.impact import Impact, analyse_dataset, upgrade
 from dobo_engine.lifecycle.project import activate, deactivate, reopen
-from dobo_engine.lifecycle.status import StatusChange, move_calendar, move_period, set_enabled
+from dobo_engine.lifecycle.status import (
+    StatusChange,
+    move_calendar,
+    move_period,
+    set_enabled,
+)
 
 __all__ = [
     "Impact", "ProjectState", "StatusChange", "activate", "analyse_dataset", "deactivate", "move_calendar",

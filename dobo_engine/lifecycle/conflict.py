@@ -13,7 +13,16 @@ from __future__ import annotations
 from typing import Literal
 
 from dobo_engine.errors import InvalidField
-from dobo_engine.lifecycle.common import PIN, REPORT, UPGRADE, ProjectState, project_record, require_status, state_of, unit_of_work
+from dobo_engine.lifecycle.common import (
+    PIN,
+    REPORT,
+    UPGRADE,
+    ProjectState,
+    project_record,
+    require_status,
+    state_of,
+    unit_of_work,
+)
 from dobo_engine.model.conflict import ConflictReport
 from dobo_engine.store.api import StoreAPI
 

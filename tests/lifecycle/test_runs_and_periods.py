@@ -11,7 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from dobo_engine.cli.main import cli
-from dobo_engine.errors import ConcurrentRunConflict, DoboError, InvalidTransition, PeriodNotRunnable
+from dobo_engine.errors import (
+    ConcurrentRunConflict,
+    DoboError,
+    InvalidTransition,
+    PeriodNotRunnable,
+)
 from dobo_engine.lifecycle import move_calendar, move_period, set_enabled
 from dobo_engine.model.calendar_generation import generate_range
 from dobo_engine.model.documents import authored_content

@@ -64,8 +64,17 @@ class DagsterDev:
         request = urllib.request.Request(
             f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"}, method="POST"
         )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            payload = json.loads(response.read())
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                payload = json.loads(response.read())
+        except urllib.error.HTTPError as exc:  # a resolver that raised: the body says why
+            text = exc.read().decode(errors="replace")
+            try:
+                payload = json.loads(text)
+            except ValueError:
+                raise GraphQLError(f"HTTP {exc.code}: {text[:4000]}") from None
+            if not payload.get("errors"):
+                raise GraphQLError(f"HTTP {exc.code}: {text[:4000]}") from None
         if payload.get("errors"):
             raise GraphQLError(json.dumps(payload["errors"], indent=1)[:4000])
         return payload["data"]

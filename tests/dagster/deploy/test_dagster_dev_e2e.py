@@ -8,6 +8,7 @@ of a Project+Period that is already queued or running is refused (D15).
 from __future__ import annotations
 
 import pytest
+from dagster_dev_server import GraphQLError
 
 pytestmark = pytest.mark.slow
 
@@ -77,21 +78,24 @@ def test_partition_run_and_backfill(server) -> None:
     for partition, run in by_partition.items():
         _check_run_left_its_traces(server, run, partition)
 
-    # The output files: a draft Project writes to the sandbox (D16).
-    written = [p for p in (server.dobo_home / "sandbox").rglob("*") if p.is_file()]
-    assert written, f"no output under {server.dobo_home / 'sandbox'}"
+    # The output files, one set per Period, under the output (or, for drafts, sandbox) root.
+    written = [p for root in ("outputs", "sandbox") for p in (server.dobo_home / root).rglob("*.parquet")]
+    for partition in by_partition:
+        assert any(partition in p.parts for p in written), (partition, written)
 
 
 def test_duplicate_project_period_is_refused(server) -> None:
     first = server.launch_partition_run(JOB, "2026-02")
     assert first["__typename"] == "LaunchRunSuccess", first
-    second = server.launch_partition_run(JOB, "2026-02")
+    with pytest.raises(GraphQLError) as refused:
+        server.launch_partition_run(JOB, "2026-02")
     holder = server.run(first["run"]["runId"])
     assert holder["status"] in {"QUEUED", "STARTING", "STARTED"}, "the first run ended before the duplicate was launched"
 
-    assert second["__typename"] != "LaunchRunSuccess", second
-    assert "already has a queued or running Run" in second["message"], second
-    assert f"Project '{PROJECT}'" in second["message"] and "Period '2026-02'" in second["message"]
+    message = str(refused.value)
+    assert "ConcurrentRunConflict" in message and "already has a queued or running Run" in message, message
+    assert f"Project '{PROJECT}'" in message and "Period '2026-02'" in message
+    assert first["run"]["runId"] in message
 
     # The first run is untouched and completes; only one run of the pair succeeded.
     (done,) = server.wait_for_runs([first["run"]["runId"]])
