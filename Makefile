@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast install clean
+.PHONY: run run-cli test test-fast install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: $(STAMP)
+# Applies the example catalog, runs its Projects with the `dobo` command, then
+# serves them in the Dagster UI (dagster dev) until Ctrl-C.
+run: run-cli
+	$(BIN)/python scripts/dagster_dev.py
+
+# The same Runs without the UI.
+run-cli: $(STAMP)
 	$(BIN)/python scripts/run_example.py
 
 test: $(STAMP)

@@ -1,28 +1,36 @@
 """dobo as a Dagster code location.
 
 `dobo_dagster.definitions:defs` is the entry point; `DoboTranslator` is the
-one place to change how dobo entities are named in Dagster.
+one place to change how dobo entities are named in Dagster. Names are
+imported on first use, so the webserver and daemon, which import only
+`dobo_dagster.run_coordinator`, do not build the code location.
 """
 
-from dobo_dagster.definitions import build_definitions, defs
-from dobo_dagster.io_manager import WorkingFrameIOManager, working_frame_io_manager
-from dobo_dagster.resources import DoboRunResource
-from dobo_dagster.settings import DagsterSettings, PodResources, ScheduleSettings, SensorSettings
-from dobo_dagster.state import LocationState, ProjectState, fetch_state
-from dobo_dagster.translator import DoboTranslator
+from __future__ import annotations
 
-__all__ = [
-    "DagsterSettings",
-    "DoboRunResource",
-    "DoboTranslator",
-    "LocationState",
-    "PodResources",
-    "ProjectState",
-    "ScheduleSettings",
-    "SensorSettings",
-    "WorkingFrameIOManager",
-    "build_definitions",
-    "defs",
-    "fetch_state",
-    "working_frame_io_manager",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "DagsterSettings": "dobo_dagster.settings",
+    "DoboRunResource": "dobo_dagster.resources",
+    "DoboTranslator": "dobo_dagster.translator",
+    "LocationState": "dobo_dagster.state",
+    "PodResources": "dobo_dagster.settings",
+    "ProjectState": "dobo_dagster.state",
+    "ScheduleSettings": "dobo_dagster.settings",
+    "SensorSettings": "dobo_dagster.settings",
+    "WorkingFrameIOManager": "dobo_dagster.io_manager",
+    "build_definitions": "dobo_dagster.definitions",
+    "defs": "dobo_dagster.definitions",
+    "fetch_state": "dobo_dagster.state",
+    "working_frame_io_manager": "dobo_dagster.io_manager",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'dobo_dagster' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

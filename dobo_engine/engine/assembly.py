@@ -129,7 +129,7 @@ def assemble(ctx: RunContext, dataset: Dataset, qualifiers: set[str], *, join_no
     joins them before each operation instead.
     """
     table = dataset.main_table
-    frame = load_filtered(ctx, dataset, table).collect()
+    frame = load_filtered(ctx, dataset, table).collect().rechunk()  # one chunk: later gathers and sorts stay cheap
     lookups = load_lookups(ctx, dataset, needed_lookups(dataset, qualifiers))
     if join_now:
         frame = join_lookups(frame, lookups, table.temporal_mode, dataset.id)

@@ -4,8 +4,12 @@ One Arrow IPC file per (run, operation) under `$DOBO_CHECKPOINT_ROOT` (local
 or a URI) plus a small JSON file with the working column types, so a resume
 rebuilds exactly the frame the Run held. IPC rather than Parquet: a
 checkpoint is written after every operation and read at most once, so write
-speed matters more than size. An `output` leaves the frame as it was, so its
-checkpoint is the previous one (`load` finds the latest at or before a step).
+speed matters more than size. The load (operation 0) is saved whole; later
+steps save only what changed — the columns whose values differ on the rows
+that existed before, and the rows added after them (rows never leave the
+frame and keep their order) — and a load replays them onto the whole frame.
+An `output` leaves the frame as it was, so its checkpoint is the previous one
+(`load` finds the latest at or before a step).
 Outputs to register when the Run completes are kept beside the checkpoints
 (RUN-9), so a Run executed one operation per process still registers them.
 """
@@ -60,12 +64,24 @@ class CheckpointStore:
     def path(self, run_id: str, order: int) -> str:
         return f"{self.folder(run_id)}/operation={order}.arrow"
 
-    def save(self, run_id: str, order: int, working: WorkingFrame) -> str:
-        """Types first, then the frame: a frame file on disk always has its types."""
+    def save(self, run_id: str, order: int, working: WorkingFrame, previous: WorkingFrame | None = None,
+             changed: frozenset[str] | None = None) -> str:
+        """The frame after `order`; with `previous` (the frame the step started from) only the change.
+
+        `changed` names the columns the step may have changed on existing rows, when the step knows.
+
+        Types first, then the frame: a frame file on disk always has its types.
+        """
         target = self.path(run_id, order)
-        meta = json.dumps(frame_metadata(working))
-        write_atomically(target.removesuffix(".arrow") + ".json", lambda out: _write_text(out, meta), self.options)
-        write_atomically(target, lambda out: working.frame.write_ipc(out, compression="lz4"), self.options)
+        meta = frame_metadata(working)
+        frame = working.frame
+        base = self.latest(run_id, order - 1) if previous is not None else None
+        if previous is not None and base is not None:
+            frame, delta = _delta(previous.frame, working.frame, changed)
+            meta["delta"] = {"base": base, **delta}
+        text = json.dumps(meta)
+        write_atomically(target.removesuffix(".arrow") + ".json", lambda out: _write_text(out, text), self.options)
+        write_atomically(target, lambda out: frame.write_ipc(out, compression="lz4"), self.options)
         return target
 
     def saved_orders(self, run_id: str) -> list[int]:
@@ -89,7 +105,11 @@ class CheckpointStore:
             raise FileNotFoundError(f"no checkpoint at or before operation {order} of Run {run_id}")
         path = self.path(run_id, step)
         meta = json.loads(read_bytes(path.removesuffix(".arrow") + ".json", self.options))
-        return working_from(pl.read_ipc(io.BytesIO(read_bytes(path, self.options))), meta)
+        frame = pl.read_ipc(io.BytesIO(read_bytes(path, self.options)))
+        delta = meta.get("delta")
+        if delta is not None:
+            frame = _replay(self.load(run_id, delta["base"]).frame, frame, delta)
+        return working_from(frame, meta)
 
     def save_registrations(self, run_id: str, registrations: list[dict[str, Any]]) -> None:
         text = json.dumps(registrations)
@@ -104,6 +124,41 @@ class CheckpointStore:
         fs = filesystem(folder, self.options)
         if fs.exists(folder):
             fs.rm(folder, recursive=True)
+
+
+_ADDED = "__dobo_added_rows"
+
+
+def _delta(before: pl.DataFrame, after: pl.DataFrame,
+           known: frozenset[str] | None) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """What changed from `before` to `after`: changed columns of the old rows, then the new rows.
+
+    Stored as one frame: the first `height` rows hold the changed columns, the
+    rest (flagged) are the added rows with every column.
+    """
+    height = before.height
+    old_rows = after.slice(0, height)
+    changed = [c for c in after.columns if c not in before.columns or (
+        c in known if known is not None else not old_rows[c].equals(before[c], check_dtypes=True, null_equal=True))]
+    added = after.slice(height)
+    head = old_rows.select(changed).with_columns(pl.lit(False).alias(_ADDED))
+    frame = pl.concat([head, added.with_columns(pl.lit(True).alias(_ADDED))], how="diagonal_relaxed")
+    return frame, {"height": height, "changed": changed, "columns": after.columns}
+
+
+def _replay(before: pl.DataFrame, stored: pl.DataFrame, delta: dict[str, Any]) -> pl.DataFrame:
+    """`before` with a stored delta applied: the frame the step left."""
+    changed = delta["changed"]
+    head = stored.filter(~pl.col(_ADDED))
+    old_rows = before.with_columns([head[c] for c in changed]) if changed else before
+    columns = delta["columns"]
+    old_rows = old_rows.select([c for c in columns if c in old_rows.columns])
+    added = stored.filter(pl.col(_ADDED)).drop(_ADDED)
+    if added.height == 0:
+        return old_rows.select(columns)
+    added = added.select([pl.col(c).cast(old_rows.schema[c]) if c in added.columns else
+                          pl.lit(None, dtype=old_rows.schema[c]).alias(c) for c in columns])
+    return pl.concat([old_rows.select(columns), added], how="vertical")
 
 
 def _write_text(target: Any, text: str) -> None:

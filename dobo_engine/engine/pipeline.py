@@ -149,7 +149,8 @@ class Executor:
             trace_file = _guarded(op.order, lambda: self.trace.write(  # type: ignore[union-attr]
                 self.ctx.run_id, op.order, op.type, result.events, _schema(after)))
         if op.type != "output":  # an output leaves the frame unchanged: the previous checkpoint holds it
-            self.checkpoints.save(self.ctx.run_id, op.order, after)
+            self.checkpoints.save(self.ctx.run_id, op.order, after, previous=working,
+                                  changed=result.changed_columns)
         step = StepReport(op.order, op.type, op.name, rows_in, result.rows_changed, result.rows_created,
                           result.rows_deleted, time.perf_counter() - started, trace_file, result.write)
         self.on_step(step)

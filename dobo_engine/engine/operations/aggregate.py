@@ -48,7 +48,8 @@ def apply_aggregate(op: AggregateOperation, working: WorkingFrame, ctx: RunConte
     frame = append_rows(widened.with_frame(_with_new_columns(working.frame, columns, working)), new_rows)
     after = widened.with_frame(frame)
     events = created_events(new_rows, run_id=ctx.run_id, operation_order=op.order, operation_type="aggregate")
-    return OperationOutcome(after, events=events, rows_created=new_rows.height)
+    added = frozenset(c for c in columns if c not in working.columns)  # NULL on the existing rows
+    return OperationOutcome(after, events=events, rows_created=new_rows.height, changed_columns=added)
 
 
 def _with_new_columns(frame: pl.DataFrame, columns: dict[str, DslType], working: WorkingFrame) -> pl.DataFrame:

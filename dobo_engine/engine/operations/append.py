@@ -72,7 +72,7 @@ def apply_append(op: AppendOperation, working: WorkingFrame, ctx: RunContext) ->
                               source_table=dataset.main_table.name)
     after = working.with_frame(append_rows(working, new_rows))
     events = created_events(new_rows, run_id=ctx.run_id, operation_order=op.order, operation_type="append")
-    return OperationOutcome(after, events=events, rows_created=new_rows.height)
+    return OperationOutcome(after, events=events, rows_created=new_rows.height, changed_columns=frozenset())
 
 
 def _scope_of(types: dict[str, DslType], source: WorkingFrame, ctx: RunContext):

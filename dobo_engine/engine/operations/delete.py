@@ -27,4 +27,5 @@ def apply_delete(op: DeleteOperation, working: WorkingFrame, ctx: RunContext) ->
     events = deleted_events(marked.lazy().filter(pl.col(FLAGGED)).select("_row_id"), run_id=ctx.run_id,
                             operation_order=op.order)
     count = int(marked[FLAGGED].sum())
-    return OperationOutcome(working.with_frame(frame.drop(FLAGGED)), events=events, rows_deleted=count)
+    return OperationOutcome(working.with_frame(frame.drop(FLAGGED)), events=events, rows_deleted=count,
+                            changed_columns=frozenset({"_deleted", "_updated_at"}))

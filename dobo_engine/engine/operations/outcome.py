@@ -18,3 +18,6 @@ class OperationOutcome:
     rows_created: int = 0
     rows_deleted: int = 0
     write: WriteResult | None = None
+    # Columns whose values may differ on the rows that existed before (new rows aside);
+    # None: not known, compare to find out (checkpoints store only changes).
+    changed_columns: frozenset[str] | None = None

@@ -74,7 +74,8 @@ def apply_update(op: UpdateOperation, working: WorkingFrame, ctx: RunContext) ->
     events = updated_events(working.frame, after, targets, run_id=ctx.run_id, operation_order=op.order)
     keep = [c for c in after.columns if c in working.frame.columns or c in targets]
     result = working.with_frame(after.select(keep), columns)
-    return OperationOutcome(result, events=events, rows_changed=rows_changed)
+    return OperationOutcome(result, events=events, rows_changed=rows_changed,
+                            changed_columns=frozenset([*targets, "_updated_at"]))
 
 
 def _old_value(target: str, columns: dict[str, DslType], working: WorkingFrame) -> pl.Expr:
