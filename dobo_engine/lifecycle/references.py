@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dobo_engine.dsl import ast, parse
+from dobo_engine.engine.references import operation_expressions
 from dobo_engine.errors import DoboError
 from dobo_engine.model.dataset import Dataset
 from dobo_engine.model.operations import Operation
@@ -28,19 +29,9 @@ References = dict[str, set[int]]  # column key -> orders of the operations that 
 
 def _texts(op: Operation) -> tuple[list[str], list[str]]:
     """(expressions in the working scope, plain column names) of one operation."""
-    texts: list[str] = []
-    names: list[str] = []
-    selector = getattr(op, "selector", None)
-    if selector:
-        texts.append(selector)
+    texts = operation_expressions(op)
     params = op.parameters
-    for join in getattr(params, "joins", None) or []:
-        texts.append(join.on)
-    for assignment in getattr(params, "assignments", None) or []:
-        texts.append(assignment.expression)
-        names.append(assignment.column)
-    for item in getattr(params, "aggregations", None) or []:
-        texts.append(item.expression)
+    names: list[str] = [a.column for a in getattr(params, "assignments", None) or []]
     names += list(getattr(params, "group_by", None) or [])
     if op.type == "output":
         names += list(getattr(params, "columns", None) or [])
