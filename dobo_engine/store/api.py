@@ -8,6 +8,8 @@ catalog apply needs, D28). Reads inside a transaction see its own writes.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,14 +27,16 @@ R = TypeVar("R")
 Op = Callable[Concatenate[sa.Connection, P], R]
 
 
-class StoreAPI:
+class StoreAPI(ABC):
     """The operations, each delegating to the module that owns it."""
 
+    @abstractmethod
     def _write(self, op: Op[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        raise NotImplementedError
+        """Run `op` in a write transaction (the store's own, or the open one)."""
 
+    @abstractmethod
     def _read(self, op: Op[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        raise NotImplementedError
+        """Run `op` on a connection that sees the open transaction's writes."""
 
     # entities (GEN-4)
     def put_entity(self, kind: str, id: str, content: Mapping[str, Any], *, status: str | None = None) -> PutResult:
