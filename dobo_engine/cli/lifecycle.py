@@ -156,7 +156,12 @@ def _toggle(name: str, enabled: bool) -> click.Command:
 
 @click.group("calendar")
 def calendar_group() -> None:
-    """Calendar status: draft → active → deprecated, one way (CAL-5)."""
+    """Calendar status: draft → active → deprecated, one way (CAL-5).
+
+    \b
+    Example:
+      dobo calendar activate finance
+    """
 
 
 def _calendar(action: str, text: str) -> click.Command:

@@ -14,7 +14,13 @@ from dobo_engine.store.catalog_reader import StoreCatalog
 
 @click.group("periods")
 def periods_group() -> None:
-    """Periods of a Calendar."""
+    """Periods of a Calendar.
+
+    \b
+    Example:
+      dobo periods generate finance --from-year 2025 --to-year 2026
+      dobo periods close finance 2026-01
+    """
 
 
 @periods_group.command("generate")
