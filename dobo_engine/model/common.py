@@ -145,9 +145,6 @@ class Entity(DoboModel):
         return self._load_warnings
 
 
-
-
-
 def repeated(values: list[Any]) -> list[tuple[int, Any]]:
     """(index, value) of every value that already appeared earlier in the list."""
     seen: set[Any] = set()
