@@ -1,24 +1,28 @@
 """The expression AST: frozen dataclasses, the only thing the pipeline stages pass on.
 
 Every node carries its source :class:`Span`. Spans, and the annotations the
-resolver and the checker add (``dtype``, a column's ``frame_column``), are
+checker adds (``dtype``, a column's ``frame_column`` from name binding), are
 excluded from equality, so a re-parsed pretty-print equals the original.
-Stages never mutate a node: they return copies via ``dataclasses.replace``.
+Stages never mutate a node: they return copies via ``node.evolve(...)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from decimal import Decimal
-from typing import Iterator, TypeVar
+from typing import NamedTuple, Self, TypeVar
 
 from dobo_engine.dsl.types import DslType
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """1-based line/column of the first character; end is exclusive; offsets 0-based."""
+class Span(NamedTuple):
+    """1-based line/column of the first character; end is exclusive; offsets 0-based.
+
+    A named tuple rather than a dataclass: the parser makes one per token and
+    per operator, and a tuple is several times cheaper to build."""
 
     line: int = 1
     column: int = 1
@@ -45,6 +49,13 @@ class Node:
         yield self
         for child in self.children():
             yield from child.walk()
+
+    def evolve(self, **changes: object) -> Self:
+        """A copy with some fields changed: ``dataclasses.replace`` without re-running
+        ``__init__``. The classes in NODE_TYPES replace this by a generated version
+        (``_make_evolve``): the checker copies every node, so copying must be cheap."""
+        evolve = _EVOLVERS.get(type(self)) or _make_evolve(type(self))
+        return evolve(self, **changes)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,31 +179,78 @@ class Invalid(Node):
     reason: str = ""
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+# Every concrete node class, for dispatch tables keyed by ``type(node)``
+# (``Node.__subclasses__()`` also lists the pre-slots classes that
+# ``dataclass(slots=True)`` replaced).
+NODE_TYPES: tuple[type[Node], ...] = (
+    IntegerLit, DecimalLit, StringLit, BoolLit, NullLit, DateLit, Column,
+    SelectorRef, Selector, Negate, Not, Binary, Call, Invalid,
+)
+
+_EVOLVERS: dict[type, Callable[..., Node]] = {}
+_KEEP = object()  # "field not given": keep the node's value
 
 
 def evolve(node: N, **changes: object) -> N:
-    """``dataclasses.replace`` without re-running ``__init__``: the stages copy many
-    nodes, and this keeps parse + check + compile of a 200-node expression fast."""
-    cls = type(node)
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))
-    new = object.__new__(cls)
-    for name in names:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(node, name))
-    return new
+    """``node.evolve(**changes)``: a copy with some fields changed."""
+    return node.evolve(**changes)
+
+
+def _make_evolve(cls: type[Node]) -> Callable[..., Node]:
+    """Write ``evolve(self, *, <field>=KEEP, ...)`` for one class, as dataclasses write
+    ``__init__``. It sets each slot through its member descriptor: what
+    ``object.__setattr__`` does (bypassing the frozen ``__setattr__``), without
+    looking names up or looping over the fields on every copy."""
+    names = [f.name for f in fields(cls)]
+    env: dict[str, object] = {"_cls": cls, "_new": object.__new__, "_KEEP": _KEEP}
+    env.update({f"_set_{n}": inspect.getattr_static(cls, n).__set__ for n in names})
+    params = ", ".join(f"{n}=_KEEP" for n in names)
+    sets = "".join(f"    _set_{n}(_copy, _self.{n} if {n} is _KEEP else {n})\n" for n in names)
+    source = f"def evolve(_self, *, {params}):\n    _copy = _new(_cls)\n{sets}    return _copy\n"
+    exec(source, env)  # noqa: S102 - our own code from field names, as dataclasses do
+    func: Callable[..., Node] = env["evolve"]  # type: ignore[assignment]
+    func.__qualname__ = f"{cls.__name__}.evolve"
+    _EVOLVERS[cls] = func
+    return func
+
+
+def _make_init(cls: type[Node]) -> Callable[..., None]:
+    """The dataclass ``__init__`` of ``cls`` (same parameters and defaults), setting
+    the slots through their descriptors like ``_make_evolve``: a frozen dataclass's
+    own ``__init__`` calls ``object.__setattr__`` per field, which makes building
+    the nodes the largest cost of parsing."""
+    params: list[str] = []
+    keyword: list[str] = []
+    env: dict[str, object] = {}
+    for f in fields(cls):
+        env[f"_set_{f.name}"] = inspect.getattr_static(cls, f.name).__set__
+        env[f"_default_{f.name}"] = f.default
+        param = f.name if f.default is MISSING else f"{f.name}=_default_{f.name}"
+        (keyword if f.kw_only else params).append(param)
+    signature = ", ".join(["self", *params, *(["*", *keyword] if keyword else [])])
+    sets = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields(cls))
+    exec(f"def __init__({signature}):\n{sets}", env)  # noqa: S102 - our own code, as dataclasses do
+    init: Callable[..., None] = env["__init__"]  # type: ignore[assignment]
+    init.__qualname__ = f"{cls.__name__}.__init__"
+    return init
+
+
+# Node classes are final (nothing subclasses them), so each can carry its own
+# evolve and __init__.
+for _cls in NODE_TYPES:
+    _cls.evolve = _make_evolve(_cls)  # type: ignore[method-assign]
+    _cls.__init__ = _make_init(_cls)  # type: ignore[method-assign]
+del _cls
 
 
 def with_children(node: Node, children: tuple[Node, ...]) -> Node:
     """A copy of ``node`` with new children, in the order ``children()`` lists them."""
-    replace = evolve
     if isinstance(node, (Negate, Not)):
-        return replace(node, operand=children[0])
+        return node.evolve(operand=children[0])
     if isinstance(node, Binary):
-        return replace(node, left=children[0], right=children[1])
+        return node.evolve(left=children[0], right=children[1])
     if isinstance(node, Call):
-        return replace(node, args=children)
+        return node.evolve(args=children)
     if isinstance(node, Selector):
-        return replace(node, body=children[0])
+        return node.evolve(body=children[0])
     return node

@@ -1,25 +1,18 @@
-"""Text → AST: the lark grammar, literal validation and readable syntax errors (dsl.md §1-2)."""
+"""Text → AST (dsl.md §1-2): the cache, the fast path, the lark grammar and readable syntax errors."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from dobo_engine.dsl import ast
+from dobo_engine.dsl import ast, descent, literals
 from dobo_engine.dsl.ast import Span
 from dobo_engine.dsl.errors import ExpressionSyntaxError
-from dobo_engine.dsl.types import MAX_LITERAL_SCALE, MAX_PRECISION
-
-INT64_MAX = 2**63 - 1
-_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r"}
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 # Terminal names as a user would read them in "expected ..." lists.
 _DESCRIBE = {
@@ -32,16 +25,6 @@ _DESCRIBE = {
 _OPERAND_STARTS = {"INT", "DECIMAL", "STRING", "NAME", "QNAME", "SELECTOR_REF", "LPAR"}
 
 
-class _ParseFailure(Exception):
-    """Raised inside transformer callbacks; turned into ExpressionSyntaxError by parse()."""
-
-    def __init__(self, message: str, span: Span, expected: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.span = span
-        self.expected = expected or []
-
-
 def _tspan(tok: Token) -> Span:
     return Span(tok.line, tok.column, tok.end_line, tok.end_column, tok.start_pos, tok.end_pos)
 
@@ -51,54 +34,26 @@ def _span(item: Any) -> Span:
 
 
 def _merge(first: Any, last: Any) -> Span:
-    a, b = _span(first), _span(last)
-    return Span(a.line, a.column, b.end_line, b.end_column, a.start, b.end)
+    return literals.merge(_span(first), _span(last))
 
 
-def _unescape(tok: Token) -> str:
-    raw = str(tok)[1:-1]
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        ch = raw[i]
-        if ch == "\\":
-            nxt = raw[i + 1] if i + 1 < len(raw) else ""
-            if nxt not in _ESCAPES:
-                col = tok.column + 1 + i
-                where = Span(tok.line, col, tok.line, col + 2, tok.start_pos + 1 + i, tok.start_pos + 3 + i)
-                raise _ParseFailure(
-                    f"unknown escape '\\{nxt}' in a string (allowed: \\\\ \\\" \\' \\n \\t \\r)", where
-                )
-            out.append(_ESCAPES[nxt])
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
+def _leaf(build: Callable[[str, Span], ast.Node]) -> Callable[[Any, list[Token]], ast.Node]:
+    def callback(self: Any, children: list[Token]) -> ast.Node:
+        (tok,) = children
+        return build(str(tok), _tspan(tok))
+
+    return callback
 
 
 class _ToAst(Transformer):  # type: ignore[type-arg]
     """Lark callbacks building AST nodes; runs inside the LALR parser (no parse tree)."""
 
-    def integer(self, children: list[Token]) -> ast.Node:
-        (tok,) = children
-        value = int(tok)
-        if value > INT64_MAX:
-            raise _ParseFailure(f"integer literal {tok} does not fit in a 64-bit integer", _tspan(tok))
-        return ast.IntegerLit(value, span=_tspan(tok))
-
-    def decimal(self, children: list[Token]) -> ast.Node:
-        (tok,) = children
-        whole, frac = str(tok).split(".")
-        if len(frac) > MAX_LITERAL_SCALE:
-            raise _ParseFailure(f"decimal literal {tok} has {len(frac)} digits after the point (at most 18)", _tspan(tok))
-        if len(whole.lstrip("0")) + len(frac) > MAX_PRECISION:
-            raise _ParseFailure(f"decimal literal {tok} has more than 38 digits", _tspan(tok))
-        return ast.DecimalLit(Decimal(str(tok)), len(frac), span=_tspan(tok))
-
-    def string(self, children: list[Token]) -> ast.Node:
-        (tok,) = children
-        return ast.StringLit(_unescape(tok), span=_tspan(tok))
+    integer = _leaf(literals.integer)
+    decimal = _leaf(literals.decimal)
+    string = _leaf(literals.string)
+    column = _leaf(literals.column)
+    qcolumn = _leaf(literals.qualified_column)
+    selector_ref = _leaf(literals.selector_ref)
 
     def true(self, children: list[Token]) -> ast.Node:
         return ast.BoolLit(True, span=_tspan(children[0]))
@@ -109,19 +64,8 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
     def null(self, children: list[Token]) -> ast.Node:
         return ast.NullLit(span=_tspan(children[0]))
 
-    def column(self, children: list[Token]) -> ast.Node:
-        return ast.Column(str(children[0]), span=_tspan(children[0]))
-
-    def qcolumn(self, children: list[Token]) -> ast.Node:
-        qualifier, name = str(children[0]).split(".")
-        return ast.Column(name, qualifier, span=_tspan(children[0]))
-
-    def selector_ref(self, children: list[Token]) -> ast.Node:
-        return ast.SelectorRef(str(children[0])[2:-2].strip(), span=_tspan(children[0]))
-
     def paren(self, children: list[Any]) -> ast.Node:
-        node: ast.Node = children[1]
-        return _with_span(node, _merge(children[0], children[2]))
+        return ast.evolve(children[1], span=_merge(children[0], children[2]))
 
     def negate(self, children: list[Any]) -> ast.Node:
         return ast.Negate(children[1], span=_merge(children[0], children[1]))
@@ -142,34 +86,7 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
 
     def call(self, children: list[Any]) -> ast.Node:
         name_tok, _, args, rpar = children
-        name = str(name_tok).upper()
-        args = args or ()
-        span = _merge(name_tok, rpar)
-        if name == "DATE":
-            return _date_literal(args, span)
-        if name == "NOT" and len(args) == 1:
-            return ast.Not(args[0], span=span)
-        return ast.Call(name, args, span=span)
-
-
-def _with_span(node: ast.Node, span: Span) -> ast.Node:
-    from dataclasses import replace
-
-    return replace(node, span=span)
-
-
-def _date_literal(args: tuple[ast.Node, ...], span: Span) -> ast.Node:
-    if len(args) != 1 or not isinstance(args[0], ast.StringLit):
-        where = args[0].span if args else span
-        raise _ParseFailure('DATE needs one string literal "YYYY-MM-DD"', where, ["a string"])
-    lit = args[0]
-    try:
-        if not _ISO_DATE.fullmatch(lit.value):
-            raise ValueError
-        value = date.fromisoformat(lit.value)
-    except ValueError:
-        raise _ParseFailure(f"invalid date {lit.value!r}: expected a valid date YYYY-MM-DD", lit.span) from None
-    return ast.DateLit(value, span=span)
+        return literals.call(str(name_tok), args or (), _merge(name_tok, rpar))
 
 
 @lru_cache(maxsize=1)
@@ -194,12 +111,26 @@ def parse(text: str, *, path: str | None = None) -> ast.Node:
     if cached is not None:
         return cached
     try:
+        node = descent.parse(text)
+    except descent.NotHandled:
+        node = parse_with_grammar(text, path=path)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[text] = node
+    return node
+
+
+def parse_with_grammar(text: str, *, path: str | None = None) -> ast.Node:
+    """Parse with the lark grammar, the definition of the language.
+
+    :func:`parse` tries the faster equivalent parser in descent.py first and
+    comes here for anything it does not take, so every syntax error is the
+    grammar's own, explained by :func:`_explain`.
+    """
+    try:
         node: ast.Node = _lark().parse(text)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[text] = node
         return node
-    except _ParseFailure as failure:
+    except literals.LiteralError as failure:
         raise ExpressionSyntaxError(
             failure.message, expression=text, span=failure.span, path=path, payload={"expected": failure.expected}
         ) from None

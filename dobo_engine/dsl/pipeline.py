@@ -1,4 +1,4 @@
-"""The stages in order: parse → substitute selectors → resolve names → check → compile."""
+"""The stages in order: parse → substitute selectors → check (binding names) → compile."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dobo_engine.dsl import ast
 from dobo_engine.dsl.compiler import Compiler, coerce
 from dobo_engine.dsl.errors import ExpressionSyntaxError, Reporter
 from dobo_engine.dsl.parser import parse
-from dobo_engine.dsl.resolve import resolve_names, substitute_selectors
+from dobo_engine.dsl.resolve import substitute_selectors
 from dobo_engine.dsl.scope import Scope
 from dobo_engine.dsl.typecheck import Checker
 from dobo_engine.dsl.types import UNKNOWN, DslType
@@ -53,19 +53,21 @@ def run_check(
     except ExpressionSyntaxError as err:
         return CheckResult(None, UNKNOWN, [err])
     reporter = Reporter(text, path)
-    tree = substitute_selectors(tree, selectors or {}, reporter)
-    tree = resolve_names(tree, scope, reporter)
-    typed = Checker(scope, reporter).check(tree, expected)
-    refs = {(n.qualifier, n.name) for n in typed.walk() if isinstance(n, ast.Column) and n.frame_column}
-    return CheckResult(typed, typed.dtype or UNKNOWN, sorted(reporter.errors, key=_position), refs)
+    if "{{" in text:  # every {{NAME}} contains "{{": without one there is nothing to substitute
+        tree = substitute_selectors(tree, selectors or {}, reporter)
+    checker = Checker(scope, reporter)
+    typed = checker.check(tree, expected)
+    return CheckResult(typed, typed.dtype or UNKNOWN, sorted(reporter.errors, key=_position), checker.references)
 
 
-def _position(err: DoboError) -> tuple[int, int]:
-    """Errors in source order; one inside a named selector sorts at its use site."""
+def _position(err: DoboError) -> tuple[int, int, int, int]:
+    """Errors in source order; one inside a named selector sorts at its use site,
+    then by where it is in the selector."""
+    here = (err.location.line or 0, err.location.column or 0)
     site = getattr(err, "use_site", None)
     if site:
-        return site["line"], site["column"]
-    return err.location.line or 0, err.location.column or 0
+        return site["line"], site["column"], *here
+    return *here, 0, 0
 
 
 def run_compile(

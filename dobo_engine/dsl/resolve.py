@@ -1,7 +1,9 @@
 """Name resolution: substitute named selectors (§4), bind column names (§3).
 
-Both return a new tree; failures become errors on the Reporter and leave an
-``Invalid`` node or a column typed *unknown*, so checking continues (V-3).
+``substitute_selectors`` returns a new tree; ``bind_column`` binds one column
+and is called by the Checker as it visits each column, so checking copies the
+tree once. Failures become errors on the Reporter and leave an ``Invalid``
+node or a column typed *unknown*, so checking continues (V-3).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from typing import Mapping
 
 from dobo_engine.dsl import ast
-from dobo_engine.dsl.ast import evolve as replace
 from dobo_engine.dsl.errors import (
     ExpressionSyntaxError,
     Reporter,
@@ -19,8 +20,7 @@ from dobo_engine.dsl.errors import (
     closest,
 )
 from dobo_engine.dsl.parser import parse
-from dobo_engine.dsl.scope import Scope
-from dobo_engine.dsl.types import UNKNOWN
+from dobo_engine.dsl.scope import ColumnBinding, Scope
 
 
 def selector_path(name: str) -> str:
@@ -71,29 +71,19 @@ def _substitute(ref: ast.SelectorRef, selectors: Mapping[str, str], reporter: Re
     return ast.Selector(ref.name, body, source=source, path=path, span=ref.span)
 
 
-def resolve_names(node: ast.Node, scope: Scope, reporter: Reporter) -> ast.Node:
-    """Bind each column reference to its frame column and type."""
-    if isinstance(node, ast.Column):
-        return _bind(node, scope, reporter)
-    if isinstance(node, ast.Selector):
-        reporter.enter_selector(node.source, node.path, node.span)
-        try:
-            return replace(node, body=resolve_names(node.body, scope, reporter))
-        finally:
-            reporter.leave_selector()
-    children = node.children()
-    if not children:
-        return node
-    return ast.with_children(node, tuple(resolve_names(c, scope, reporter) for c in children))
-
-
-def _bind(col: ast.Column, scope: Scope, reporter: Reporter) -> ast.Node:
+def bind_column(col: ast.Column, scope: Scope, reporter: Reporter) -> ColumnBinding | None:
+    """The frame column and type a column reference names; None after reporting
+    UnresolvedColumnRef."""
     if col.qualifier is None:
         binding = scope.columns.get(col.name)
     else:
         binding = scope.qualifiers.get(col.qualifier, {}).get(col.name)
-    if binding is not None:
-        return replace(col, frame_column=binding.frame_column, dtype=binding.dtype)
+    if binding is None:
+        _unresolved(col, scope, reporter)
+    return binding
+
+
+def _unresolved(col: ast.Column, scope: Scope, reporter: Reporter) -> None:
     reference = col.reference
     suggestion = closest(reference, scope.all_references())
     if col.qualifier is not None and col.qualifier not in scope.qualifiers:
@@ -112,4 +102,3 @@ def _bind(col: ast.Column, scope: Scope, reporter: Reporter) -> ast.Node:
         in_scope=scope.in_scope(),
         closest=suggestion,
     )
-    return replace(col, dtype=UNKNOWN)

@@ -1,16 +1,18 @@
 """Type inference and checking (dsl.md §5-§9): annotates every node's ``dtype``.
 
-Input: a tree whose columns are already bound (resolve.py). Output: the same
-tree with types; errors go to the Reporter. A failed part is typed *unknown*
-and accepted everywhere afterwards, so one mistake gives one error (V-3).
+Input: a tree with named selectors substituted (resolve.py). Output: a typed
+copy whose columns are bound to frame columns (``resolve.bind_column``, called
+per column so the tree is copied once); errors go to the Reporter. A failed
+part is typed *unknown* and accepted everywhere afterwards, so one mistake
+gives one error (V-3).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dobo_engine.dsl import ast
-from dobo_engine.dsl.ast import evolve as replace
 from dobo_engine.dsl.errors import (
     AggregateNotAllowed,
     AggregateRequired,
@@ -21,8 +23,9 @@ from dobo_engine.dsl.errors import (
     WrongArity,
     closest,
 )
-from dobo_engine.dsl.functions import FUNCTIONS, RULES
-from dobo_engine.dsl.scope import Scope
+from dobo_engine.dsl.functions import FUNCTIONS, RULES, FunctionSpec
+from dobo_engine.dsl.resolve import bind_column
+from dobo_engine.dsl.scope import ColumnBinding, Scope
 from dobo_engine.dsl.types import (
     BOOLEAN,
     DATE,
@@ -59,6 +62,8 @@ class Checker:
         self.state = _State()
         group = {scope.columns[g].frame_column for g in scope.group_by if g in scope.columns}
         self.group_frame_columns = group
+        # (qualifier, name) of each column bound to a frame column: what the expression reads.
+        self.references: set[tuple[str | None, str]] = set()
 
     # -- entry ------------------------------------------------------------------
     def check(self, node: ast.Node, expected: DslType | None = None) -> ast.Node:
@@ -90,42 +95,54 @@ class Checker:
         self.reporter.add(TypeMismatch, text, node.span, expected=expected, actual=str(actual), where=where)
 
     def visit(self, node: ast.Node) -> ast.Node:
-        method = getattr(self, f"visit_{type(node).__name__}")
-        result: ast.Node = method(node)
-        return result
+        try:
+            visitor = _VISITORS[type(node)]
+        except KeyError:  # not one of ast.NODE_TYPES: fail as the missing method would
+            visitor = getattr(type(self), f"visit_{type(node).__name__}")
+        return visitor(self, node)
 
     # -- leaves -----------------------------------------------------------------
     def visit_IntegerLit(self, node: ast.IntegerLit) -> ast.Node:
-        return replace(node, dtype=INTEGER)
+        return node.evolve(dtype=INTEGER)
 
     def visit_DecimalLit(self, node: ast.DecimalLit) -> ast.Node:
-        return replace(node, dtype=decimal(node.scale))
+        return node.evolve(dtype=decimal(node.scale))
 
     def visit_StringLit(self, node: ast.StringLit) -> ast.Node:
-        return replace(node, dtype=STRING)
+        return node.evolve(dtype=STRING)
 
     def visit_BoolLit(self, node: ast.BoolLit) -> ast.Node:
-        return replace(node, dtype=BOOLEAN)
+        return node.evolve(dtype=BOOLEAN)
 
     def visit_NullLit(self, node: ast.NullLit) -> ast.Node:
-        return replace(node, dtype=NULL)
+        return node.evolve(dtype=NULL)
 
     def visit_DateLit(self, node: ast.DateLit) -> ast.Node:
-        return replace(node, dtype=DATE)
+        return node.evolve(dtype=DATE)
 
     def visit_Invalid(self, node: ast.Invalid) -> ast.Node:
-        return replace(node, dtype=UNKNOWN)
+        return node.evolve(dtype=UNKNOWN)
 
     def visit_SelectorRef(self, node: ast.SelectorRef) -> ast.Node:
-        return replace(node, dtype=UNKNOWN)  # only reached when selectors were not substituted
+        return node.evolve(dtype=UNKNOWN)  # only reached when selectors were not substituted
 
     def visit_Column(self, node: ast.Column) -> ast.Node:
-        dtype = node.dtype or UNKNOWN
+        binding = bind_column(node, self.scope, self.reporter)
+        if binding is None:
+            typed = node.evolve(dtype=UNKNOWN)
+        else:
+            typed = node.evolve(frame_column=binding.frame_column, dtype=self._column_type(node, binding))
+        if typed.frame_column:
+            self.references.add((typed.qualifier, typed.name))
+        return typed
+
+    def _column_type(self, node: ast.Column, binding: ColumnBinding) -> DslType:
+        dtype = binding.dtype or UNKNOWN
         if (
             self.scope.aggregates_allowed
             and self.state.in_aggregate is None
             and dtype.kind != "unknown"
-            and node.frame_column not in self.group_frame_columns
+            and binding.frame_column not in self.group_frame_columns
         ):
             self.reporter.add(
                 AggregateRequired,
@@ -133,8 +150,8 @@ class Checker:
                 node.span,
                 reference=node.reference,
             )
-            return replace(node, dtype=UNKNOWN)
-        return replace(node, dtype=dtype)
+            return UNKNOWN
+        return dtype
 
     # -- compound ---------------------------------------------------------------
     def visit_Selector(self, node: ast.Selector) -> ast.Node:
@@ -147,7 +164,7 @@ class Checker:
         if not t.is_vague and t.kind != "boolean":
             self._mismatch(node, "boolean", t, f"selector {{{{{node.name}}}}}", f"named selector {node.name} must be boolean, got {t}")
             t = UNKNOWN
-        return replace(node, body=body, dtype=BOOLEAN if t.kind != "unknown" else UNKNOWN)
+        return node.evolve(body=body, dtype=BOOLEAN if t.kind != "unknown" else UNKNOWN)
 
     def visit_Negate(self, node: ast.Negate) -> ast.Node:
         operand = self.visit(node.operand)
@@ -159,14 +176,14 @@ class Checker:
         else:
             self._mismatch(operand, "integer or decimal", t, "unary -")
             result = UNKNOWN
-        return replace(node, operand=operand, dtype=result)
+        return node.evolve(operand=operand, dtype=result)
 
     def visit_Not(self, node: ast.Not) -> ast.Node:
         operand = self.visit(node.operand)
         t = operand.dtype or UNKNOWN
         if not t.is_vague and t.kind != "boolean":
             self._mismatch(operand, "boolean", t, "NOT")
-        return replace(node, operand=operand, dtype=BOOLEAN)
+        return node.evolve(operand=operand, dtype=BOOLEAN)
 
     def visit_Binary(self, node: ast.Binary) -> ast.Node:
         left, right = self.visit(node.left), self.visit(node.right)
@@ -180,7 +197,7 @@ class Checker:
             result = self._comparison(node, left, right, lt, rt)
         else:
             result = self._arithmetic(node, left, right, lt, rt)
-        return replace(node, left=left, right=right, dtype=result)
+        return node.evolve(left=left, right=right, dtype=result)
 
     def _comparison(self, node: ast.Binary, left: ast.Node, right: ast.Node, lt: DslType, rt: DslType) -> DslType:
         common = common_type(lt, rt)
@@ -235,15 +252,17 @@ class Checker:
         if spec is not None and spec.aggregate:
             return self._aggregate_call(node)
         args = tuple(self.visit(a) for a in node.args)
-        node = replace(node, args=args)
+        return node.evolve(args=args, dtype=self._call_type(node, spec, args))
+
+    def _call_type(self, node: ast.Call, spec: FunctionSpec | None, args: tuple[ast.Node, ...]) -> DslType:
         if spec is None:
             suggestion = closest(node.name, list(FUNCTIONS), fold=True)
             hint = f"; did you mean {suggestion}?" if suggestion else ""
             self.reporter.add(UnknownFunction, f"unknown function {node.name}{hint}", _name_span(node), function=node.name, suggestion=suggestion)
-            return replace(node, dtype=UNKNOWN)
+            return UNKNOWN
         if node.name in self.scope.forbidden_functions:
             self._not_allowed(node)
-            return replace(node, dtype=STRING if node.name == "LABEL" else DATE)
+            return STRING if node.name == "LABEL" else DATE
         if not spec.accepts(len(args)):
             self.reporter.add(
                 WrongArity,
@@ -253,7 +272,7 @@ class Checker:
                 expected=spec.arity,
                 actual=len(args),
             )
-            return replace(node, dtype=UNKNOWN)
+            return UNKNOWN
 
         def need(i: int, ok: bool, expected: str) -> bool:
             if not ok:
@@ -261,7 +280,7 @@ class Checker:
                 self._mismatch(arg, expected, arg.dtype or UNKNOWN, f"{node.name} arg {i + 1}")
             return ok
 
-        return replace(node, dtype=RULES[node.name](args, need))
+        return RULES[node.name](args, need)
 
     def _not_allowed(self, node: ast.Call) -> None:
         where = CONTEXT_NAMES.get(self.scope.context, self.scope.context)
@@ -301,20 +320,28 @@ class Checker:
         finally:
             self.state.in_aggregate = outer
         self.state.aggregates_seen += 1
-        node = replace(node, args=args)
+        return node.evolve(args=args, dtype=self._aggregate_type(node, spec, args))
+
+    def _aggregate_type(self, node: ast.Call, spec: FunctionSpec, args: tuple[ast.Node, ...]) -> DslType:
         if not spec.accepts(len(args)):
             self.reporter.add(
                 WrongArity, f"{node.name} takes {spec.arity} argument(s), got {len(args)}", node.span,
                 function=node.name, expected=spec.arity, actual=len(args),
             )
-            return replace(node, dtype=UNKNOWN)
+            return UNKNOWN
 
         def need(i: int, ok: bool, expected: str) -> bool:
             if not ok:
                 self._mismatch(args[i], expected, args[i].dtype or UNKNOWN, f"{node.name} arg {i + 1}")
             return ok
 
-        return replace(node, dtype=RULES[node.name](args, need))
+        return RULES[node.name](args, need)
+
+
+# Dispatch by node class: one dict lookup per node instead of getattr by name.
+_VISITORS: dict[type[ast.Node], Callable[[Checker, ast.Node], ast.Node]] = {
+    cls: getattr(Checker, f"visit_{cls.__name__}") for cls in ast.NODE_TYPES
+}
 
 
 def _name_span(node: ast.Call) -> ast.Span:

@@ -9,6 +9,7 @@ compatible with everything, so one mistake gives one error, V-3).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
@@ -96,7 +97,9 @@ NULL = DslType("null")
 UNKNOWN = DslType("unknown")
 
 
+@cache
 def decimal(scale: int, precision: int = MAX_PRECISION) -> DslType:
+    # Cached (types are immutable): the checker and compiler ask for a few scales many times.
     return DslType("decimal", precision, scale)
 
 
