@@ -89,6 +89,9 @@ def input_frame(scenario: Scenario, entry: ScenarioDataset, table: TableRef) -> 
                if not (isinstance(t, pl.Decimal) and n in frame.columns and frame.schema[n] != pl.Utf8)}
     frame = convert_frame(frame, targets, table=table.name, where=block_where(scenario, block),
                           decimals_as_text=True)
+    if block.rows is not None:  # a key no row gives is NULL in every row (§2 rule 3); a file must have it (DS-6)
+        absent = [c for c in table.columns if c.name not in frame.columns]
+        frame = frame.with_columns(pl.lit(None, dtype=column_dtype(c)).alias(c.name) for c in absent)
     return _with_metadata(frame, entry.dataset, table, scenario)
 
 
