@@ -1,7 +1,9 @@
 """Writing outputs to PostgreSQL tables (OP-OUT-1/4/5/8).
 
 One transaction per write: create the table if missing (declared types
-mapped to SQL), delete the Run Period's rows on ``overwrite``, then
+mapped to SQL), add the columns it lacks (NULL in the rows already there;
+columns the frame lacks stay, NULL in the new rows), delete the Run
+Period's rows on ``overwrite``, then
 ``COPY ... FROM STDIN`` fed from a Polars CSV buffer (DataFrame.write_database
 needs pandas, which dobo does not ship; operations.md §10). Any failure rolls
 the whole transaction back, so a table never shows part of a write.
@@ -83,10 +85,11 @@ class PostgresWriter:
             )
             cur.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(ident, cols_sql))
             existing = table_columns(conn, schema, table)
-            missing = [c for c in data.columns if c not in existing]
-            if missing:
-                raise WriteFailure(f"table {schema}.{table} has no column(s) {missing}", rule="OP-OUT-4",
-                                   payload={"destination": f"{schema}.{table}"})
+            for name in (c for c in data.columns if c not in existing):
+                # A column the table lacks (the Project gained an output column) is added,
+                # NULL for the rows already there; in this transaction, so a failed write undoes it.
+                cur.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
+                    ident, sql.Identifier(name), sql.SQL(sql_type(data.schema[name]))))
             if destination.mode == "overwrite":
                 self._delete_period(cur, ident, data, destination, "_period" in existing)
             buffer = io.BytesIO()

@@ -123,3 +123,29 @@ def test_copy_read_path_loads_200k_rows(warehouse):
     PostgresWriter().write(big, Destination(datasource=warehouse, table="big", period_identifier="2026-01"))
     loc = Location("big", "2026-01", "wh", strategy="table", table="big")
     assert PostgresLoader(warehouse).load(loc, TIGHT).collect().height == 200_000
+
+
+def test_new_output_column_is_added_to_an_existing_table_OP_OUT_4(warehouse, pg_url):
+    """A Project that gains an output column keeps writing to its table: the column is
+    added, NULL for the Periods written before (a choice of docs/design-notes.md)."""
+    writer = PostgresWriter()
+    writer.write(frame("2026-01").drop("memo"), Destination(datasource=warehouse, table="gl_out",
+                                                            period_identifier="2026-01"))
+    writer.write(frame("2026-02"), Destination(datasource=warehouse, table="gl_out", period_identifier="2026-02"))
+    assert _read(warehouse, "2026-01")["memo"].null_count() == 3
+    back = _read(warehouse, "2026-02").sort("journal_id")
+    assert back["memo"].to_list() == frame("2026-02").sort("journal_id")["memo"].to_list()
+    assert _count(pg_url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'gl_out' "
+                          "AND column_name = 'memo'") == 1
+
+
+def test_failed_write_also_undoes_the_added_column(warehouse, pg_url):
+    writer = PostgresWriter()
+    writer.write(frame("2026-01").drop("memo"), Destination(datasource=warehouse, table="gl_out",
+                                                            period_identifier="2026-01"))
+    bad = frame("2026-02").with_columns(pl.lit("not a number").alias("line"))
+    with pytest.raises(WriteFailure):
+        writer.write(bad, Destination(datasource=warehouse, table="gl_out", period_identifier="2026-02"))
+    assert _count(pg_url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'gl_out' "
+                          "AND column_name = 'memo'") == 0
+    assert _count(pg_url, "SELECT count(*) FROM reporting.gl_out") == 3
