@@ -22,7 +22,7 @@ from dobo_engine.errors import DoboError, UnsupportedSourceType, WriteFailure
 from dobo_engine.io.credentials import redact_url
 from dobo_engine.io.file_writer import CSV_DATETIME_FORMAT, csv_ready
 from dobo_engine.io.paths import check_identifier
-from dobo_engine.io.postgres import connect, default_schema, table_columns
+from dobo_engine.io.postgres import connect, default_schema, numeric_scales, table_columns
 from dobo_engine.io.protocols import Destination, WriteOutcome
 
 
@@ -90,6 +90,7 @@ class PostgresWriter:
                 # NULL for the rows already there; in this transaction, so a failed write undoes it.
                 cur.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
                     ident, sql.Identifier(name), sql.SQL(sql_type(data.schema[name]))))
+            _check_scales(data, numeric_scales(conn, schema, table), f"{schema}.{table}")
             if destination.mode == "overwrite":
                 self._delete_period(cur, ident, data, destination, "_period" in existing)
             buffer = io.BytesIO()
@@ -112,6 +113,21 @@ class PostgresWriter:
                         (destination.period_identifier,))
         else:
             cur.execute(sql.SQL("DELETE FROM {}").format(ident))
+
+
+def _check_scales(data: pl.DataFrame, scales: dict[str, int], target: str) -> None:
+    """Refuse decimals a NUMERIC(p, s) column would round: PostgreSQL rounds silently (D4)."""
+    narrower = [c for c, s in scales.items()
+                if c in data.columns and isinstance(data.schema[c], pl.Decimal) and (data.schema[c].scale or 0) > s]
+    if not narrower:
+        return
+    lost = data.select((pl.col(c) != pl.col(c).round(scales[c])).any() for c in narrower).row(0)
+    bad = [c for c, rounds in zip(narrower, lost, strict=True) if rounds]
+    if bad:
+        raise WriteFailure(
+            f"table {target}: column(s) {', '.join(f'{c} (NUMERIC scale {scales[c]})' for c in bad)} would round "
+            "values of this output; widen the column or round in the Project",
+            rule="OP-OUT-4", payload={"destination": target})
 
 
 __all__ = ["PostgresWriter", "sql_type"]

@@ -74,6 +74,17 @@ def table_columns(conn: Any, schema: str, table: str) -> list[str]:
         return [row[0] for row in cur.fetchall()]
 
 
+def numeric_scales(conn: Any, schema: str, table: str) -> dict[str, int]:
+    """The scale of each NUMERIC(p, s) column of ``schema.table`` (unconstrained NUMERIC left out)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT column_name, numeric_scale FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name = %s AND data_type = 'numeric' AND numeric_scale IS NOT NULL",
+            (schema, table),
+        )
+        return {name: int(scale) for name, scale in cur.fetchall()}
+
+
 class PostgresLoader:
     """``DataLoader`` for ``database`` DataSources (``table`` strategy locations)."""
 

@@ -149,3 +149,17 @@ def test_failed_write_also_undoes_the_added_column(warehouse, pg_url):
     assert _count(pg_url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'gl_out' "
                           "AND column_name = 'memo'") == 0
     assert _count(pg_url, "SELECT count(*) FROM reporting.gl_out") == 3
+
+
+def test_decimals_a_numeric_column_would_round_are_refused_D4(warehouse, pg_url):
+    writer = PostgresWriter()
+    money = pl.DataFrame({"journal_id": ["J1"], "amount": [Decimal("10.50")], "_period": ["2026-01"]},
+                         schema_overrides={"amount": pl.Decimal(18, 2)})
+    writer.write(money, Destination(datasource=warehouse, table="money", period_identifier="2026-01"))
+    finer = pl.DataFrame({"journal_id": ["J1", "J2"], "amount": [Decimal("10.5000"), Decimal("0.1250")],
+                          "_period": ["2026-02"] * 2}, schema_overrides={"amount": pl.Decimal(38, 4)})
+    with pytest.raises(WriteFailure, match=r"amount \(NUMERIC scale 2\) would round"):
+        writer.write(finer, Destination(datasource=warehouse, table="money", period_identifier="2026-02"))
+    # The same type with values that fit the column's scale is written exactly.
+    writer.write(finer.head(1), Destination(datasource=warehouse, table="money", period_identifier="2026-02"))
+    assert _count(pg_url, "SELECT count(*) FROM reporting.money") == 2
