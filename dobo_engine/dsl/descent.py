@@ -82,22 +82,22 @@ class _Parser:
     # -- tokens -----------------------------------------------------------------
     def span(self, k: int) -> Span:
         """The span of token ``k``."""
+        line, column, start = self.position(k)
         end = self.matches[k].end()
-        start = end - len(self.values[k])
-        if self.line_starts is None:
-            return Span(1, start + 1, 1, end + 1, start, end)
-        line = bisect_right(self.line_starts, start)
-        column = start - self.line_starts[line - 1] + 1
         return Span(line, column, line, column + end - start, start, end)
 
     def span_from(self, k: int, last: Span) -> Span:
         """From the start of token ``k`` to the end of ``last``."""
+        line, column, start = self.position(k)
+        return Span(line, column, last.end_line, last.end_column, start, last.end)
+
+    def position(self, k: int) -> tuple[int, int, int]:
+        """Line, column (1-based) and offset where token ``k`` starts."""
         start = self.matches[k].end() - len(self.values[k])
         if self.line_starts is None:
-            return Span(1, start + 1, last.end_line, last.end_column, start, last.end)
+            return 1, start + 1, start
         line = bisect_right(self.line_starts, start)
-        column = start - self.line_starts[line - 1] + 1
-        return Span(line, column, last.end_line, last.end_column, start, last.end)
+        return line, start - self.line_starts[line - 1] + 1, start
 
     def take(self, kind: str) -> int:
         k = self.i
