@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run run-cli test test-fast install clean
+.PHONY: run run-cli test test-fast check lint typecheck format install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,21 @@ test: $(STAMP)
 # Skips the slow end-to-end tests (CI runs everything through `make test`).
 test-fast: $(STAMP)
 	$(BIN)/python scripts/test_suite.py -m "not slow" $(PYTEST_ARGS)
+
+# The quality gate (CI runs it before `make test`): lint, format check, strict types, fast tests.
+check: lint typecheck test-fast
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Rewrites files: fixes what ruff can fix and formats the tree.
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 clean:
 	rm -rf $(VENV) .dobo .pytest_cache
