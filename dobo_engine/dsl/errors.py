@@ -95,43 +95,43 @@ class ExpressionError(DoboError):
         return text
 
 
-class ExpressionSyntaxError(ExpressionError, catalogue.ExpressionSyntaxError):  # type: ignore[misc,valid-type]
+class ExpressionSyntaxError(ExpressionError, catalogue.ExpressionSyntaxError):
     """Payload ``expected``: the tokens that would have been accepted."""
 
 
-class UnresolvedColumnRef(ExpressionError, catalogue.UnresolvedColumnRef):  # type: ignore[misc,valid-type]
+class UnresolvedColumnRef(ExpressionError, catalogue.UnresolvedColumnRef):
     """Payload ``reference``, ``in_scope`` and ``closest``."""
 
 
-class TypeMismatch(ExpressionError, catalogue.TypeMismatch):  # type: ignore[misc,valid-type]
+class TypeMismatch(ExpressionError, catalogue.TypeMismatch):
     """Payload ``expected``, ``actual``, ``where``."""
 
 
-class UnknownFunction(ExpressionError, catalogue.UnknownFunction):  # type: ignore[misc,valid-type]
+class UnknownFunction(ExpressionError, catalogue.UnknownFunction):
     """Payload ``function`` and ``suggestion``."""
 
 
-class WrongArity(ExpressionError, catalogue.WrongArity):  # type: ignore[misc,valid-type]
+class WrongArity(ExpressionError, catalogue.WrongArity):
     """Payload ``function``, ``expected`` (e.g. ``2`` or ``≥2``), ``actual``."""
 
 
-class AggregateNotAllowed(ExpressionError, catalogue.AggregateNotAllowed):  # type: ignore[misc,valid-type]
+class AggregateNotAllowed(ExpressionError, catalogue.AggregateNotAllowed):
     """Payload ``function``, ``context``."""
 
 
-class AggregateRequired(ExpressionError, catalogue.AggregateRequired):  # type: ignore[misc,valid-type]
+class AggregateRequired(ExpressionError, catalogue.AggregateRequired):
     """Payload ``reference`` (the bare column, or the whole expression)."""
 
 
-class UnresolvedSelectorRef(ExpressionError, catalogue.UnresolvedSelectorRef):  # type: ignore[misc,valid-type]
+class UnresolvedSelectorRef(ExpressionError, catalogue.UnresolvedSelectorRef):
     """Payload ``name``, ``available``."""
 
 
-class SelectorCycle(ExpressionError, catalogue.SelectorCycle):  # type: ignore[misc,valid-type]
+class SelectorCycle(ExpressionError, catalogue.SelectorCycle):
     """Payload ``selector``, ``reference``."""
 
 
-class FunctionNotAllowed(ExpressionError, catalogue.FunctionNotAllowed):  # type: ignore[misc,valid-type]
+class FunctionNotAllowed(ExpressionError, catalogue.FunctionNotAllowed):
     """Payload ``function``, ``context``."""
 
 
