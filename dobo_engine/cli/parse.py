@@ -9,8 +9,9 @@ import click
 
 from dobo_engine.cli.common import echo_json, handle_errors, json_option
 from dobo_engine.dsl import ast, pretty
+from dobo_engine.dsl.functions.reference import help_text
 from dobo_engine.dsl.pipeline import run_check
-from dobo_engine.dsl.scope import ColumnDef, Scope, bindings
+from dobo_engine.dsl.scope import SYSTEM_COLUMNS, ColumnDef, Scope, bindings
 from dobo_engine.errors import DoboErrors
 
 
@@ -42,7 +43,6 @@ def scope_from_definitions(
 
 def _dataset_definitions(dataset_id: str, version: int | None) -> tuple[str, list[ColumnDef], dict[str, list[ColumnDef]]]:
     """Main table name, its columns (with the readable system columns) and each lookup's columns."""
-    from dobo_engine.dsl.scope import SYSTEM_COLUMNS
     from dobo_engine.store.api import open_store
     from dobo_engine.store.catalog_reader import StoreCatalog
 
@@ -53,8 +53,9 @@ def _dataset_definitions(dataset_id: str, version: int | None) -> tuple[str, lis
         return [ColumnDef(c.name, c.type, c.precision, c.scale) for c in table.columns]
 
     system = [ColumnDef(name, t.kind) for name, t in SYSTEM_COLUMNS.items()]
-    lookups = {}
+    lookups: dict[str, list[ColumnDef]] = {}
     for lookup in dataset.lookups:
+        assert lookup.alias is not None, "LookupDef defaults the alias when it validates (DS-1)"
         target = lookup.target
         table = catalog.dataset(target.dataset_id, target.dataset_version).main_table if target.type == "dataset" else target
         lookups[lookup.alias] = defs(table)
@@ -84,7 +85,7 @@ def _tree(node: ast.Node, depth: int = 0) -> list[str]:
     return [line, *(row for kid in node.children() for row in _tree(kid, depth + 1))]
 
 
-@click.command("parse")
+@click.command("parse", epilog=help_text())
 @click.argument("expression")
 @click.option("--column", "columns", multiple=True, metavar="NAME:TYPE", help="A bare column in scope, e.g. amount:decimal(38,2).")
 @click.option("--qualifier-column", "qcolumns", multiple=True, metavar="Q.NAME:TYPE", help="A qualified column, e.g. fx.rate:decimal.")

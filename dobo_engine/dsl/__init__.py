@@ -16,11 +16,31 @@ Public API (other packages use only these names):
 - ``pretty(node) -> str``: canonical text that re-parses to the same AST.
 - ``collect(lazy_frame)`` / ``overflow_guard()``: run a query and map overflow to
   ``NumericOverflow``, the only run-time expression error.
+
+The functions an expression may call are declared once, in the registry
+``dobo_engine.dsl.functions`` (reference: docs/dsl-functions.md).
+
+The whole pipeline on one expression: parse, check, compile, run on a frame.
+
+>>> from decimal import Decimal
+>>> import polars as pl
+>>> from dobo_engine.dsl import build_scope, compile_expression, parse, pretty
+>>> pretty(parse("round( amount*1.05 ,2 )"))
+'ROUND(amount * 1.05, 2)'
+>>> scope = build_scope([("amount", "decimal"), ("currency", "string")], context="assignment")
+>>> compiled = compile_expression("ROUND(amount * 1.05, 2)", scope)
+>>> str(compiled.dtype), sorted(compiled.references, key=str)
+('decimal(38,2)', [(None, 'amount')])
+>>> frame = pl.DataFrame(
+...     {"amount": [Decimal("100.00"), Decimal("-2.50"), None]}, schema={"amount": pl.Decimal(38, 6)}
+... )
+>>> frame.select(compiled.expr.alias("result"))["result"].to_list()
+[Decimal('105.00'), Decimal('-2.63'), None]
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from dobo_engine.dsl.ast import Node
 from dobo_engine.dsl.parser import parse
@@ -53,7 +73,21 @@ def compile_expression(
     expected: DslType | None = None,
     path: str | None = None,
 ) -> CompiledExpression:
-    """Parse, resolve, type-check and compile one expression (raises ``DoboErrors``)."""
+    """Parse, resolve, type-check and compile one expression (raises ``DoboErrors``).
+
+    >>> import polars as pl
+    >>> scope = build_scope([("currency", "string"), ("line_number", "integer")])
+    >>> selector = compile_expression('currency = "EUR" AND line_number > 1', scope, expected=BOOLEAN)
+    >>> str(selector.dtype)
+    'boolean'
+    >>> frame = pl.DataFrame({"currency": ["EUR", "EUR", None], "line_number": [1, 2, 2]})
+    >>> frame.select(selector.expr.alias("hit"))["hit"].to_list()
+    [False, True, None]
+    >>> compile_expression("SUM(line_number) > 0", scope)
+    Traceback (most recent call last):
+    ...
+    dobo_engine.errors.DoboErrors: ...aggregate SUM is not allowed in a selector...
+    """
     return run_compile(text, scope, selectors=selectors, expected=expected, path=path)
 
 
@@ -65,7 +99,17 @@ def check_expression(
     expected: DslType | None = None,
     path: str | None = None,
 ) -> tuple[DslType, list[DoboError], set[tuple[str | None, str]]]:
-    """Check without raising: (type — unknown if it failed, errors, columns read)."""
+    """Check without raising: (type — unknown if it failed, errors, columns read).
+
+    >>> scope = build_scope([("amount", "decimal")], context="assignment")
+    >>> dtype, errors, references = check_expression('amount + "100"', scope)
+    >>> str(dtype), [error.code for error in errors], references
+    ('unknown', ['TypeMismatch'], {(None, 'amount')})
+    >>> print(errors[0].render())
+    TypeMismatch at line 1, column 10: operator + expects integer or decimal, got string
+      amount + "100"
+               ^^^^^
+    """
     result = run_check(text, scope, selectors=selectors, expected=expected, path=path)
     return result.dtype, result.errors, result.references
 

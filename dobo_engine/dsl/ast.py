@@ -237,8 +237,9 @@ def _make_init(cls: type[Node]) -> Callable[..., None]:
 
 # Node classes are final (nothing subclasses them), so each can carry its own
 # evolve and __init__.
+# mypy cannot see that a generated function has the method's signature: hence the ignores.
 for _cls in NODE_TYPES:
-    _cls.evolve = _make_evolve(_cls)  # type: ignore[method-assign]
+    _cls.evolve = _make_evolve(_cls)  # type: ignore[method-assign,assignment]
     _cls.__init__ = _make_init(_cls)  # type: ignore[method-assign]
 del _cls
 

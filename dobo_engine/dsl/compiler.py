@@ -2,84 +2,37 @@
 
 Only called on a tree that checked without errors. Every operand is first
 converted to the operation's type (integer → decimal, date → timestamp,
-null → typed null), so Polars never picks a type of its own.
+null → typed null), so Polars never picks a type of its own. Function calls
+go to each function's own compiler in the registry (functions/), which gets
+this compiler as its ``CompileContext`` to compile the arguments.
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
-from typing import Callable
 
 import polars as pl
 
 from dobo_engine.dsl import ast
+from dobo_engine.dsl.functions import FUNCTIONS
+from dobo_engine.dsl.polars_exprs import (
+    INT64,
+    INT128,
+    INT128_TARGET,
+    PL_BOOLEAN,
+    PL_DATE,
+    PL_STRING,
+    checked_int,
+    coerce,
+    col,
+    dec,
+    dec_target,
+    lit,
+)
 from dobo_engine.dsl.types import BOOLEAN, INTEGER, DslType, common_type, decimal, scale_of
-from dobo_engine.errors import DoboError
-
-INT128 = pl.Int128()
-INT64 = pl.Int64()
-PL_STRING = pl.Utf8()
-PL_BOOLEAN = pl.Boolean()
-PL_DATE = pl.Date()
-
-# Cast targets. ``Expr.cast(DataType)`` re-parses the dtype on every call (~8 µs); a
-# prepared ``DataTypeExpr`` costs ~1.5 µs, and almost every operand is cast.
-INT64_TARGET = INT64.to_dtype_expr()
-INT128_TARGET = INT128.to_dtype_expr()
-STRING_TARGET = PL_STRING.to_dtype_expr()
-
-
-@lru_cache(maxsize=64)
-def dec(scale: int) -> pl.Decimal:
-    return pl.Decimal(38, scale)
-
-
-@lru_cache(maxsize=64)
-def dec_target(scale: int) -> pl.DataTypeExpr:
-    """``dec(scale)`` as a cast target (``pl.lit`` needs the DataType itself)."""
-    return dec(scale).to_dtype_expr()
-
-
-@lru_cache(maxsize=64)
-def cast_target(t: DslType) -> pl.DataTypeExpr:
-    """``t.to_polars()`` as a cast target."""
-    return t.to_polars().to_dtype_expr()
-
-
-@lru_cache(maxsize=4096, typed=True)
-def lit(value: object, dtype: pl.DataType | None = None) -> pl.Expr:
-    """A literal expression; cached because building one costs more than any other
-    step of compilation and Polars expressions are immutable. ``typed``: True == 1
-    and Decimal("1") == 1, but they are different literals."""
-    return pl.lit(value, dtype=dtype)
-
-
-@lru_cache(maxsize=4096)
-def col(name: str) -> pl.Expr:
-    """``pl.col(name)``, cached like ``lit``: every column reference builds one."""
-    return pl.col(name)
-
-
-def checked_int(expr128: pl.Expr) -> pl.Expr:
-    """Back from Int128 to Int64; out of range fails the query (→ NumericOverflow, §12.4)."""
-    return expr128.cast(INT64_TARGET, strict=True)
-
-
-def coerce(expr: pl.Expr, src: DslType, dst: DslType) -> pl.Expr:
-    """Apply the implicit conversions of §5 (and typed NULLs) to reach ``dst``."""
-    if dst.kind in ("null", "unknown"):
-        return expr
-    if src.kind == "null":
-        return lit(None, dst.to_polars())
-    if dst.kind == "decimal":
-        if src.kind == "decimal" and src.scale == dst.scale and src.precision == 38:
-            return expr
-        return expr.cast(dec_target(dst.scale or 0))
-    if dst.kind == "timestamp" and src.kind == "date":
-        return expr.cast(cast_target(dst))
-    return expr
+from dobo_engine.errors import InternalError
 
 
 class Compiler:
@@ -130,7 +83,7 @@ class Compiler:
         return self.compile(node.body)
 
     def c_Invalid(self, node: ast.Invalid) -> pl.Expr:
-        raise DoboError("cannot compile an expression that failed to check", code="OperationFailure")
+        raise InternalError("cannot compile an expression that failed to check")
 
     # -- operators ----------------------------------------------------------------
     def c_Negate(self, node: ast.Negate) -> pl.Expr:
@@ -192,13 +145,18 @@ class Compiler:
 
     # -- calls --------------------------------------------------------------------
     def c_Call(self, node: ast.Call) -> pl.Expr:
-        if node.name in calls.AGGREGATES:
-            outer, self.in_aggregate = self.in_aggregate, True
-            try:
-                return calls.compile_aggregate(self, node)
-            finally:
-                self.in_aggregate = outer
-        return calls.compile_call(self, node)
+        """The function's own compiler (functions/), which sees this compiler only as a
+        ``CompileContext``: it compiles the arguments through ``compile``/``typed``."""
+        spec = FUNCTIONS.get(node.name)
+        if spec is None:
+            raise InternalError(f"no compiler for function {node.name}")
+        if not spec.aggregate:
+            return spec.compile(self, node)
+        outer, self.in_aggregate = self.in_aggregate, True
+        try:
+            return spec.compile(self, node)
+        finally:
+            self.in_aggregate = outer
 
 
 _COMPARE: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
@@ -219,7 +177,3 @@ _COMPILERS: dict[type[ast.Node], Callable[[Compiler, ast.Node], pl.Expr]] = {
 def _t(node: ast.Node) -> DslType:
     assert node.dtype is not None, "compile needs a type-checked tree"
     return node.dtype
-
-
-# Last: calls.py uses the helpers above (lit, checked_int, ...) and Compiler uses calls.
-from dobo_engine.dsl import calls

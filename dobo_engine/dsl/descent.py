@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
+from typing import cast
 
 from dobo_engine.dsl import ast, literals
 from dobo_engine.dsl.ast import Span
@@ -68,11 +70,12 @@ class _Parser:
     def __init__(self, text: str) -> None:
         # Whitespace is matched as the prefix of the next token; trailing whitespace has none.
         matches = list(_TOKEN.finditer(text.rstrip(" \t\r\n")))
-        groups = [m.lastgroup for m in matches]
+        # Every alternative of _TOKEN is a named group, so each match has a lastgroup.
+        groups = cast("list[str]", [m.lastgroup for m in matches])
         if "OTHER" in groups:
             raise NotHandled
-        values = [m[g] for m, g in zip(matches, groups)]
-        kinds = [v.upper() if g == "KEYWORD" else v if g == "PUNCT" else g for g, v in zip(groups, values)]
+        values = [m[g] for m, g in zip(matches, groups, strict=True)]
+        kinds = [v.upper() if g == "KEYWORD" else v if g == "PUNCT" else g for g, v in zip(groups, values, strict=True)]
         kinds.append(_END)
         self.kinds, self.values, self.matches = kinds, values, matches
         # Line starts only when there is more than one line; most expressions have one.
@@ -196,7 +199,7 @@ class _Parser:
         return literals.call(self.values[k], tuple(args), self.span_from(k, self.span(close)))
 
 
-_LEAVES = {
+_LEAVES: dict[str, Callable[[str, Span], ast.Node]] = {
     "INT": literals.integer,
     "DECIMAL": literals.decimal,
     "STRING": literals.string,

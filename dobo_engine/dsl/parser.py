@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -26,7 +27,9 @@ _OPERAND_STARTS = {"INT", "DECIMAL", "STRING", "NAME", "QNAME", "SELECTOR_REF", 
 
 
 def _tspan(tok: Token) -> Span:
-    return Span(tok.line, tok.column, tok.end_line, tok.end_column, tok.start_pos, tok.end_pos)
+    # lark types a token's positions Optional; its LALR lexer always sets them, and this
+    # runs once per token, so no cast calls on the way.
+    return Span(tok.line, tok.column, tok.end_line, tok.end_column, tok.start_pos, tok.end_pos)  # type: ignore[arg-type]
 
 
 def _span(item: Any) -> Span:
@@ -65,7 +68,8 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
         return ast.NullLit(span=_tspan(children[0]))
 
     def paren(self, children: list[Any]) -> ast.Node:
-        return ast.evolve(children[1], span=_merge(children[0], children[2]))
+        inner: ast.Node = children[1]
+        return inner.evolve(span=_merge(children[0], children[2]))
 
     def negate(self, children: list[Any]) -> ast.Node:
         return ast.Negate(children[1], span=_merge(children[0], children[1]))
@@ -128,8 +132,8 @@ def parse_with_grammar(text: str, *, path: str | None = None) -> ast.Node:
     grammar's own, explained by :func:`_explain`.
     """
     try:
-        node: ast.Node = _lark().parse(text)
-        return node
+        # The transformer runs inside the parser, so the result is our AST, not a lark Tree.
+        return cast(ast.Node, _lark().parse(text))
     except literals.LiteralError as failure:
         raise ExpressionSyntaxError(
             failure.message, expression=text, span=failure.span, path=path, payload={"expected": failure.expected}
@@ -159,7 +163,7 @@ def _expected(names: set[str]) -> list[str]:
 
 def _explain(text: str, err: UnexpectedInput) -> tuple[str, Span, list[str]]:
     if isinstance(err, UnexpectedCharacters):
-        pos = err.pos_in_stream
+        pos = err.pos_in_stream or 0  # always set for UnexpectedCharacters; typed Optional
         span = _point(text, pos)
         expected = _expected(set(err.allowed or ()))
         ch, pair = text[pos], text[pos : pos + 2]

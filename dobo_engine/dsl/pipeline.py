@@ -1,16 +1,26 @@
-"""The stages in order: parse → substitute selectors → check (binding names) → compile."""
+"""The stages in order: parse → substitute selectors → check (binding names) → compile.
+
+>>> from dobo_engine.dsl.scope import build_scope
+>>> scope = build_scope([("amount", "decimal")], context="assignment")
+>>> checked = run_check("amount * 2 > 100", scope)
+>>> type(checked.ast).__name__, str(checked.dtype), checked.errors
+('Binary', 'boolean', [])
+>>> str(run_compile("amount / 3", scope).dtype)
+'decimal(38,6)'
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import polars as pl
 
 from dobo_engine.dsl import ast
-from dobo_engine.dsl.compiler import Compiler, coerce
+from dobo_engine.dsl.compiler import Compiler
 from dobo_engine.dsl.errors import ExpressionSyntaxError, Reporter
 from dobo_engine.dsl.parser import parse
+from dobo_engine.dsl.polars_exprs import coerce
 from dobo_engine.dsl.resolve import substitute_selectors
 from dobo_engine.dsl.scope import Scope
 from dobo_engine.dsl.typecheck import Checker
@@ -48,6 +58,21 @@ def run_check(
     expected: DslType | None = None,
     path: str | None = None,
 ) -> CheckResult:
+    """Parse, substitute ``{{NAME}}`` selectors and type-check; never raises.
+
+    Every error found is in ``errors``, in source order; the typed tree is
+    ``ast`` (None when the text does not parse).
+
+    >>> from dobo_engine.dsl.scope import build_scope
+    >>> scope = build_scope([("amount", "decimal")])
+    >>> result = run_check("{{BIG}} AND IS_NULL(amount)", scope, selectors={"BIG": "amount > 1000"})
+    >>> str(result.dtype), [error.code for error in result.errors]
+    ('boolean', ['UnknownFunction'])
+    >>> print(result.errors[0].render())
+    UnknownFunction at line 1, column 13: unknown function IS_NULL; did you mean ISNULL?
+      {{BIG}} AND IS_NULL(amount)
+                  ^^^^^^^
+    """
     try:
         tree = parse(text, path=path)
     except ExpressionSyntaxError as err:
@@ -78,6 +103,20 @@ def run_compile(
     expected: DslType | None = None,
     path: str | None = None,
 ) -> CompiledExpression:
+    """:func:`run_check`, then the Polars expression; raises ``DoboErrors`` on any error.
+
+    With ``expected`` the result is converted as a store into that type does (D35).
+
+    >>> import polars as pl
+    >>> from dobo_engine.dsl.scope import build_scope
+    >>> from dobo_engine.dsl.types import decimal
+    >>> scope = build_scope([("line_number", "integer")], context="assignment")
+    >>> compiled = run_compile("line_number / 3", scope, expected=decimal(2))
+    >>> str(compiled.dtype)
+    'decimal(38,2)'
+    >>> pl.DataFrame({"line_number": [1, 2]}).select(compiled.expr)["line_number"].to_list()
+    [Decimal('0.33'), Decimal('0.67')]
+    """
     result = run_check(text, scope, selectors=selectors, expected=expected, path=path)
     if result.errors:
         raise DoboErrors(result.errors)

@@ -8,7 +8,7 @@ node or a column typed *unknown*, so checking continues (V-3).
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from dobo_engine.dsl import ast
 from dobo_engine.dsl.errors import (

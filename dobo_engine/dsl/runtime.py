@@ -8,13 +8,14 @@ engine wraps ``collect()`` with :func:`overflow_guard` (or calls
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import polars as pl
 
 from dobo_engine.errors import NumericOverflow
 
+# Polars has no exception type for overflow: after the type check, the message is the only signal.
 _MARKERS = ("overflow", "conversion from `i128` to `i64` failed", "to `i64` failed", "to `i32` failed")
 
 

@@ -7,9 +7,9 @@ may be ``accounts.type`` in the joined frame); the compiler only ever emits
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Iterable, Mapping
 
 from dobo_engine.dsl.types import DATE, STRING, DslType
 
@@ -88,8 +88,6 @@ class Scope:
         return refs
 
     def with_context(self, context: str, *, group_by: Iterable[str] = ()) -> Scope:
-        from dataclasses import replace
-
         return replace(self, context=context, group_by=frozenset(group_by))
 
 

@@ -4,7 +4,8 @@ Input: a tree with named selectors substituted (resolve.py). Output: a typed
 copy whose columns are bound to frame columns (``resolve.bind_column``, called
 per column so the tree is copied once); errors go to the Reporter. A failed
 part is typed *unknown* and accepted everywhere afterwards, so one mistake
-gives one error (V-3).
+gives one error (V-3). Function calls are typed by their registry entry
+(functions/): arity, aggregate or not, and the entry's typing rule.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dobo_engine.dsl.errors import (
     WrongArity,
     closest,
 )
-from dobo_engine.dsl.functions import FUNCTIONS, RULES, FunctionSpec
+from dobo_engine.dsl.functions import AGGREGATE_NAMES, FUNCTIONS, FunctionSpec
 from dobo_engine.dsl.resolve import bind_column
 from dobo_engine.dsl.scope import ColumnBinding, Scope
 from dobo_engine.dsl.types import (
@@ -36,8 +37,11 @@ from dobo_engine.dsl.types import (
     DslType,
     common_type,
     decimal,
+    is_storable,
     scale_of,
 )
+
+_AGGREGATE_LIST = ", ".join(AGGREGATE_NAMES)
 
 CONTEXT_NAMES = {
     "selector": "a selector",
@@ -71,7 +75,7 @@ class Checker:
         if self.scope.aggregates_allowed and self.state.aggregates_seen == 0 and not _failed(typed):
             self.reporter.add(
                 AggregateRequired,
-                "an aggregation needs at least one aggregate (SUM, COUNT, COUNT_ALL, AVG, MIN_AGG, MAX_AGG)",
+                f"an aggregation needs at least one aggregate ({_AGGREGATE_LIST})",
                 node.span,
                 reference=self.reporter.expression,
             )
@@ -80,8 +84,6 @@ class Checker:
         return typed
 
     def _expect(self, typed: ast.Node, expected: DslType) -> None:
-        from dobo_engine.dsl.types import is_storable
-
         actual = typed.dtype or UNKNOWN
         where = CONTEXT_NAMES.get(self.scope.context, self.scope.context)
         if expected.kind == "boolean" and not actual.is_vague and actual.kind != "boolean":
@@ -262,7 +264,7 @@ class Checker:
             return UNKNOWN
         if node.name in self.scope.forbidden_functions:
             self._not_allowed(node)
-            return STRING if node.name == "LABEL" else DATE
+            return spec.result or UNKNOWN
         if not spec.accepts(len(args)):
             self.reporter.add(
                 WrongArity,
@@ -280,7 +282,7 @@ class Checker:
                 self._mismatch(arg, expected, arg.dtype or UNKNOWN, f"{node.name} arg {i + 1}")
             return ok
 
-        return RULES[node.name](args, need)
+        return spec.infer(args, need)
 
     def _not_allowed(self, node: ast.Call) -> None:
         where = CONTEXT_NAMES.get(self.scope.context, self.scope.context)
@@ -335,7 +337,7 @@ class Checker:
                 self._mismatch(args[i], expected, args[i].dtype or UNKNOWN, f"{node.name} arg {i + 1}")
             return ok
 
-        return RULES[node.name](args, need)
+        return spec.infer(args, need)
 
 
 # Dispatch by node class: one dict lookup per node instead of getattr by name.
