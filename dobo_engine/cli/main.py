@@ -7,6 +7,7 @@ import importlib
 import click
 
 from dobo_engine.cli.common import echo_json, json_option
+from dobo_engine.io.credentials import mask_secrets
 from dobo_engine.settings import Settings
 
 # name -> (module defining it in `COMMANDS`, the line `dobo --help` shows).
@@ -77,7 +78,8 @@ def config_command(as_json: bool) -> None:
     Example:
       DOBO_HOME=/tmp/dobo dobo config --json
     """
-    settings = Settings.from_env().as_dict()
+    # Printed settings never show a secret (a password inside DOBO_METADATA_URL, GEN-6).
+    settings = mask_secrets(Settings.from_env().as_dict())
     if as_json:
         echo_json(settings)
     else:

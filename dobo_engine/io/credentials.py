@@ -19,6 +19,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from dobo_engine.errors import CredentialNotFound, UnsupportedCredentialScheme
 
 SCHEMES: tuple[str, ...] = ("env", "file")
+# Names of keys that hold a secret (SRC-2): refused in DataSource options, masked in printed settings.
+SECRET_KEY_RE = re.compile(r"password|passwd|secret|token|api_key|access_key", re.IGNORECASE)
+MASK = "***"
 
 
 def resolve_credential(ref: str | None) -> str | None:
@@ -117,6 +120,29 @@ _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>
 def redact_url(text: str) -> str:
     """``text`` with any ``user:password@`` of a URL replaced by ``***@``."""
     return _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:@/\s]*):(?P<password>[^/\s]*)@")
+
+
+def mask_url_password(text: str) -> str:
+    """``text`` with the password of any ``user:password@`` URL replaced by ``***`` (the user stays)."""
+    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}:{MASK}@", text)
+
+
+def mask_secrets(values: dict[str, Any]) -> dict[str, Any]:
+    """A printable copy of ``values``: secret-named keys masked, URL passwords masked (SRC-3, GEN-6)."""
+    masked: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            masked[key] = mask_secrets(value)
+        elif SECRET_KEY_RE.search(str(key)) and value not in (None, ""):
+            masked[key] = MASK
+        elif isinstance(value, str):
+            masked[key] = mask_url_password(value)
+        else:
+            masked[key] = value
+    return masked
 
 
 def redact(text: str, *secrets: str | None) -> str:

@@ -8,6 +8,7 @@ refused before any IO happens.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -81,17 +82,48 @@ def join_under_prefix(prefix: str, relative: str, *, data_root: str | None = Non
     """
     check_relative_path(relative)
     base = resolve_prefix(prefix, data_root)
-    return f"{base.rstrip('/')}/{relative}"
+    joined = f"{base.rstrip('/')}/{relative}"
+    _check_links_stay_under(base, joined, relative)
+    return joined
+
+
+def _check_links_stay_under(base: str, joined: str, relative: str) -> None:
+    """SRC-5 on local disk: symbolic links met on the way must not lead outside the prefix.
+
+    Both sides are resolved (the prefix may itself be a link, e.g. a mounted
+    volume); a path that does not exist yet resolves as far as it exists, so
+    a write through a linked folder is caught as well as a read.
+    """
+    if is_uri(base) and not base.startswith("file://"):
+        return  # object stores have no links
+    root = os.path.realpath(base.removeprefix("file://"))
+    target = os.path.realpath(joined.removeprefix("file://"))
+    if target != root and not target.startswith(root.rstrip("/") + "/"):
+        raise UnsafePath(
+            f"path {relative!r} leads outside its DataSource's path_prefix through a symbolic link "
+            f"(it resolves to {target!r}, not under {root!r})",
+            rule="SRC-5",
+        )
+
+
+def identifier_problem(name: object, what: str = "identifier") -> str | None:
+    """Why ``name`` is not a plain SQL identifier, or ``None`` when it is.
+
+    The one identifier rule of dobo: checked on apply (DataSource, Resolver and
+    output models) and again before any SQL is written or read.
+    """
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        return f"{what} {name!r} is not a plain identifier (letters, digits and '_', not starting with a digit)"
+    if len(name) > MAX_IDENTIFIER_LENGTH:
+        return f"{what} {name!r} is longer than {MAX_IDENTIFIER_LENGTH} characters"
+    return None
 
 
 def check_identifier(name: str, what: str = "identifier") -> str:
     """``name`` if it is a plain SQL identifier (``[A-Za-z_][A-Za-z0-9_]*``, ≤ 63 chars)."""
-    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
-        raise InvalidIdentifier(
-            f"{what} {name!r} is not a plain identifier (letters, digits and '_', not starting with a digit)"
-        )
-    if len(name) > MAX_IDENTIFIER_LENGTH:
-        raise InvalidIdentifier(f"{what} {name!r} is longer than {MAX_IDENTIFIER_LENGTH} characters")
+    problem = identifier_problem(name, what)
+    if problem is not None:
+        raise InvalidIdentifier(problem)
     return name
 
 

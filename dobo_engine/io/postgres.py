@@ -117,7 +117,8 @@ class PostgresLoader:
         wanted = {c.name for c in table_schema.columns} | set(SYSTEM_COLUMNS)
         selected = [c for c in physical if c in wanted]  # projection pushed into SQL
         query = self._query(schema, table, selected, periods if "_period" in physical else None)
-        return pl.defer(_CachedCopy(self.datasource, query, selected), schema={c: pl.Utf8 for c in selected})
+        where = f"{schema}.{table} (table {location.table_name!r}, Period {location.period_identifier!r})"
+        return pl.defer(_CachedCopy(self.datasource, query, selected, where), schema={c: pl.Utf8 for c in selected})
 
     @staticmethod
     def _query(schema: str, table: str, columns: list[str], periods: Sequence[str] | None) -> sql.Composed:
@@ -136,8 +137,9 @@ class PostgresLoader:
 class _CachedCopy:
     """Runs the COPY once, on first collect, and serves the same rows afterwards."""
 
-    def __init__(self, datasource: DataSourceLike, query: sql.Composed, columns: list[str]) -> None:
+    def __init__(self, datasource: DataSourceLike, query: sql.Composed, columns: list[str], where: str) -> None:
         self._datasource = datasource
+        self._where = where  # named in errors: the COPY runs only when the frame is collected
         self._query = query
         self._columns = columns
         self._frame: pl.DataFrame | None = None
@@ -156,7 +158,7 @@ class _CachedCopy:
             with conn.cursor() as cur:
                 cur.copy_expert(self._query.as_string(conn), buffer)
         except psycopg2.Error as exc:
-            raise ConnectionFailure(f"reading from DataSource {self._datasource.id!r} failed: "
+            raise ConnectionFailure(f"reading {self._where} from DataSource {self._datasource.id!r} failed: "
                                     f"{redact_url(str(exc).strip())}") from None
         finally:
             conn.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -24,13 +24,15 @@ from dobo_engine.columns import (
     column_dtype,
     system_columns_for,
 )
-from dobo_engine.errors import DuplicateRowId, SchemaMismatch
-from dobo_engine.io.convert import conversion
+from dobo_engine.errors import DuplicateRowId, SchemaMismatch, UnreadableData
+from dobo_engine.io.exact_casts import conversion
 from dobo_engine.io.row_ids import row_id_expr
 
 # System columns that must hold a value on every row once present.
 _NOT_NULL_SYSTEM = ("_period_from", "_valid_from")
 _EXAMPLE_LIMIT = 60
+# What Python's date/datetime (and so the trace read-back) can hold: years 1..9999.
+_MIN_YEAR, _MAX_YEAR = 1, 9999
 
 
 @dataclass(frozen=True)
@@ -91,18 +93,22 @@ def conform(
     clock: datetime,
     row_id_seed: str,
     descendants_ok: bool,
+    location: str | None = None,
 ) -> pl.LazyFrame:
     """Check one loaded location against its declared columns and fill system columns.
 
     ``period_identifier`` is the location's Period; ``descendants_ok`` says it is
     the Run's Period or a descendant, so it may fill a missing ``_period`` (ROW-2).
     ``row_id_seed`` is the D26 seed (dataset id, table, location) for missing
-    ``_row_id`` values. Raises ``SchemaMismatch`` listing every offending
+    ``_row_id`` values; ``location`` (a file path or ``schema.table``) is named
+    in errors. Raises ``SchemaMismatch`` listing every offending
     column, or ``DuplicateRowId``. Rows stored with ``_deleted = true`` are dropped (ROW-7).
     """
     schema = frame.collect_schema()
     present = set(schema.names())
     where = f"table {table_name!r} of Dataset {dataset_id!r}, Period {period_identifier!r}"
+    if location:
+        where += f", location {location!r}"
 
     knowledge = temporal_mode == "bitemporal" and all(c in present for c in KNOWLEDGE_COLUMNS)
     system_names = system_columns_for(temporal_mode, knowledge_axis=knowledge)
@@ -121,6 +127,10 @@ def conform(
             problems.append(ColumnProblem(name, "missing", expected=expected))
             continue
         value, failed = conversion(name, schema[name], dtype)
+        if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+            # Arrow holds dates far beyond year 9999; Python, and so the trace read-back, does not.
+            failed = failed | (value.is_not_null() & ~value.dt.year().is_between(_MIN_YEAR, _MAX_YEAR)).fill_null(False)
+            expected = f"{expected} (years {_MIN_YEAR}-{_MAX_YEAR})"
         converted[name] = value
         if not failed.meta.is_literal():
             idx = len(check_meta)
@@ -141,7 +151,14 @@ def conform(
 
     duplicates = 0
     if checks:
-        result = frame.select(checks).collect().row(0, named=True)
+        try:
+            result = frame.select(checks).collect().row(0, named=True)
+        except pl.exceptions.PolarsError as exc:
+            # A lazily scanned file fails only now (a corrupt Parquet page, say): say which location.
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UnreadableData(f"{where}: the data cannot be read: {reason}", rule="RES-8",
+                                 payload={"dataset_id": dataset_id, "table": table_name,
+                                          "period": period_identifier}) from None
         for idx, (kind, name, expected) in enumerate(check_meta):
             count = int(result[f"f{idx}"] or 0)
             if count:
@@ -176,7 +193,7 @@ def _output_columns(
     row_id_seed: str,
     descendants_ok: bool,
 ) -> list[pl.Expr]:
-    utc_clock = clock if clock.tzinfo else clock.replace(tzinfo=timezone.utc)
+    utc_clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
     clock_lit = pl.lit(utc_clock).cast(TIMESTAMP_DTYPE)
     fills: dict[str, pl.Expr] = {
         # Stored values are kept (ROW-1); NULLs inside a stored column are filled like a missing column.

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr
 from pydantic_core import PydanticCustomError
 
 from dobo_engine.errors import Location
+from dobo_engine.io.paths import identifier_problem
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 IDENTIFIER_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -50,6 +51,30 @@ def identifier_check(rule: str, reserved_code: str = "InvalidField") -> AfterVal
             raise fail(reserved_code, rule, f"{value!r}: names starting with '_' are reserved for the system (D7)")
         if not IDENTIFIER_RE.fullmatch(value):
             raise fail("InvalidField", rule, f"{value!r} is not an identifier (expected [A-Za-z][A-Za-z0-9_]*)")
+        return value
+
+    return AfterValidator(check)
+
+
+_TEMPLATE_TOKEN = re.compile(r"\{\{.*?\}\}")
+
+
+def sql_identifier_check(rule: str, what: str, *, template: bool = False) -> AfterValidator:
+    """A table or schema name that SQL will use: a plain identifier (``InvalidIdentifier``).
+
+    The rule is the writer's (:func:`dobo_engine.io.paths.identifier_problem`).
+    In a ``template`` each ``{{token}}`` stands for a plain value; the text
+    around the tokens must keep the name an identifier, so a name that would
+    carry SQL is refused on apply, not in the middle of a Run.
+    """
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return value
+        probe = _TEMPLATE_TOKEN.sub("x", value) if template else value
+        problem = identifier_problem(probe, what)
+        if problem is not None:
+            shown = f"{what} {value!r}" + (" (tokens read as plain values)" if probe != value else "")
+            raise fail("InvalidIdentifier", rule, problem.replace(f"{what} {probe!r}", shown))
         return value
 
     return AfterValidator(check)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 import warnings
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StrictBool, model_validator
 
-from dobo_engine.model.common import DoboModel, Entity, EntityId, NonEmptyStr, Version, fail
+from dobo_engine.io.credentials import SECRET_KEY_RE
+from dobo_engine.model.common import DoboModel, Entity, EntityId, NonEmptyStr, Version, fail, sql_identifier_check
 
 SourceType = Literal["database", "parquet", "csv", "api"]
-# SRC-2: option keys that would hold a secret.
-FORBIDDEN_KEY_RE = re.compile(r"password|passwd|secret|token|api_key|access_key", re.IGNORECASE)
+# SRC-2: option keys that would hold a secret (one rule, shared with `dobo config` masking).
+FORBIDDEN_KEY_RE = SECRET_KEY_RE
 _TYPE_KEY = "source_type"  # filled from DataSource.type; never authored
 
 
@@ -57,7 +58,7 @@ with warnings.catch_warnings():
     class DatabaseOptions(_Options):
         source_type: Literal["database"] = Field(exclude=True, repr=False)
         connection_string: SafeUrl
-        schema: str | None = None  # type: ignore[assignment]
+        schema: Annotated[str, sql_identifier_check("SRC-1", "schema name")] | None = None  # type: ignore[assignment]
 
 
 class ParquetOptions(_Options):
@@ -81,7 +82,7 @@ class ApiOptions(_Options):
 
 
 DataSourceOptions = Annotated[
-    Union[DatabaseOptions, ParquetOptions, CsvOptions, ApiOptions], Field(discriminator=_TYPE_KEY)
+    DatabaseOptions | ParquetOptions | CsvOptions | ApiOptions, Field(discriminator=_TYPE_KEY)
 ]
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union, cast
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
@@ -20,6 +21,7 @@ from dobo_engine.model.common import (
     fail,
     identifier_check,
     repeated,
+    sql_identifier_check,
 )
 
 TEMPLATE_TOKENS = ("table_name", "identifier", "level", "year", "sequence", "YYYY", "MM", "DD", "QQ")
@@ -69,8 +71,8 @@ with warnings.catch_warnings():
 
         type: Literal["table"]
         datasource_id: EntityId
-        table: Template
-        schema: Template | None = None  # type: ignore[assignment]
+        table: Annotated[Template, sql_identifier_check("RES-7", "table name", template=True)]
+        schema: Annotated[Template, sql_identifier_check("RES-7", "schema name", template=True)] | None = None  # type: ignore[assignment]  # field `schema` shadows BaseModel.schema()
 
     class ResolvedLocation(DoboModel):
         """One rendered location of a table for one Period (entities.md §4)."""
@@ -86,7 +88,7 @@ with warnings.catch_warnings():
         datasource_id: str | None = None
         path: str | None = None
         table: str | None = None
-        schema: str | None = None  # type: ignore[assignment]
+        schema: str | None = None  # type: ignore[assignment]  # field `schema` shadows BaseModel.schema()
         endpoint: str | None = None
         method: str | None = None
         params: dict[str, str] | None = None
@@ -108,8 +110,12 @@ class CatalogStrategy(DoboModel):
 Strategy = Annotated[Union[PathStrategy, TableStrategy, CatalogStrategy], Field(discriminator="type")]
 
 
+# identifier_check wraps a one-argument (no-info) validator; pydantic types `.func` as either kind.
+_check_identifier = cast(Callable[[str], str], identifier_check("RES-4").func)
+
+
 def _check_data_level(value: str) -> str:
-    return value if value == "any" else identifier_check("RES-4").func(value)
+    return value if value == "any" else _check_identifier(value)
 
 
 class ResolverRule(DoboModel):

@@ -4,6 +4,13 @@ Documents are composed with ruamel.yaml (YAML 1.2 core) and converted node by
 node, so that ``on``/``yes``/``no`` stay strings, numbers with a decimal point
 become exact :class:`decimal.Decimal` values built from the source text, dates
 and timestamps stay text, and every node keeps its 1-based line and column.
+
+It is the one YAML entry point of dobo (catalogs, scenarios, validate), and
+it reads untrusted text safely: only the YAML 1.2 core tags are accepted (a
+``!!python/...`` or ``!custom`` tag is refused, never dropped), a file larger
+than :data:`MAX_YAML_BYTES` is refused unread, and aliases may add at most
+:data:`MAX_ALIAS_NODES` nodes to a document, so that an alias bomb ("billion
+laughs") is refused before it is expanded.
 """
 
 from __future__ import annotations
@@ -25,6 +32,11 @@ YamlPath = tuple[PathKey, ...]
 
 _TAG = "tag:yaml.org,2002:"
 _SPECIAL_FLOATS = {".inf": "Infinity", "+.inf": "Infinity", "-.inf": "-Infinity", ".nan": "NaN"}
+# The YAML 1.2 core schema (plus timestamps, which stay text, D29): any other tag is refused.
+_KNOWN_TAGS = frozenset(_TAG + name for name in ("null", "bool", "int", "float", "str", "timestamp", "map", "seq", "merge"))
+# (merge keys pass this check so that the converter can refuse them with their own message)
+MAX_YAML_BYTES = 32 * 1024 * 1024  # far above any catalog or scenario file
+MAX_ALIAS_NODES = 100_000  # nodes that aliases may add to one document once expanded
 
 
 @dataclass
@@ -68,6 +80,48 @@ class _Converter:
     def error(self, node: Node, problem: str) -> YamlSyntaxError:
         return _syntax_error(self.file, problem, node.start_mark.line + 1, node.start_mark.column + 1)
 
+    def check_tags_and_aliases(self, root: Node) -> None:
+        """Refuse unknown tags and alias expansion beyond MAX_ALIAS_NODES, before converting.
+
+        Aliases share composed nodes, so the document's expanded size is
+        computed once per distinct node (memoised): linear in the text, even
+        for an alias bomb whose expansion would be exponential.
+        """
+        expanded: dict[int, int] = {}
+        distinct = 0
+        # Iterative post-order walk: (node, children done?) so deep documents do not hit recursion limits.
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        in_progress: set[int] = set()
+        while stack:
+            node, done = stack.pop()
+            key = id(node)
+            if done:
+                in_progress.discard(key)
+                expanded[key] = 1 + sum(expanded[id(child)] for child in _children(node))
+                continue
+            if key in expanded:
+                continue
+            if key in in_progress:
+                raise self.error(node, "an alias refers to a node that contains it (recursive alias)")
+            tag = node.tag or ""
+            if tag not in _KNOWN_TAGS:
+                raise self.error(node, f"tag {tag.replace(_TAG, '!!')!r} is not allowed (only plain YAML 1.2 values)")
+            distinct += 1
+            in_progress.add(key)
+            stack.append((node, True))
+            for child in _children(node):
+                if id(child) in in_progress:
+                    raise self.error(child, "an alias refers to a node that contains it (recursive alias)")
+                if id(child) not in expanded:
+                    stack.append((child, False))
+        total = expanded[id(root)]
+        if total - distinct > MAX_ALIAS_NODES:
+            raise self.error(
+                root,
+                f"aliases expand this document to {total} nodes from {distinct} written "
+                f"(more than {MAX_ALIAS_NODES} added by aliases: an alias bomb?)",
+            )
+
     def convert(self, node: Node, path: YamlPath, depth: int = 0) -> Any:
         if depth > 200:  # anchors may build cycles; real documents are never this deep
             raise self.error(node, "document nests too deeply (recursive alias?)")
@@ -110,6 +164,14 @@ class _Converter:
         return text  # str, timestamp and anything else stay text (D29)
 
 
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
 def _to_int(text: str) -> int:
     cleaned = text.replace("_", "")
     sign = -1 if cleaned.startswith("-") else 1
@@ -133,6 +195,8 @@ def _to_decimal(text: str) -> Decimal:
 
 def load_yaml_text(text: str, file: str = "<text>") -> list[YamlDocument]:
     """Every document of a YAML (or JSON) text, in order. Empty documents are skipped."""
+    if len(text) > MAX_YAML_BYTES:
+        raise _syntax_error(file, f"the text is larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB", None, None)
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
     documents: list[YamlDocument] = []
@@ -141,6 +205,7 @@ def load_yaml_text(text: str, file: str = "<text>") -> list[YamlDocument]:
             if root is None:
                 continue
             converter = _Converter(file)
+            converter.check_tags_and_aliases(root)
             try:
                 data = converter.convert(root, ())
             except ValueError as exc:
@@ -161,6 +226,9 @@ def load_yaml_file(path: str | Path) -> list[YamlDocument]:
     """Every document of a YAML/JSON file."""
     file = str(path)
     try:
+        if Path(path).stat().st_size > MAX_YAML_BYTES:
+            raise YamlSyntaxError(f"cannot read file: larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB",
+                                  location=Location(file=file), rule="GEN-7")
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlSyntaxError(f"cannot read file: {exc}", location=Location(file=file), rule="GEN-7") from exc

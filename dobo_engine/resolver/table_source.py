@@ -21,20 +21,29 @@ from typing import Any
 
 import polars as pl
 
-from dobo_engine.errors import DataNotFound, DataSourceDisabled, UnsupportedSourceType, UnsupportedStrategy
+from dobo_engine.errors import (
+    DataNotFound,
+    DataSourceDisabled,
+    Location,
+    UnreadableData,
+    UnsupportedSourceType,
+    UnsupportedStrategy,
+)
 from dobo_engine.io.protocols import ResolvedLocationLike, TableSchemaLike
 from dobo_engine.io.sources import SourceLoader
 from dobo_engine.io.sources import load_table as load_locations
+from dobo_engine.model.common import LoadWarning
 from dobo_engine.model.dataset import Dataset, TableRef
 from dobo_engine.model.datasource import DataSource
 from dobo_engine.model.resolver import ResolvedLocation
 from dobo_engine.model.run import PeriodDetails, ResolverSnapshot
 from dobo_engine.resolver.catalog import CatalogReader, status_of, version_of
-from dobo_engine.resolver.registered import RegisteredLocations, registered_rule, serve_registered
+from dobo_engine.resolver.registered_outputs import RegisteredLocations, registered_rule, serve_registered
 from dobo_engine.resolver.rules import resolve_locations
 from dobo_engine.resolver.selection import ResolverChoice, choose_resolver
 
 _STRATEGY_TYPES = {"path": ("parquet", "csv"), "table": ("database",)}
+_FOREIGN_SAMPLE = 5
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,7 @@ class ResolvingTableSource:
     locations: list[ResolvedLocation] = field(default_factory=list)
     registered: RegisteredLocations | None = None
     data_root: str | None = None
+    load_warnings: list[LoadWarning] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.calendar_id = self.calendar_id or self.period.calendar_id
@@ -131,8 +141,60 @@ class ResolvingTableSource:
             # The `_period` filter (TMP-1) is pushed into SQL for database tables.
             return loader.load(location, schema, periods=periods)
 
-        return load_locations(load_one, locations, table, dataset_id=dataset.id, clock=self.clock,
-                              descendant_periods=self.period.identifiers())
+        frame = load_locations(load_one, locations, table, dataset_id=dataset.id, clock=self.clock,
+                               descendant_periods=self.period.identifiers())
+        if table.temporal_mode == "period":
+            self._check_period_labels(frame, dataset, table, locations)
+        return frame
+
+    def _check_period_labels(self, frame: pl.LazyFrame, dataset: Dataset, table: TableRef,
+                             locations: list[ResolvedLocation]) -> None:
+        """Rows whose `_period` is outside every Period read are mislabelled: warn, or fail if nothing is left (TMP-1).
+
+        A location of a coarser Period legitimately holds rows of the Run's
+        siblings (RES-5, trimmed by TMP-1); those are expected. Rows labelled
+        with a Period outside the Run's and outside every location's Period
+        are counted (one Polars aggregate) and reported with a sample.
+        """
+        run_periods = set(self.period.identifiers())
+        expected = run_periods | {p for loc in locations for p in self._period_and_descendants(loc.period_identifier)}
+        label = pl.col("_period")
+        kept = label.is_in(sorted(run_periods)).fill_null(False)
+        foreign = ~label.is_in(sorted(expected)).fill_null(False)
+        where = [loc.path or f"{loc.schema or ''}.{loc.table or ''}" for loc in locations]
+        try:
+            stats = frame.select(
+                kept.sum().alias("kept"),
+                foreign.sum().alias("foreign"),
+                label.filter(foreign).cast(pl.Utf8).fill_null("NULL").unique().sort().head(_FOREIGN_SAMPLE)
+                .implode().alias("sample"),
+            ).collect().row(0, named=True)
+        except pl.exceptions.PolarsError as exc:  # a lazily scanned file fails only now: name it
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UnreadableData(
+                f"table {table.name!r} of Dataset {dataset.id!r}, Period {self.period.identifier!r} "
+                f"({', '.join(repr(w) for w in where)}): the data cannot be read: {reason}", rule="RES-8",
+            ) from None
+        if not stats["foreign"]:
+            return
+        message = (f"table {table.name!r} of Dataset {dataset.id!r} ({', '.join(repr(w) for w in where)}): "
+                   f"{stats['foreign']} row(s) carry a `_period` outside Period {self.period.identifier!r} and the "
+                   f"Periods read (e.g. {', '.join(stats['sample'])}); they are not used")
+        if not stats["kept"]:
+            raise DataNotFound(f"{message}, and no row of the Run's Period is left", rule="TMP-1",
+                               payload={"table": table.name, "period": self.period.identifier,
+                                        "foreign_rows": stats["foreign"], "sample": list(stats["sample"])})
+        warning = LoadWarning(message, "TMP-1", Location())
+        if warning not in self.load_warnings:  # a table read twice (lookup and join, say) warns once
+            self.load_warnings.append(warning)
+
+    def _period_and_descendants(self, identifier: str) -> set[str]:
+        found, todo = {identifier}, [identifier]
+        while todo:
+            children = [p.identifier for p in self.catalog.children(str(self.calendar_id), todo.pop())]
+            todo += [c for c in children if c not in found]
+            found.update(children)
+        return found
 
     # -- resolution --------------------------------------------------------
 
