@@ -34,18 +34,12 @@ def _start_postgres() -> str | None:
     return pg_dir
 
 
-def _scenarios() -> int:
-    """The contract scenarios through the user-facing command (`dobo test`, scenarios.md §8)."""
-    dobo = str(Path(sys.executable).parent / "dobo")
-    return subprocess.call([dobo, "test", "tests/scenarios"], cwd=ROOT)
-
-
 def main(argv: list[str]) -> int:
     pg_dir = _start_postgres()
     try:
-        scenarios = _scenarios() if not argv else 0  # a full run only; pytest also collects each scenario
-        tests = subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
-        return tests or scenarios
+        # The contract scenarios run inside pytest, once: tests/test_scenarios.py runs the
+        # user-facing `dobo test tests/scenarios` and reports each scenario as its own item.
+        return subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=ROOT)
     finally:
         if pg_dir:
             subprocess.call(["bash", str(ROOT / "scripts/pg_server.sh"), "stop", pg_dir])

@@ -172,7 +172,10 @@ def compare_frames(actual: pl.DataFrame, expected_raw: pl.DataFrame, config: Com
             .filter(pl.col("__cols").list.len() > 0)
     else:
         differing = both.head(0).with_columns(pl.lit([], dtype=pl.List(pl.Utf8)).alias("__cols"))
-    key_of = (lambda r: {k: plain(r[k]) for k in keys}) if keys else (lambda r: {"row": r[_I + "a"]})
+
+    def key_of(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: plain(row[k]) for k in keys} if keys else {"row": row[_I + "a"]}
+
     pairs = differing.select([*keys, _I, _I + "a", "__cols"]).to_dicts()
     exp_rows = _records(_take(raw, differing[_I]), columns)
     act_rows = _records(_take(actual, differing[_I + "a"]), columns)

@@ -56,24 +56,24 @@ def _read_block(scenario: Scenario, block: DataBlock, allowed: list[str], table:
     assert path is not None
     if not path.exists():
         raise DataFileNotFound(f"data file {path} of table {table!r} does not exist",
-                               location=locate(scenario.doc, (*block.path, "file")))
+                               location=locate(block.doc, (*block.path, "file")))
     try:
         frame = pl.read_csv(path, infer_schema=False) if path.suffix.lower() == ".csv" else pl.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the scenario's problem
         raise SchemaValidationError(f"data file {path} of table {table!r} cannot be read: {exc}",
-                                    location=locate(scenario.doc, (*block.path, "file"))) from None
+                                    location=locate(block.doc, (*block.path, "file"))) from None
     unknown = [c for c in frame.columns if c not in allowed]
     if unknown:
         raise SchemaValidationError(f"data file {path}: column {unknown[0]!r} of table {table!r} is not declared",
-                                    location=locate(scenario.doc, (*block.path, "file")))
+                                    location=locate(block.doc, (*block.path, "file")))
     return frame
 
 
 def block_where(scenario: Scenario, block: DataBlock):  # noqa: ANN201 - returns a Locator
     def where(index: int, column: str):  # noqa: ANN202
         if block.rows is None:
-            return locate(scenario.doc, (*block.path, "file"))
-        return locate(scenario.doc, (*block.path, "rows", index, column))
+            return locate(block.doc, (*block.path, "file"))
+        return locate(block.doc, (*block.path, "rows", index, column))
     return where
 
 
@@ -156,13 +156,10 @@ def needed_datasets(project: Project, entries: dict[str, ScenarioDataset]) -> li
 
     lookups_of(project.input_dataset_id, f"input Dataset {project.input_dataset_id!r}")
     for op in project.operations:
-        if op.type == "update":
-            for join in op.parameters.joins:
-                needed.append((join.dataset_id, join.dataset_version, f"operation {op.order} join {join.alias!r}"))
-        elif op.type == "append":
-            source = op.parameters.source
-            needed.append((source.dataset_id, source.dataset_version, f"operation {op.order} append source"))
-            lookups_of(source.dataset_id, f"append source {source.dataset_id!r}")
+        for read in op.datasets_read():
+            needed.append((read.dataset_id, read.dataset_version, f"operation {op.order} {read.role}"))
+            if read.with_lookups:
+                lookups_of(read.dataset_id, f"{read.role} {read.dataset_id!r}")
     return needed
 
 

@@ -8,7 +8,6 @@ into a temporary folder → compare outputs (§5) and trace (§6) → TestResult
 from __future__ import annotations
 
 import tempfile
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +16,38 @@ import polars as pl
 from dobo_engine.engine.checkpoints import CheckpointStore
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.pipeline import Executor
-from dobo_engine.errors import DoboError, DoboErrors, ProjectNotFound, ScenarioParseError
+from dobo_engine.errors import (
+    DataFileNotFound,
+    DatasetNotProvided,
+    DoboError,
+    DoboErrors,
+    EntityNotFound,
+    InternalError,
+    ProjectNotFound,
+    ScenarioParseError,
+    SchemaValidationError,
+    VersionNotFound,
+)
 from dobo_engine.harness.compare import CompareConfig, compare_frames
 from dobo_engine.harness.memory import MemoryOutputs
 from dobo_engine.harness.provision import block_where, period_details, provision
 from dobo_engine.harness.result import TestResult, write_snapshots
-from dobo_engine.harness.scenario import Scenario, inline_project, load_scenario
+from dobo_engine.harness.scenario import Scenario, inline_body, inline_project, load_scenario
 from dobo_engine.harness.trace_check import check_trace
 from dobo_engine.harness.values import ROW_SYSTEM_COLUMNS, convert_frame, rows_frame
 from dobo_engine.model.project import Project
 from dobo_engine.model.resolver import Resolver
 from dobo_engine.model.run import ProjectSnapshot
+from dobo_engine.resolver.catalog import MemoryCatalog
 from dobo_engine.settings import Settings
 from dobo_engine.trace.reader import TraceReader
 from dobo_engine.trace.runinfo import RunInfo
 from dobo_engine.trace.store import TraceWriter
+from dobo_engine.validation.project import validate_project
 
 RUN_ID = "scenario-run"
 # Harness errors a failure case may name (an unparseable scenario can never pass).
-_EXPECTABLE_HARNESS = {"SchemaValidationError", "DataFileNotFound", "DatasetNotProvided", "ProjectNotFound"}
+_EXPECTABLE_HARNESS = (SchemaValidationError, DataFileNotFound, DatasetNotProvided, ProjectNotFound)
 
 
 def default_snapshot_dir() -> Path:
@@ -56,9 +68,8 @@ def run_scenario(path: Path, snapshot_dir: Path | None = None) -> TestResult:
         _Run(path, result, snapshot_dir or default_snapshot_dir()).go()
     except DoboError as err:
         result.set_error_from(err)
-    except Exception as err:  # noqa: BLE001 - one broken scenario must not stop the others
-        result.set_error("ExecutionFailure", f"the harness failed: {type(err).__name__}: {err}",
-                         detail=traceback.format_exc(limit=5))
+    except Exception as err:  # noqa: BLE001 - one broken scenario must not stop the others; a crash is a bug
+        result.set_error_from(InternalError.from_exception(err), code="ExecutionFailure")
     result.fail_if_mismatched()
     return result
 
@@ -75,14 +86,19 @@ class _Run:
             project = self.project(scenario)
             tables = provision(scenario, project)
         except DoboErrors as errs:  # the Project itself is invalid: a validation failure (SC-3)
+            failures = self.raw_body_failures(scenario)
+            codes = [*_codes(failures), *((e.code, e.location.operation_order, e.render()) for e in errs.errors)]
             if expected:  # rule 7: another error is a failure, not an error
-                self.match(expected, [(e.code, e.location.operation_order, e.render()) for e in errs.errors])
+                self.match(expected, codes)
+                return
+            if failures:
+                self.result.set_error("ValidationFailed", f"{len(failures)} validation failure(s)", failures=failures)
                 return
             self.result.set_error("ValidationFailed", f"the Project is invalid: {errs.errors[0].render()}",
                                   failures=[e.to_dict() for e in errs.errors])
             return
         except DoboError as err:
-            if expected and err.code in _EXPECTABLE_HARNESS and self.match(expected, [(err.code, None, err.render())]):
+            if expected and isinstance(err, _EXPECTABLE_HARNESS) and self.match(expected, [(err.code, None, err.render())]):
                 return
             raise
         if self.validation_failed(scenario, project):
@@ -129,12 +145,10 @@ class _Run:
                 stored = catalog.project(project_id, version) if version is not None else latest
             finally:
                 store.close()
-        except DoboError as err:
-            if err.code in ("EntityNotFound", "VersionNotFound"):
-                raise ProjectNotFound(f"no stored Project {project_id!r}"
-                                      + (f" version {version}" if version else ""), detail=err.message,
-                                      location=scenario.location(("project", "ref"))) from None
-            raise
+        except (EntityNotFound, VersionNotFound) as err:
+            raise ProjectNotFound(f"no stored Project {project_id!r}"
+                                  + (f" version {version}" if version else ""), detail=err.message,
+                                  location=scenario.location(("project", "ref"))) from None
         if version is not None and (latest.version or 1) != version:
             self.result.warnings.append(f"Project {project_id!r} is at version {latest.version}, "
                                         f"the scenario pins version {version}")
@@ -144,27 +158,41 @@ class _Run:
                                      location=scenario.location(("input", "dataset")))
         return stored
 
-    def validation_failed(self, scenario: Scenario, project: Project) -> bool:
-        """SC-3: validate with every VAL rule before running (the validator's `run` purpose, V-1).
+    def validate(self, scenario: Scenario, project: Project | dict[str, Any]) -> list[dict[str, Any]]:
+        """SC-3: every VAL rule, with the validator's `run` purpose (V-1); the failures as dicts.
 
         The catalog holds the scenario's Datasets and the built-in test
         Resolver as the only, default Resolver (SC-2), so VAL-006/007 check it.
         """
-        try:
-            from dobo_engine.validation.project import validate_project
-        except ImportError:  # the validator is optional while it is being built
-            return False
-        from dobo_engine.resolver.catalog import MemoryCatalog
-
         datasets = [e.dataset.model_copy(update={"resolver_id": None}) for e in scenario.all_datasets()]
         catalog = MemoryCatalog([*datasets, test_resolver()])
-        report = validate_project(project.model_copy(update={"resolver_overrides": {}}), catalog, purpose="run")
-        failures = [_as_dict(f) for f in getattr(report, "failures", None) or []]
-        self.result.warnings += [str(w) for w in getattr(report, "warnings", None) or []]
+        body = (project.model_copy(update={"resolver_overrides": {}}) if isinstance(project, Project)
+                else {**project, "resolver_overrides": {}})
+        report = validate_project(body, catalog, purpose="run")
+        self.result.warnings += [str(w) for w in report.warnings]
+        return [f.model_dump(mode="json") for f in report.failures]
+
+    def raw_body_failures(self, scenario: Scenario) -> list[dict[str, Any]]:
+        """The failures `dobo validate` reports for an inline Project that does not build as an entity.
+
+        Validation reads the body as written, so shape mistakes get their
+        VAL-012 codes (`InvalidOperation`, `UnknownOperationType`) rather
+        than the entity's (`InvalidField`, `MissingField`). None when the
+        body is not a Project at all (its header is malformed) or is stored.
+        """
+        if scenario.project_body is None:
+            return []
+        try:
+            return self.validate(scenario, inline_body(scenario))
+        except DoboErrors:
+            return []
+
+    def validation_failed(self, scenario: Scenario, project: Project) -> bool:
+        failures = self.validate(scenario, project)
         if not failures:
             return False
         expected = scenario.expected_error
-        codes = [(f.get("type", ""), f.get("operation_order"), str(f.get("detail", ""))) for f in failures]
+        codes = _codes(failures)
         if expected and (expected.code == "ValidationFailed" or any(c[0] == expected.code for c in codes)):
             self.match(expected, codes if expected.code != "ValidationFailed" else [("ValidationFailed", None, "")])
             return True
@@ -273,10 +301,9 @@ def test_resolver() -> Resolver:
     })
 
 
-def _as_dict(failure: Any) -> dict[str, Any]:
-    if hasattr(failure, "model_dump"):
-        return failure.model_dump(mode="json")
-    return dict(failure) if isinstance(failure, dict) else {"type": str(failure), "detail": str(failure)}
+def _codes(failures: list[dict[str, Any]]) -> list[tuple[str, int | None, str]]:
+    """(code, operation order, text) of validation failures, for rule 7 matching."""
+    return [(f.get("type", ""), f.get("operation_order"), str(f.get("detail", ""))) for f in failures]
 
 
 __all__ = ["run_scenario", "default_snapshot_dir", "shown_path", "ROW_SYSTEM_COLUMNS"]

@@ -1,7 +1,8 @@
 """Scenario files (scenarios.md §1): reading, key checks and the parsed shape.
 
 Every problem is a ``ScenarioParseError`` located at the file and line of the
-offending key, so a user can jump straight to it. Entities inside a scenario
+offending key, so a user can jump straight to it. A Dataset entry or the
+Periods may name a shared fixture instead (§10, fixtures.py). Entities inside a scenario
 (the Datasets, an inline Project) are built by the same model code as catalog
 documents, with their positions shifted into the scenario file.
 """
@@ -10,18 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from dobo_engine.errors import DoboError, DoboErrors, Location, ScenarioParseError
+from dobo_engine.harness.document import DataBlock, PeriodSpec, Reader, locate, parse_error_from, table_names
+from dobo_engine.harness.fixtures import FixtureCatalog, catalog_for, overlay_dataset
 from dobo_engine.model.dataset import Dataset
-from dobo_engine.model.documents import build_entity
 from dobo_engine.model.project import Project
 from dobo_engine.model.yaml_loader import YamlDocument, YamlPath, format_path, load_yaml_text
 
 TOP_KEYS = {"name", "description", "periods", "run", "input", "datasets", "project", "expected_output",
             "expected_trace", "expected_error", "config"}
-PERIOD_KEYS = {"identifier", "level", "start_date", "end_date", "parent"}
 RUN_KEYS = {"period", "clock", "as_known_at"}
 CONFIG_DEFAULTS: dict[str, Any] = {
     "match_mode": "exact", "order_sensitive": False, "key_columns": None, "validate_metadata": False,
@@ -31,15 +33,8 @@ CONFIG_DEFAULTS: dict[str, Any] = {
 ASSERTION_KEYS = {"operation_order", "change_type", "row_match", "expected_diff"}
 # Project fields an inline Project may not set (rule 2): the harness fills them.
 INLINE_FORBIDDEN = {"id", "status", "version", "input_dataset_id"}
-
-
-@dataclass(frozen=True)
-class DataBlock:
-    """Rows given inline or by a file relative to the scenario (§2 rule 1-2)."""
-
-    path: YamlPath  # where the block is, for located errors
-    rows: list[dict[str, Any]] | None = None
-    file: Path | None = None
+# A Dataset entry (`input`, an item of `datasets`) written inline or naming a fixture (§10).
+ENTRY_KEYS = {"fixture", "dataset", "data"}
 
 
 @dataclass(frozen=True)
@@ -47,15 +42,6 @@ class ScenarioDataset:
     dataset: Dataset
     data: dict[str, DataBlock]  # by table name
     path: YamlPath
-
-
-@dataclass(frozen=True)
-class PeriodSpec:
-    identifier: str
-    level: str
-    start_date: date
-    end_date: date
-    parent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,94 +84,6 @@ class Scenario:
         return [self.input, *self.datasets]
 
 
-def locate(doc: YamlDocument, path: YamlPath) -> Location:
-    position = doc.position(path)
-    return Location(file=doc.file, path=format_path(path) or None,
-                    line=position[0] if position else None, column=position[1] if position else None)
-
-
-class _Reader:
-    """Typed access to the scenario document; every failure is located."""
-
-    def __init__(self, doc: YamlDocument) -> None:
-        self.doc = doc
-
-    def fail(self, path: YamlPath, message: str) -> ScenarioParseError:
-        return ScenarioParseError(message, location=locate(self.doc, path), rule="scenarios.md §1")
-
-    def mapping(self, value: Any, path: YamlPath, allowed: set[str], required: set[str] = frozenset()) -> dict:
-        if not isinstance(value, dict):
-            raise self.fail(path, f"{format_path(path) or 'the scenario'} must be a mapping")
-        for key in value:
-            if key not in allowed:
-                raise self.fail((*path, key), f"unknown key {key!r} (expected one of: {', '.join(sorted(allowed))})")
-        for key in sorted(required):
-            if key not in value:
-                raise self.fail(path, f"{format_path(path) or 'the scenario'} needs {key!r}")
-        return value
-
-    def any_mapping(self, value: Any, path: YamlPath) -> dict:
-        return self.mapping(value, path, set(value) if isinstance(value, dict) else set())
-
-    def text(self, value: Any, path: YamlPath, *, empty_ok: bool = False) -> str:
-        if not isinstance(value, str) or (not empty_ok and not value.strip()):
-            raise self.fail(path, f"{format_path(path)} must be a non-empty string")
-        return value
-
-    def integer(self, value: Any, path: YamlPath) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(path, f"{format_path(path)} must be an integer")
-        return value
-
-    def boolean(self, value: Any, path: YamlPath) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(path, f"{format_path(path)} must be true or false")
-        return value
-
-    def day(self, value: Any, path: YamlPath) -> date:
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise self.fail(path, f"{format_path(path)} must be a date YYYY-MM-DD, got {value!r}") from None
-
-    def timestamp(self, value: Any, path: YamlPath) -> datetime:
-        try:
-            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            raise self.fail(path, f"{format_path(path)} must be an ISO 8601 timestamp, got {value!r}") from None
-        # A timestamp without an offset is taken as UTC, like every dobo clock.
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-
-    def entity(self, kind: str, body: dict[str, Any], path: YamlPath) -> Any:
-        """Build an entity with errors located in the scenario file (positions shifted)."""
-        shifted = {(kind, *p[len(path):]): pos for p, pos in self.doc.positions.items() if p[:len(path)] == path}
-        try:
-            return build_entity(kind, body, YamlDocument(body, self.doc.file, 0, shifted))
-        except DoboErrors as exc:
-            raise _relocated(exc, path, kind) from None
-
-
-def _relocated(exc: DoboErrors, prefix: YamlPath, kind: str) -> DoboErrors:
-    """Entity errors with their YAML paths rewritten to the scenario's paths."""
-    moved: list[DoboError] = []
-    for err in exc.errors:
-        loc = err.location
-        path = loc.path
-        if path and path.startswith(kind):
-            path = format_path(prefix) + path[len(kind):]
-        moved.append(DoboError(err.message, code=err.code, rule=err.rule, detail=err.detail,
-                               location=Location(loc.file, path, loc.line, loc.column, loc.operation_order)))
-    return DoboErrors(moved)
-
-
-def parse_error_from(exc: DoboErrors) -> ScenarioParseError:
-    """One ScenarioParseError carrying every entity error (first one locates it)."""
-    first = exc.errors[0]
-    detail = "\n".join(e.render() for e in exc.errors[1:]) or None
-    return ScenarioParseError(f"{first.code}: {first.message}", location=first.location, rule=first.rule,
-                              detail=detail)
-
-
 def load_scenario(path: Path) -> Scenario:
     """Read and check one scenario file. Raises ScenarioParseError (located)."""
     try:
@@ -201,14 +99,14 @@ def load_scenario(path: Path) -> Scenario:
     return _Parser(docs[0], path).scenario()
 
 
-class _Parser(_Reader):
+class _Parser(Reader):
     def __init__(self, doc: YamlDocument, file: Path) -> None:
         super().__init__(doc)
         self.file = file
 
     def scenario(self) -> Scenario:
         data = self.mapping(self.doc.data, (), TOP_KEYS, {"name", "periods", "input", "project"})
-        periods = self.periods(data["periods"])
+        periods = self.scenario_periods(data["periods"])
         run = self.mapping(data.get("run") or {}, ("run",), RUN_KEYS)
         run_period = self.text(run.get("period", periods[0].identifier), ("run", "period"))
         target = next((p for p in periods if p.identifier == run_period), None)
@@ -239,68 +137,56 @@ class _Parser(_Reader):
             config=self.config(data.get("config") or {}),
         )
 
-    def sequence(self, data: dict, key: str) -> list:
+    def sequence(self, data: dict[str, Any], key: str) -> list[Any]:
         value = data.get(key) or []
         if not isinstance(value, list):
             raise self.fail((key,), f"{key} must be a list")
         return value
 
-    def periods(self, value: Any) -> list[PeriodSpec]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(("periods",), "periods must be a list with at least one Period")
-        found: list[PeriodSpec] = []
-        for i, item in enumerate(value):
-            p = ("periods", i)
-            m = self.mapping(item, p, PERIOD_KEYS, {"identifier", "level", "start_date", "end_date"})
-            spec = PeriodSpec(self.text(str(m["identifier"]), (*p, "identifier")), self.text(m["level"], (*p, "level")),
-                              self.day(m["start_date"], (*p, "start_date")), self.day(m["end_date"], (*p, "end_date")),
-                              str(m["parent"]) if m.get("parent") is not None else None)
-            if spec.end_date < spec.start_date:
-                raise self.fail((*p, "end_date"), "end_date is before start_date")
-            if any(f.identifier == spec.identifier for f in found):
-                raise self.fail((*p, "identifier"), f"Period {spec.identifier!r} is listed twice")
-            found.append(spec)
-        known = {f.identifier for f in found}
-        for i, spec in enumerate(found):
-            if spec.parent is not None and spec.parent not in known:
-                raise self.fail(("periods", i, "parent"), f"parent {spec.parent!r} is not one of the periods")
-        return found
+    @cached_property
+    def fixtures(self) -> FixtureCatalog:
+        """The fixture catalogs visible from this scenario (§10), read on first use."""
+        return catalog_for(self.file)
+
+    def scenario_periods(self, value: Any) -> list[PeriodSpec]:
+        if isinstance(value, dict):  # §10: `periods: { fixture: name }`
+            m = self.mapping(value, ("periods",), {"fixture"}, {"fixture"})
+            name = self.text(m["fixture"], ("periods", "fixture"))
+            if name not in self.fixtures.periods:
+                raise self.fail(("periods", "fixture"), self.fixtures.unknown("Periods", name))
+            return self.fixtures.periods[name]
+        return self.periods(value, ("periods",))
 
     def dataset_entry(self, value: Any, path: YamlPath, default_id: str | None = None) -> ScenarioDataset:
-        entry = self.mapping(value, path, {"dataset", "data"}, {"dataset"})
-        body = dict(self.any_mapping(entry["dataset"], (*path, "dataset")))
+        entry = self.mapping(value, path, ENTRY_KEYS)
+        if "fixture" not in entry and "dataset" not in entry:
+            raise self.fail(path, f"{format_path(path)} needs 'dataset' (or a 'fixture', §10)")
+        own = self.any_mapping(entry.get("dataset") or {}, (*path, "dataset"))
+        blocks: dict[str, DataBlock] = {}
+        positions = None
+        if "fixture" in entry:
+            name = self.text(entry["fixture"], (*path, "fixture"))
+            fixture = self.fixtures.datasets.get(name)
+            if fixture is None:
+                raise self.fail((*path, "fixture"), self.fixtures.unknown("Dataset", name))
+            body, positions = overlay_dataset(fixture.body, own, self.doc, (*path, "dataset"),
+                                              self.doc.position((*path, "fixture")))
+            blocks.update(fixture.data)
+        else:
+            body = dict(own)
         if "id" not in body:
             if default_id is None:
                 raise self.fail((*path, "dataset"), "a Dataset under `datasets` needs an id")
             body["id"] = default_id
         body.setdefault("name", body["id"])  # rule 8
         try:
-            dataset = self.entity("dataset", body, (*path, "dataset"))
+            dataset = self.entity("dataset", body, (*path, "dataset"), positions)
         except DoboErrors as exc:
             raise parse_error_from(exc) from None
-        data = self.any_mapping(entry.get("data") or {}, (*path, "data"))
-        tables = {dataset.main_table.name, *(lk.target.name for lk in dataset.lookups if lk.target.type == "table")}
-        blocks: dict[str, DataBlock] = {}
-        for table, block in data.items():
-            if table not in tables:
-                raise self.fail((*path, "data", table),
-                                f"Dataset {dataset.id!r} has no table {table!r} (tables: {', '.join(sorted(tables))})")
-            blocks[table] = self.block(block, (*path, "data", table))
+        tables = table_names(dataset)
+        blocks = {table: block for table, block in blocks.items() if table in tables}  # an overlay may drop a lookup
+        blocks.update(self.data_blocks(dataset, entry.get("data"), (*path, "data")))  # the scenario's rows win
         return ScenarioDataset(dataset, blocks, path)
-
-    def block(self, value: Any, path: YamlPath) -> DataBlock:
-        m = self.mapping(value, path, {"rows", "file"})
-        if ("rows" in m) == ("file" in m):
-            raise self.fail(path, "a data block has exactly one of `rows` or `file` (§2 rule 1)")
-        if "file" in m:
-            return DataBlock(path, file=self.file.parent / self.text(m["file"], (*path, "file")))
-        rows = m["rows"] or []
-        if not isinstance(rows, list):
-            raise self.fail((*path, "rows"), "rows must be a list of mappings")
-        for i, row in enumerate(rows):
-            if not isinstance(row, dict):
-                raise self.fail((*path, "rows", i), "each row must be a mapping of column: value")
-        return DataBlock(path, rows=rows)
 
     def project(self, value: Any) -> tuple[dict[str, Any] | None, tuple[str, int | None] | None]:
         if isinstance(value, dict) and "ref" in value:
@@ -315,7 +201,7 @@ class _Parser(_Reader):
                 raise self.fail(("project", key), f"an inline project omits {key!r}; the harness sets it (rule 2)")
         return value, None
 
-    def expected_outputs(self, data: dict) -> list[ExpectedBlock]:
+    def expected_outputs(self, data: dict[str, Any]) -> list[ExpectedBlock]:
         value = data["expected_output"]
         items = value if isinstance(value, list) else [value]
         blocks: list[ExpectedBlock] = []
@@ -371,13 +257,19 @@ class _Parser(_Reader):
         return config
 
 
-def inline_project(scenario: Scenario) -> Project:
-    """The inline Project with the fields the harness supplies (rule 2)."""
+def inline_body(scenario: Scenario) -> dict[str, Any]:
+    """The inline Project as written, with the fields the harness supplies (rule 2)."""
     body = dict(scenario.project_body or {})
     body.update(id="scenario", input_dataset_id=scenario.input.dataset.id)
     body.setdefault("materialization", "eager")
-    return _Reader(scenario.doc).entity("project", body, ("project",))
+    return body
+
+
+def inline_project(scenario: Scenario) -> Project:
+    """The inline Project as an entity (rule 2); errors located in the scenario file."""
+    project: Project = Reader(scenario.doc).entity("project", inline_body(scenario), ("project",))
+    return project
 
 
 __all__ = ["Scenario", "ScenarioDataset", "DataBlock", "ExpectedBlock", "ExpectedError", "PeriodSpec",
-           "load_scenario", "inline_project", "parse_error_from", "locate", "CONFIG_DEFAULTS"]
+           "load_scenario", "inline_body", "inline_project", "parse_error_from", "locate", "CONFIG_DEFAULTS"]

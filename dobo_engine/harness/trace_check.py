@@ -52,7 +52,10 @@ def rebuild_states(reader: TraceReader, run: RunInfo, step: int) -> pl.DataFrame
 
 
 def _merge_updates(state: pl.DataFrame, updated: pl.DataFrame) -> pl.DataFrame:
-    fields = [f.name for f in updated.schema[AFTER].fields]  # type: ignore[union-attr]
+    after = updated.schema[AFTER]
+    if not isinstance(after, pl.Struct):  # every trace file stores `after` as a struct (TR-2)
+        raise TypeError(f"trace column {AFTER!r} is {after}, not a struct")
+    fields = [f.name for f in after.fields]
     new = updated.select(pl.col(ROW_ID).alias(_RID), pl.col(CHANGED_COLUMNS),
                          *[pl.col(AFTER).struct.field(f).alias(f + _NEW) for f in fields])
     missing = [pl.lit(None, dtype=new.schema[f + _NEW]).alias(f) for f in fields if f not in state.columns]

@@ -138,7 +138,8 @@ def fraction_digits(series: pl.Series) -> int:
     if series.dtype != pl.Utf8:
         return 0
     widths = series.str.strip_chars().str.extract(_FRACTION, 1).str.len_chars()
-    return int(widths.max() or 0)
+    widest = widths.max()
+    return widest if isinstance(widest, int) else 0
 
 
 def convert_frame(frame: pl.DataFrame, targets: Mapping[str, pl.DataType], *, table: str, where: Locator,
@@ -173,7 +174,8 @@ def type_name(dtype: pl.DataType | None) -> str:
         return "decimal"
     if isinstance(dtype, pl.Datetime):
         return "timestamp"
-    return {pl.Utf8: "string", pl.Int64: "integer", pl.Boolean: "boolean", pl.Date: "date"}.get(dtype, str(dtype))
+    names: dict[pl.DataType, str] = {pl.Utf8(): "string", pl.Int64(): "integer", pl.Boolean(): "boolean", pl.Date(): "date"}
+    return names.get(dtype, str(dtype))
 
 
 def system_dtype(name: str) -> pl.DataType:

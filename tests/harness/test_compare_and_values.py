@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -9,13 +10,20 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dobo_engine.errors import SchemaValidationError
+from dobo_engine.errors import Location, SchemaValidationError
 from dobo_engine.harness.compare import CompareConfig, compare_frames
 from dobo_engine.harness.runner import run_scenario
 from dobo_engine.harness.values import convert_frame, rows_frame
-from dobo_engine.errors import Location
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def scenario_copy(tmp_path: Path, text: str) -> Path:
+    """A changed copy of a suite scenario, beside a copy of the fixtures it names (§10)."""
+    shutil.copy(SCENARIOS / "_fixtures.yaml", tmp_path / "_fixtures.yaml")
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    return path
 
 
 def where(i: int, c: str) -> Location:
@@ -97,16 +105,15 @@ def test_unconvertible_expected_value_is_a_value_mismatch() -> None:
 def test_expected_error_that_does_not_happen_fails_not_errors(tmp_path: Path) -> None:
     text = (SCENARIOS / "general" / "pipeline_order.yaml").read_text()
     head, _, _ = text.partition("expected_output:")
-    path = tmp_path / "s.yaml"
-    path.write_text(head + "expected_error: { code: LookupNotUnique }\n")
+    path = scenario_copy(tmp_path, head + "expected_error: { code: LookupNotUnique }\n")
     result = run_scenario(path, tmp_path)
     assert result.status == "fail" and "the Run succeeded" in result.notes[0]
 
 
 def test_run_failure_without_expected_error_is_an_execution_failure(tmp_path: Path) -> None:
     text = (SCENARIOS / "lookups" / "lookup_not_unique.yaml").read_text()
-    path = tmp_path / "s.yaml"
-    path.write_text(text.replace("expected_error: { code: LookupNotUnique }", "expected_output: { data: { rows: [] } }"))
+    path = scenario_copy(tmp_path, text.replace("expected_error: { code: LookupNotUnique }",
+                                                "expected_output: { data: { rows: [] } }"))
     result = run_scenario(path, tmp_path)
     assert result.status == "error" and result.error["code"] == "ExecutionFailure"
     assert "LookupNotUnique" in result.error["message"]
@@ -114,8 +121,7 @@ def test_run_failure_without_expected_error_is_an_execution_failure(tmp_path: Pa
 
 def test_trace_assertions_are_ignored_with_a_warning_unless_enabled(tmp_path: Path) -> None:
     text = (SCENARIOS / "delete" / "delete_by_lookup_with_trace.yaml").read_text()
-    path = tmp_path / "s.yaml"
-    path.write_text(text.replace("validate_traceability: true", "validate_traceability: false"))
+    path = scenario_copy(tmp_path, text.replace("validate_traceability: true", "validate_traceability: false"))
     result = run_scenario(path, tmp_path)
     assert result.status == "pass" and any("validate_traceability" in w for w in result.warnings)
 
@@ -123,8 +129,7 @@ def test_trace_assertions_are_ignored_with_a_warning_unless_enabled(tmp_path: Pa
 def test_trace_exact_mode_reports_unclaimed_events(tmp_path: Path) -> None:
     text = (SCENARIOS / "delete" / "delete_by_lookup_with_trace.yaml").read_text()
     lines = [line for line in text.splitlines() if not ("deleted" in line and "JE-3" in line)]
-    path = tmp_path / "s.yaml"
-    path.write_text("\n".join(lines) + "\n")
+    path = scenario_copy(tmp_path, "\n".join(lines) + "\n")
     result = run_scenario(path, tmp_path)
     assert result.status == "fail"
     assert [m["type"] for m in result.trace_mismatches] == ["extra_event"]
