@@ -39,9 +39,10 @@ from dobo_dagster.translator import DoboTranslator
 from dobo_engine.errors import DoboError
 from dobo_engine.io.paths import join_under_prefix
 from dobo_engine.io.storage import filesystem
+from dobo_engine.model.datasource import CsvOptions, ParquetOptions
 from dobo_engine.model.project import Project
 from dobo_engine.resolver.explain import explain_resolution
-from dobo_engine.runner.registered import StoreRegisteredLocations
+from dobo_engine.resolver.registered_outputs import StoreRegisteredLocations
 from dobo_engine.store.catalog_reader import StoreCatalog
 
 
@@ -58,8 +59,10 @@ def location_fingerprints(project: Project, calendar_id: str, period_identifier:
             if loc.strategy != "path" or not loc.path or not loc.datasource_id:
                 continue
             try:
-                prefix = catalog.datasource(loc.datasource_id).options.path_prefix  # type: ignore[union-attr]
-                full = join_under_prefix(prefix, loc.path, data_root=settings.data_root)
+                options = catalog.datasource(loc.datasource_id).options
+                if not isinstance(options, ParquetOptions | CsvOptions):
+                    continue  # only file DataSources have a path prefix
+                full = join_under_prefix(options.path_prefix, loc.path, data_root=settings.data_root)
                 info = filesystem(full).info(full)
             except (DoboError, FileNotFoundError, AttributeError):
                 continue  # not there (yet): nothing to run for it

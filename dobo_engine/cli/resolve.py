@@ -6,7 +6,7 @@ import click
 
 from dobo_engine.cli.common import echo_json, handle_errors, json_option
 from dobo_engine.resolver.explain import explain_resolution
-from dobo_engine.runner.registered import StoreRegisteredLocations
+from dobo_engine.resolver.registered_outputs import StoreRegisteredLocations
 from dobo_engine.settings import Settings
 from dobo_engine.store.api import open_store
 from dobo_engine.store.catalog_reader import StoreCatalog

@@ -1,8 +1,13 @@
 """Writing outputs as Parquet or CSV files on local disk or object stores (OP-OUT-1/4/5/8).
 
-Every write is all-or-nothing (see :mod:`dobo_engine.io.storage`). ``append``
-adds the new rows to the rows the file already holds; a file has no notion
-of Period, so ``overwrite`` replaces the whole file (OP-OUT-4).
+Every file is written all-or-nothing (:func:`dobo_engine.io.storage.write_atomically`).
+``overwrite`` replaces the whole file at the destination path (a file has no
+notion of Period, OP-OUT-4). ``append`` makes the destination path a folder
+of part files, one per (Run, operation), named by :func:`append_part_name`:
+a retried write of the same Run and operation (a resume, a re-executed
+step, a process killed before the Run record moved) replaces its own part
+instead of adding its rows a second time, and an append costs only the new
+rows, never a rewrite of what the target already holds.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from dobo_engine.errors import DoboError, UnsupportedSourceType, WriteFailure
 from dobo_engine.io import storage
 from dobo_engine.io.credentials import redact, resolve_credential, storage_options
 from dobo_engine.io.files import FILE_TYPES, csv_options
-from dobo_engine.io.labels import labels_to_json
 from dobo_engine.io.paths import join_under_prefix
-from dobo_engine.io.protocols import Destination, WriteOutcome
+from dobo_engine.io.protocols import Destination, WriteOutcome, plain_datasource
+from dobo_engine.labels import labels_to_json
 
 CSV_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.6f%:z"
 
@@ -33,11 +38,9 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _csv_text(frame: pl.DataFrame, delimiter: str, has_header: bool) -> pl.DataFrame:
-    # Append to CSV works on text: the new rows are formatted exactly as a
-    # write would format them, so old and new rows look alike in the file.
-    data = csv_ready(frame).write_csv(separator=delimiter, datetime_format=CSV_DATETIME_FORMAT, include_header=True)
-    return pl.read_csv(io.StringIO(data), separator=delimiter, infer_schema=False)
+def append_part_name(run_id: str, operation_order: int, file_format: str) -> str:
+    """The part file one Run's ``append`` output writes inside the append folder."""
+    return f"run_id={run_id}.operation={operation_order}.{file_format}"
 
 
 class FileWriter:
@@ -48,7 +51,7 @@ class FileWriter:
 
     def _target(self, destination: Destination) -> tuple[str, str, str, bool, Mapping[str, Any]]:
         """(uri, format, delimiter, has_header, storage options) of ``destination``."""
-        ds = destination.datasource
+        ds = None if destination.datasource is None else plain_datasource(destination.datasource)
         if ds is None:
             if not destination.uri:
                 raise WriteFailure("a file destination needs a DataSource path or a uri")
@@ -64,54 +67,78 @@ class FileWriter:
 
     def write(self, frame: pl.LazyFrame | pl.DataFrame, destination: Destination) -> WriteOutcome:
         uri, fmt, delimiter, has_header, options = self._target(destination)
+        target = uri
         try:
             data = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
-            if destination.mode == "append" and storage.exists(uri, options):
-                data = self._with_existing(uri, fmt, data, delimiter, has_header, options)
-            elif fmt == "csv":
-                data = csv_ready(data)
+            if destination.mode == "append":
+                target = self._append_part(uri, fmt, destination, data.columns, delimiter, has_header, options)
+            else:
+                self._not_a_folder(uri, options)
+            written = csv_ready(data) if fmt == "csv" else data
 
-            def produce(target: Any) -> None:
+            def produce(path: str) -> None:
                 if fmt == "parquet":
-                    data.write_parquet(target)
+                    written.write_parquet(path)
                 else:
-                    data.write_csv(target, separator=delimiter, include_header=has_header,
-                                   datetime_format=CSV_DATETIME_FORMAT)
+                    written.write_csv(path, separator=delimiter, include_header=has_header,
+                                      datetime_format=CSV_DATETIME_FORMAT)
 
-            storage.write_atomically(uri, produce, options)
+            storage.write_atomically(target, produce, options)
         except DoboError:
             raise
         except Exception as exc:  # any driver/IO/compute failure is a failed write (OP-OUT-8)
             # The storage secret's values are masked in case a client echoes them.
             reason = redact(f"{type(exc).__name__}: {exc}", json.dumps(dict(options), default=str))
             raise WriteFailure(
-                f"could not write {uri}: {reason}",
-                payload={"destination": uri},
+                f"could not write {target}: {reason}",
+                payload={"destination": target},
             ) from None
-        return WriteOutcome(destination=uri, rows_written=data.height, columns=list(data.columns))
-
-    def _with_existing(self, uri: str, fmt: str, new: pl.DataFrame, delimiter: str, has_header: bool,
-                       options: Mapping[str, Any]) -> pl.DataFrame:
-        """The existing file's rows followed by ``new`` (OP-OUT-4 ``append``)."""
-        raw = storage.read_bytes(uri, options)
-        if fmt == "parquet":
-            old = pl.read_parquet(io.BytesIO(raw)) if raw else new.clear()
-            self._same_columns(uri, old.columns, new.columns)
-            return pl.concat([old, new.select(old.columns)], how="vertical_relaxed")
-        text_new = _csv_text(new, delimiter, has_header)
-        if not raw:
-            return text_new
-        old = pl.read_csv(io.BytesIO(raw), separator=delimiter, has_header=has_header, infer_schema=False)
-        if not has_header:
-            old.columns = text_new.columns[: old.width] if old.width <= text_new.width else old.columns
-        self._same_columns(uri, old.columns, text_new.columns)
-        return pl.concat([old, text_new.select(old.columns)], how="vertical")
+        return WriteOutcome(destination=target, rows_written=data.height, columns=list(data.columns))
 
     @staticmethod
-    def _same_columns(uri: str, old: list[str], new: list[str]) -> None:
-        if sorted(old) != sorted(new):
+    def _not_a_folder(uri: str, options: Mapping[str, Any]) -> None:
+        if storage.filesystem(uri, options).isdir(uri):
             raise WriteFailure(
-                f"cannot append to {uri}: it holds columns {old}, the output has {new}",
+                f"cannot overwrite {uri}: it is a folder of appended parts; an `overwrite` output needs "
+                "a path of its own",
+                rule="OP-OUT-4", payload={"destination": uri})
+
+    def _append_part(self, uri: str, fmt: str, destination: Destination, columns: list[str], delimiter: str,
+                     has_header: bool, options: Mapping[str, Any]) -> str:
+        """The part file this write appends as, after checking it fits the parts already there (OP-OUT-4)."""
+        if destination.run_id is None or destination.operation_order is None:
+            raise WriteFailure(f"an append to {uri} needs the Run and operation it comes from", rule="OP-OUT-4")
+        fs = storage.filesystem(uri, options)
+        if fs.isfile(uri):
+            raise WriteFailure(
+                f"cannot append to {uri}: it is a single file; an `append` output writes a folder of parts "
+                "(one per Run and operation), so give it a path no `overwrite` output uses",
+                rule="OP-OUT-4", payload={"destination": uri})
+        folder = uri.rstrip("/")
+        name = append_part_name(destination.run_id, destination.operation_order, fmt)
+        listed = [str(p).rsplit("/", 1)[-1] for p in fs.ls(folder, detail=False)] if fs.isdir(folder) else []
+        # Other Runs' parts (hidden temporary files of writes in progress are not parts).
+        others = sorted(n for n in listed if n.endswith(f".{fmt}") and not n.startswith(".") and n != name)
+        if others:
+            existing = self._part_columns(fs, f"{folder}/{others[0]}", fmt, delimiter, has_header)
+            self._same_columns(uri, existing, columns, compare_names=fmt == "parquet" or has_header)
+        return f"{folder}/{name}"
+
+    @staticmethod
+    def _part_columns(fs: Any, part: str, fmt: str, delimiter: str, has_header: bool) -> list[str]:
+        with fs.open(part, "rb") as handle:
+            if fmt == "parquet":
+                return list(pl.read_parquet_schema(handle))
+            first = handle.readline().decode("utf-8")
+        header = pl.read_csv(io.StringIO(first), separator=delimiter, has_header=has_header, infer_schema=False)
+        return header.columns
+
+    @staticmethod
+    def _same_columns(uri: str, old: list[str], new: list[str], *, compare_names: bool = True) -> None:
+        same = sorted(old) == sorted(new) if compare_names else len(old) == len(new)
+        if not same:
+            raise WriteFailure(
+                f"cannot append to {uri}: its parts hold columns {old}, the output has {new}",
                 rule="OP-OUT-4",
                 payload={"destination": uri},
             )

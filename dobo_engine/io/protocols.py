@@ -19,12 +19,19 @@ WriteMode = Literal["overwrite", "append"]
 
 
 class DataSourceLike(Protocol):
-    """entities.md §2 DataSource: ``type`` is database | parquet | csv | api."""
+    """entities.md §2 DataSource: ``type`` is database | parquet | csv | api (read-only to IO)."""
 
-    id: str
-    type: str
-    options: Mapping[str, Any]
-    credential_ref: str | None
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def options(self) -> Mapping[str, Any]: ...
+
+    @property
+    def credential_ref(self) -> str | None: ...
 
 
 class TableSchemaLike(Protocol):
@@ -48,6 +55,32 @@ class ResolvedLocationLike(Protocol):
 
 
 @dataclass(frozen=True)
+class DataSourceView:
+    """A DataSource as the IO layer reads it: ``options`` as a plain mapping."""
+
+    id: str
+    type: str
+    options: Mapping[str, Any]
+    credential_ref: str | None = None
+    status: str = "active"
+
+
+def plain_datasource(datasource: Any) -> DataSourceView:
+    """``datasource`` with its ``options`` as a plain mapping.
+
+    The catalog's DataSource holds ``options`` as a typed model (one per
+    ``type``); loaders and writers read them as a mapping, so every
+    DataSource crosses the IO boundary through this view.
+    """
+    options = datasource.options
+    if hasattr(options, "model_dump"):
+        options = options.model_dump(exclude_none=True)
+    return DataSourceView(id=datasource.id, type=datasource.type, options=dict(options or {}),
+                          credential_ref=getattr(datasource, "credential_ref", None),
+                          status=getattr(datasource, "status", None) or "active")
+
+
+@dataclass(frozen=True)
 class Destination:
     """Where one ``output`` writes (OP-OUT-1), already rendered for the Run's Period.
 
@@ -55,7 +88,9 @@ class Destination:
     (database), or ``uri``: an absolute location chosen by the deployment
     (``$DOBO_OUTPUT_ROOT/...`` or the sandbox, D24), never by a user.
     ``period_identifier`` is the Run's Period: a table ``overwrite`` replaces
-    only that Period's rows (OP-OUT-4).
+    only that Period's rows (OP-OUT-4). ``run_id`` and ``operation_order``
+    name the write: an ``append`` repeated for the same pair replaces its own
+    rows instead of adding them again.
     """
 
     datasource: DataSourceLike | None = None
@@ -66,6 +101,8 @@ class Destination:
     mode: WriteMode = "overwrite"
     period_identifier: str | None = None
     file_format: Literal["parquet", "csv"] | None = None  # for ``uri``; default parquet
+    run_id: str | None = None
+    operation_order: int | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ loaded, checked and completed by DS-6/ROW-2 on its own (its Period fills
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import polars as pl
@@ -17,7 +18,14 @@ from dobo_engine.io.file_writer import FileWriter
 from dobo_engine.io.files import FILE_TYPES, FileLoader
 from dobo_engine.io.pg_writer import PostgresWriter
 from dobo_engine.io.postgres import PostgresLoader
-from dobo_engine.io.protocols import DataSourceLike, Destination, ResolvedLocationLike, TableSchemaLike, WriteOutcome
+from dobo_engine.io.protocols import (
+    DataSourceLike,
+    Destination,
+    ResolvedLocationLike,
+    TableSchemaLike,
+    WriteOutcome,
+    plain_datasource,
+)
 from dobo_engine.io.row_ids import seed_text
 from dobo_engine.io.schema_check import conform
 
@@ -56,9 +64,9 @@ class SourceWriter:
     def write(self, frame: pl.LazyFrame | pl.DataFrame, destination: Destination) -> WriteOutcome:
         if destination.datasource is None:
             return self.files.write(frame, destination)
-        datasource = _usable(destination.datasource)
+        datasource = _usable(plain_datasource(destination.datasource))
         writer = self.tables if datasource.type == "database" else self.files
-        return writer.write(frame, destination)
+        return writer.write(frame, replace(destination, datasource=datasource))
 
 
 def load_table(
@@ -89,6 +97,7 @@ def load_table(
             period_identifier=location.period_identifier,
             clock=clock,
             row_id_seed=seed_text(dataset_id, table_schema.name, location.datasource_id, where),
+            location=where,
             descendants_ok=location.period_identifier in allowed,
         ))
     if not parts:

@@ -4,18 +4,32 @@ Storage options come from the DataSource's ``credential_ref`` (SRC-4) in
 fsspec spelling (``key``, ``secret``, ``client_kwargs.endpoint_url``).
 Polars' scanners talk to object stores through their own client, whose
 options are spelled differently; :func:`polars_options` translates.
-Writes are all-or-nothing: a temp file then ``os.replace`` on local disk, a
-single PUT of the final key on object stores (s3fs ``mv`` is copy+delete,
-operations.md §10).
+:func:`write_atomically` is the one way dobo writes a file it owns (outputs,
+trace files, checkpoints): readers see the old content or the whole new one,
+never a part. On local disk the data goes to a hidden temporary file in the
+target's folder, is fsynced, renamed over the target, and the folder is
+fsynced so the rename survives a power cut. On object stores the data is
+staged in a local temporary file and sent with one PUT of the final key (s3fs
+``mv`` is copy+delete, operations.md §10).
+
+A process killed mid-write (SIGKILL, OOM) leaves its temporary file behind.
+Temporary files are named ``.<target>.dobo-tmp.<host>.<pid>.<random>`` so the
+next write to the same folder can recognise and remove them: those of a dead
+process on this host at once, any other once older than
+:data:`STALE_TEMP_AGE_SECONDS` (a writer on another host may still be busy).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import socket
+import tempfile
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import fsspec
 
@@ -28,7 +42,7 @@ def filesystem(location: str, options: Mapping[str, Any] | None = None) -> fsspe
     # skip_instance_cache: a filesystem is built per connection, so credentials
     # never outlive the operation that resolved them (SRC-3: never cached).
     extra = {"skip_instance_cache": True} if protocol not in ("file", "local") else {}
-    return fsspec.filesystem(protocol, **dict(options or {}), **extra)
+    return fsspec.filesystem(protocol, **{**extra, **dict(options or {})})
 
 
 def polars_options(location: str, options: Mapping[str, Any] | None) -> dict[str, str] | None:
@@ -65,25 +79,134 @@ def read_bytes(location: str, options: Mapping[str, Any] | None = None) -> bytes
     return bytes(filesystem(location, options).cat_file(location))
 
 
-def write_atomically(location: str, produce: Callable[[Any], None], options: Mapping[str, Any] | None = None) -> None:
+TEMP_MARK = ".dobo-tmp."
+STALE_TEMP_AGE_SECONDS = 6 * 3600  # far beyond any single write; a live writer is never swept
+_TEMP_NAME = re.compile(r"^\..+\.dobo-tmp\.(?P<host>[A-Za-z0-9_-]+)\.(?P<pid>\d+)\.[0-9a-f]{32}$")
+# Names of earlier releases (no writer recorded): swept by age only.
+_LEGACY_TEMP_NAME = re.compile(r"^\..+(\.tmp-[0-9a-f]{32}|\.[0-9a-f]{32}\.tmp)$")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname()) or "host"
+
+
+def temp_name(target_name: str) -> str:
+    """The hidden temporary name a write of ``target_name`` uses (recognisable by :func:`sweep_stale_temps`)."""
+    return f".{target_name}{TEMP_MARK}{_host()}.{os.getpid()}.{uuid.uuid4().hex}"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def _is_stale(entry: os.DirEntry[str], now: float, max_age: float) -> bool:
+    match = _TEMP_NAME.match(entry.name)
+    if match is None and not _LEGACY_TEMP_NAME.match(entry.name):
+        return False
+    try:
+        age = now - entry.stat(follow_symlinks=False).st_mtime
+    except FileNotFoundError:
+        return False
+    if age > max_age:
+        return True
+    if match is None or match["host"] != _host():
+        return False
+    pid = int(match["pid"])
+    return pid != os.getpid() and not _process_alive(pid)
+
+
+def sweep_stale_temps(folder: str | Path, *, max_age: float = STALE_TEMP_AGE_SECONDS) -> list[str]:
+    """Remove the temporary files that killed writers left in ``folder``; the names removed.
+
+    A temporary file is stale when its writer (host and pid in its name) is
+    this host's and no longer runs, or when it is older than ``max_age``.
+    The current process's own files are left to their writers.
+    """
+    removed: list[str] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False) and _is_stale(entry, now, max_age):
+            try:
+                os.remove(entry.path)
+            except FileNotFoundError:
+                continue  # another writer swept it first
+            removed.append(entry.name)
+    return removed
+
+
+def fsync_file(path: str | Path) -> None:
+    """Flush a written file's data to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_folder(folder: str | Path) -> None:
+    """Make a rename in ``folder`` durable (no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_quietly(path: str | Path) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def local_path(location: str) -> Path | None:
+    """The local path of ``location``; None for an object-store URI."""
+    if is_uri(location) and not location.startswith("file://"):
+        return None
+    return Path(location.removeprefix("file://"))
+
+
+def write_atomically(location: str, produce: Callable[[str], None], options: Mapping[str, Any] | None = None) -> None:
     """Write ``location`` so that readers see the old content or the whole new one, never a part.
 
-    ``produce(target)`` writes the data to ``target``: a local temp path on
-    disk, or an in-memory buffer for object stores (then sent as one PUT).
+    ``produce(path)`` writes the data to a local temporary file ``path``. On
+    local disk that file is fsynced and renamed over ``location`` and the
+    folder fsynced; first, stale temporary files of killed writers in the
+    same folder are swept. On object stores the file is sent as one PUT.
     """
-    if is_uri(location) and not location.startswith("file://"):
-        import io
-
-        buffer = io.BytesIO()
-        produce(buffer)
-        filesystem(location, options).pipe_file(location, buffer.getvalue())
+    path = local_path(location)
+    if path is None:
+        handle, staged = tempfile.mkstemp(prefix="dobo-upload-")
+        os.close(handle)
+        try:
+            produce(staged)
+            filesystem(location, options).put_file(staged, location)
+        finally:
+            _remove_quietly(staged)
         return
-    path = Path(location.removeprefix("file://"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
+    sweep_stale_temps(path.parent)
+    temp = path.parent / temp_name(path.name)
     try:
         produce(str(temp))
+        fsync_file(temp)
         os.replace(temp, path)
-    finally:
-        if temp.exists():
-            temp.unlink()
+    except BaseException:
+        _remove_quietly(temp)
+        raise
+    fsync_folder(path.parent)

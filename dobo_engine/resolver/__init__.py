@@ -17,7 +17,7 @@ from __future__ import annotations
 from dobo_engine.resolver.catalog import CatalogReader, MemoryCatalog
 from dobo_engine.resolver.explain import DatasetResolution, explain_resolution
 from dobo_engine.resolver.periods import expand, period_details
-from dobo_engine.resolver.registered import REGISTERED_RESOLVER_ID, MemoryRegisteredLocations, RegisteredLocations
+from dobo_engine.resolver.registered_outputs import REGISTERED_RESOLVER_ID, MemoryRegisteredLocations, RegisteredLocations
 from dobo_engine.resolver.rules import ResolutionResult, RuleOutcome, match_rule, resolve_locations, resolve_table
 from dobo_engine.resolver.selection import ResolverChoice, choose_resolver
 from dobo_engine.resolver.table_source import ResolvingTableSource

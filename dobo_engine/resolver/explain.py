@@ -18,7 +18,7 @@ from dobo_engine.model.project import Project
 from dobo_engine.model.run import PeriodDetails
 from dobo_engine.resolver.catalog import CatalogReader, version_of
 from dobo_engine.resolver.periods import period_details
-from dobo_engine.resolver.registered import RegisteredLocations, serve_registered
+from dobo_engine.resolver.registered_outputs import RegisteredLocations, serve_registered
 from dobo_engine.resolver.rules import ResolutionResult, resolve_table
 from dobo_engine.resolver.selection import ResolverChoice, choose_resolver
 

@@ -18,7 +18,7 @@ from dobo_engine.errors import ResolverDisabled, ResolverNotFound
 from dobo_engine.model.dataset import Dataset
 from dobo_engine.model.resolver import Resolver
 from dobo_engine.resolver.catalog import CatalogReader, status_of, version_of
-from dobo_engine.resolver.registered import REGISTERED_RESOLVER_ID, REGISTERED_RESOLVER_VERSION
+from dobo_engine.resolver.registered_outputs import REGISTERED_RESOLVER_ID, REGISTERED_RESOLVER_VERSION
 
 ChoiceSource = Literal["override", "dataset", "default", "pinned"]
 
@@ -50,10 +50,10 @@ def choose_resolver(
 ) -> ResolverChoice:
     """The Resolver for ``dataset`` by RES-9, or exactly the ``pinned`` (id, version) (RES-11)."""
     if pinned is not None:
-        resolver_id, version = pinned
-        if resolver_id == REGISTERED_RESOLVER_ID:
+        pinned_id, pinned_version = pinned
+        if pinned_id == REGISTERED_RESOLVER_ID:
             return _registered("pinned")
-        return ResolverChoice(resolver_id, version, "pinned", catalog.resolver(resolver_id, version))
+        return ResolverChoice(pinned_id, pinned_version, "pinned", catalog.resolver(pinned_id, pinned_version))
 
     override = (overrides or {}).get(dataset.id)
     if override is not None:

@@ -4,35 +4,28 @@
 a DataSource destination renders its `path`/`table` from the Run's Period;
 a draft (sandbox) Run sends everything to
 `$DOBO_SANDBOX_ROOT/<project>/<run>/operation=<order>.parquet` instead.
+Every write is named by the Run and the operation, so an `append` repeated by
+a resume or a retried step replaces its own rows (see
+:mod:`dobo_engine.io.file_writer` and :mod:`dobo_engine.io.pg_writer`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
-from dobo_engine.columns import column_type_of, is_system_column
 from dobo_engine.errors import InvalidDestination, UnknownTemplateToken
-from dobo_engine.io.protocols import Destination
+from dobo_engine.io.file_writer import append_part_name
+from dobo_engine.io.protocols import Destination, plain_datasource
 from dobo_engine.io.sources import SourceWriter
 from dobo_engine.model.datasource import DataSource
 from dobo_engine.model.run import PeriodDetails, WriteResult
+from dobo_engine.resolver.registered_outputs import OUTPUTS_DATASOURCE_ID
 from dobo_engine.resolver.templates import render_template, template_values
+from dobo_engine.runner.output_registration import registration
 from dobo_engine.settings import Settings
-
-
-OUTPUTS_DATASOURCE = "dobo-outputs"  # built in: the deployment's output root, for registered outputs
-
-
-def registration(order: int, dataset_id: str, frame: pl.DataFrame, temporal_mode: str,
-                 location: dict[str, object]) -> dict[str, object]:
-    """An output to register as a Dataset once the Run completes (OP-OUT-6, RUN-9), as plain JSON."""
-    columns = [{"name": name, **column_type_of(dtype)} for name, dtype in frame.schema.items()
-               if not is_system_column(name)]
-    return {"operation_order": order, "dataset_id": dataset_id, "columns": columns,
-            "temporal_mode": temporal_mode, "location": location}
 
 
 def _join(root: str, *parts: str) -> str:
@@ -56,13 +49,14 @@ class DestinationOutputs:
 
     def resolve(self, destination: object, order: int, mode: str) -> Destination:
         file_name = f"operation={order}.parquet"
+        named = Destination(mode=mode, period_identifier=self.period.identifier,  # type: ignore[arg-type]
+                            run_id=self.run_id, operation_order=order)
         if self.sandbox:
-            return Destination(uri=_join(self.settings.sandbox_root, self.project_id, self.run_id, file_name),
-                               mode=mode, period_identifier=self.period.identifier)
+            return replace(named, uri=_join(self.settings.sandbox_root, self.project_id, self.run_id, file_name))
         if destination == "default":
-            return Destination(uri=_join(self.settings.output_root, self.project_id, self.period.identifier,
-                                         file_name), mode=mode, period_identifier=self.period.identifier)
-        datasource = self.datasource(destination.datasource_id)  # type: ignore[attr-defined]
+            return replace(named, uri=_join(self.settings.output_root, self.project_id, self.period.identifier,
+                                            file_name))
+        datasource = plain_datasource(self.datasource(destination.datasource_id))  # type: ignore[attr-defined]
         values = template_values("", self.period)  # type: ignore[arg-type]
         del values["table_name"]  # OP-OUT-1: every Resolver token but {{table_name}}
 
@@ -79,18 +73,30 @@ class DestinationOutputs:
         if (path is None) == (table is None):
             raise InvalidDestination("an output destination needs exactly one of `path` and `table`",
                                      rule="OP-OUT-1")
-        return Destination(datasource=datasource, path=path, table=table,
-                           schema=destination.schema, mode=mode,  # type: ignore[attr-defined]
-                           period_identifier=self.period.identifier)
+        return replace(named, datasource=datasource, path=path, table=table,
+                       schema=destination.schema)  # type: ignore[attr-defined]
 
     def _location(self, destination: object, target: Destination, order: int) -> dict[str, object]:
-        """Where a registered output can be read again (D25): a DataSource and a relative path or table."""
+        """Where a registered output can be read again (D25): a DataSource and a relative path or table.
+
+        An ``append`` to a file is read back from the part this Run wrote. The
+        shapes are stable: the store recognises a location recorded again by
+        its content (a re-run of the Period), so a shape change would read a
+        file twice.
+        """
+        part = append_part_name(self.run_id, order, "parquet" if destination == "default"
+                                else target.datasource.type)  # type: ignore[union-attr]
         if destination == "default":
-            return {"datasource_id": OUTPUTS_DATASOURCE, "strategy": "path",
-                    "path": f"{self.project_id}/{self.period.identifier}/operation={order}.parquet"}
+            under_root = f"{self.project_id}/{self.period.identifier}/operation={order}.parquet"
+            if target.mode == "append":
+                under_root = f"{under_root}/{part}"
+            return {"datasource_id": OUTPUTS_DATASOURCE_ID, "strategy": "path", "path": under_root}
+        path: str | None = target.path
+        if path is not None and target.mode == "append":
+            path = f"{path.rstrip('/')}/{part}"
         return {"datasource_id": destination.datasource_id,  # type: ignore[attr-defined]
                 "strategy": "table" if target.table else "path",
-                "path": target.path, "table": target.table, "schema": target.schema}
+                "path": path, "table": target.table, "schema": target.schema}
 
     def write(self, frame: pl.DataFrame, *, operation_order: int, destination: object, mode: str,
               register_as: str | None, temporal_mode: str) -> WriteResult:

@@ -2,25 +2,23 @@
 
 One Parquet file per (Run, operation) under
 ``<root>/run_id=<run>/operation=<order>.parquet``. The file only becomes
-visible once complete: on local disk it is written under a hidden temporary
-name in the same folder, synced, then renamed; on an object store the final
-key is written with one upload, which is all-or-nothing (a rename there is
-copy plus delete, so it would not be atomic).
+visible once complete, through dobo's one all-or-nothing file write
+(:func:`dobo_engine.io.storage.write_atomically`): on local disk a hidden
+temporary file in the same folder, fsynced, renamed, the folder fsynced, and
+temporary files of killed writers swept; on an object store one upload of the
+final key (a rename there is copy plus delete, so it would not be atomic).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import fsspec
 import polars as pl
 
 from dobo_engine.errors import Location, TraceWriteFailure
+from dobo_engine.io.storage import write_atomically
 from dobo_engine.trace.format import (
     EVENT_FIELDS,
     FORMAT_VERSION,
@@ -28,7 +26,6 @@ from dobo_engine.trace.format import (
     OUTPUT,
     ROW_ID,
     TRACED_TYPES,
-    is_remote,
     schema_names,
     trace_path,
 )
@@ -37,7 +34,16 @@ from dobo_engine.trace.format import (
 def trace_metadata(
     run_id: str, operation_order: int, operation_type: str, schema: Mapping[str, pl.DataType | str]
 ) -> dict[str, str]:
-    """The key-value metadata of a trace file (TR-9)."""
+    """The key-value metadata of a trace file (TR-9).
+
+    >>> import polars as pl
+    >>> metadata = trace_metadata("run-1", 10, "update", {"amount": pl.Decimal(18, 2)})
+    >>> list(metadata)
+    ['dobo.trace']
+    >>> json.loads(metadata["dobo.trace"])
+    {'format_version': 1, 'run_id': 'run-1', 'operation_order': 10, 'operation_type': 'update',
+     'schema': {'amount': 'decimal(18,2)'}}
+    """
 
     body = {
         "format_version": FORMAT_VERSION,
@@ -85,10 +91,7 @@ class TraceWriter:
             # gathering from many chunks, costs several times more.
             rows = events.lazy().select(EVENT_FIELDS).collect().rechunk()
             plan = rows.sort(ROW_ID).lazy()
-            if is_remote(self.root):
-                self._write_remote(plan, metadata, final)
-            else:
-                self._write_local(plan, metadata, final)
+            write_atomically(final, lambda temp: plan.sink_parquet(temp, metadata=metadata), self.storage_options)
         except Exception as exc:  # noqa: BLE001 - every cause becomes the one TR-1 error
             raise TraceWriteFailure(
                 f"trace file of operation {operation_order} of Run {run_id} could not be written",
@@ -97,52 +100,6 @@ class TraceWriter:
                 rule="TR-1",
             ) from exc
         return final
-
-    def _write_local(self, plan: pl.LazyFrame, metadata: dict[str, str], final: str) -> None:
-        folder = os.path.dirname(final)
-        os.makedirs(folder, exist_ok=True)
-        # Hidden name in the same folder: same file system (so the rename is
-        # atomic) and skipped by readers that list the folder.
-        temp = os.path.join(folder, f".{os.path.basename(final)}.{uuid.uuid4().hex}.tmp")
-        try:
-            plan.sink_parquet(temp, metadata=metadata, sync_on_close="all")
-            os.replace(temp, final)
-        except BaseException:
-            _remove_quietly(temp)
-            raise
-        _sync_folder(folder)
-
-    def _write_remote(self, plan: pl.LazyFrame, metadata: dict[str, str], final: str) -> None:
-        fs, _ = fsspec.core.url_to_fs(final, **self.storage_options)
-        handle, temp = tempfile.mkstemp(prefix="dobo-trace-", suffix=".parquet")
-        os.close(handle)
-        try:
-            plan.sink_parquet(temp, metadata=metadata)
-            fs.put_file(temp, final)  # one PUT (or one multipart upload): all-or-nothing
-        finally:
-            _remove_quietly(temp)
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
-
-
-def _sync_folder(folder: str) -> None:
-    """Make the rename itself durable (TR-1: complete once durably written)."""
-
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # platforms without directory handles
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 __all__ = ["TraceWriter", "trace_metadata"]

@@ -1,6 +1,11 @@
 """Parquet and CSV files on local disk and on a real S3-protocol server (RES-8, OP-OUT-4/5, ROW-6)."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -9,6 +14,7 @@ import polars as pl
 import pytest
 
 from dobo_engine.errors import DataNotFound, WriteFailure
+from dobo_engine.io import storage
 from dobo_engine.io.file_writer import FileWriter
 from dobo_engine.io.files import FileLoader
 from dobo_engine.io.protocols import Destination
@@ -86,22 +92,70 @@ def test_existing_empty_files_give_zero_rows_RES8(tmp_path):
         assert out.height == 0 and out.columns[:6] == [c.name for c in GL.columns]
 
 
+def _read_back(source, path: str) -> pl.DataFrame:
+    raw = FileLoader(source).load(Location("gl", "2026-01", source.id, path=path), GL)
+    return conform(raw, GL.columns, "period", dataset_id="d", table_name="gl", period_identifier="2026-01",
+                   clock=CLOCK, row_id_seed="s", descendants_ok=True).collect()
+
+
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
-def test_local_write_round_trip_and_append_OP_OUT_4(tmp_path, fmt):
+def test_local_write_round_trip_and_overwrite_OP_OUT_4(tmp_path, fmt):
     source = Source("out", fmt, {"path_prefix": str(tmp_path)})
     writer = FileWriter()
     dest = Destination(datasource=source, path=f"gl/out.{fmt}")
     result = writer.write(gl_frame().lazy(), dest)
     assert result.rows_written == 2 and result.destination == f"{tmp_path}/gl/out.{fmt}"
-    writer.write(gl_frame("2026-02"), Destination(datasource=source, path=f"gl/out.{fmt}", mode="append"))
-    raw = FileLoader(source).load(Location("gl", "2026-01", "out", path=f"gl/out.{fmt}"), GL)
-    out = conform(raw, GL.columns, "period", dataset_id="d", table_name="gl", period_identifier="2026-01",
-                  clock=CLOCK, row_id_seed="s", descendants_ok=True).collect()
-    assert out["_period"].to_list() == ["2026-01", "2026-01", "2026-02", "2026-02"]
+    out = _read_back(source, f"gl/out.{fmt}")
     assert out["_labels"].to_list()[0] == [{"key": "team", "value": 'fx "desk"'}]
-    assert out.select(gl_frame().columns[:-2]).head(2).equals(gl_frame().select(gl_frame().columns[:-2]))
+    assert out.select(gl_frame().columns[:-2]).equals(gl_frame().select(gl_frame().columns[:-2]))
     writer.write(gl_frame("2026-03", n=3), dest)  # overwrite replaces the whole file
-    assert FileLoader(source).load(Location("gl", "x", "out", path=f"gl/out.{fmt}"), GL).collect().height == 3
+    assert _read_back(source, f"gl/out.{fmt}").height == 3
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_append_writes_one_part_per_run_and_operation_OP_OUT_4(tmp_path, fmt):
+    source = Source("out", fmt, {"path_prefix": str(tmp_path)})
+    writer = FileWriter()
+
+    def append(frame: pl.DataFrame, run_id: str) -> str:
+        return writer.write(frame, Destination(datasource=source, path=f"gl/all.{fmt}", mode="append",
+                                               run_id=run_id, operation_order=40)).destination
+
+    first = append(gl_frame("2026-01"), "run-a")
+    second = append(gl_frame("2026-02", n=3), "run-b")
+    assert first == f"{tmp_path}/gl/all.{fmt}/run_id=run-a.operation=40.{fmt}"
+    assert sorted(p.name for p in (tmp_path / "gl" / f"all.{fmt}").iterdir()) == [
+        f"run_id=run-a.operation=40.{fmt}", f"run_id=run-b.operation=40.{fmt}"]
+    assert _read_back(source, f"gl/all.{fmt}/run_id=run-a.operation=40.{fmt}")["_period"].to_list() == ["2026-01"] * 2
+    assert _read_back(source, f"gl/all.{fmt}/run_id=run-b.operation=40.{fmt}").height == 3
+    assert second.endswith(f"run_id=run-b.operation=40.{fmt}")
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_retried_append_of_the_same_run_and_operation_replaces_its_part_OP_OUT_4(tmp_path, fmt):
+    source = Source("out", fmt, {"path_prefix": str(tmp_path)})
+    dest = Destination(datasource=source, path=f"all.{fmt}", mode="append", run_id="run-a", operation_order=7)
+    FileWriter().write(gl_frame(n=3), dest)
+    FileWriter().write(gl_frame(n=3), dest)  # the process died before the Run record moved: the step runs again
+    parts = list((tmp_path / f"all.{fmt}").iterdir())
+    assert [p.name for p in parts] == [f"run_id=run-a.operation=7.{fmt}"]
+    assert _read_back(source, f"all.{fmt}/{parts[0].name}").height == 3
+
+
+def test_append_refuses_parts_with_other_columns_and_a_single_file_target_OP_OUT_4(tmp_path):
+    source = Source("out", "parquet", {"path_prefix": str(tmp_path)})
+    writer = FileWriter()
+    writer.write(gl_frame(), Destination(datasource=source, path="all.parquet", mode="append", run_id="r1",
+                                         operation_order=1))
+    with pytest.raises(WriteFailure, match="its parts hold columns"):
+        writer.write(gl_frame().drop("memo", strict=False).drop("approved"),
+                     Destination(datasource=source, path="all.parquet", mode="append", run_id="r2", operation_order=1))
+    writer.write(gl_frame(), Destination(datasource=source, path="single.parquet"))
+    with pytest.raises(WriteFailure, match="single file"):
+        writer.write(gl_frame(), Destination(datasource=source, path="single.parquet", mode="append", run_id="r1",
+                                             operation_order=1))
+    with pytest.raises(WriteFailure, match="folder of appended parts"):
+        writer.write(gl_frame(), Destination(datasource=source, path="all.parquet"))
 
 
 def test_csv_labels_are_json_objects_ROW6(tmp_path):
@@ -179,3 +233,66 @@ def test_interrupted_s3_write_leaves_no_object(s3_bucket, s3_endpoint, monkeypat
         FileWriter().write(_failing_frame(), Destination(datasource=source, path="gl.parquet"))
     listing = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").list_objects_v2(Bucket=s3_bucket)
     assert listing.get("KeyCount", 0) == 0
+
+
+def test_temp_file_of_a_writer_killed_mid_write_is_swept_by_the_next_write(tmp_path):
+    """SIGKILL mid-write leaves the hidden temporary file; the next write to the folder removes it (OP-OUT-8)."""
+    script = (
+        "import sys, time\n"
+        "from dobo_engine.io import storage\n"
+        "def produce(path):\n"
+        "    open(path, 'wb').write(b'half a file')\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "storage.write_atomically(sys.argv[1], produce)\n"
+    )
+    target = tmp_path / "out" / "gl.parquet"
+    writer = subprocess.Popen([sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "writing"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    leftovers = [p.name for p in target.parent.iterdir()]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".gl.parquet.dobo-tmp.") and f".{writer.pid}." in leftovers[0]
+    time.sleep(0.01)
+    source = Source("out", "parquet", {"path_prefix": str(tmp_path)})
+    FileWriter().write(gl_frame(), Destination(datasource=source, path="out/other.parquet"))
+    assert sorted(p.name for p in target.parent.iterdir()) == ["other.parquet"]
+
+
+def test_a_live_writers_temp_file_is_left_alone_until_it_is_stale(tmp_path):
+    live = tmp_path / storage.temp_name("gl.parquet")  # this process: a writer still at work
+    live.write_bytes(b"in progress")
+    assert storage.sweep_stale_temps(tmp_path) == [] and live.exists()
+    foreign = tmp_path / f".gl.parquet.dobo-tmp.other-host.4242.{'f' * 32}"
+    foreign.write_bytes(b"?")
+    assert storage.sweep_stale_temps(tmp_path) == []  # another host's writer may be alive
+    day_ago = time.time() - 24 * 3600
+    os.utime(foreign, (day_ago, day_ago))
+    assert storage.sweep_stale_temps(tmp_path) == [foreign.name]
+
+
+def test_the_temp_file_is_fsynced_before_the_rename_and_the_folder_after(tmp_path, monkeypatch):
+    calls: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(f"fsync:{os.readlink(f'/proc/self/fd/{fd}')}"),
+                                                 real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (calls.append(f"replace:{b}"), real_replace(a, b))[1])
+    target = tmp_path / "gl.parquet"
+    storage.write_atomically(str(target), lambda path: gl_frame().write_parquet(path))
+    assert [c.split(":")[0] for c in calls] == ["fsync", "replace", "fsync"]
+    assert ".dobo-tmp." in calls[0] and calls[1] == f"replace:{target}" and calls[2] == f"fsync:{tmp_path}"
+    assert pl.read_parquet(target).equals(gl_frame())
+
+
+@pytest.mark.s3
+def test_s3_append_writes_one_object_per_run_and_operation_OP_OUT_4(s3_bucket, s3_endpoint, monkeypatch):
+    monkeypatch.setenv("DOBO_T_LAKE", json.dumps({"endpoint_url": s3_endpoint}))
+    source = _s3_source(s3_bucket, s3_endpoint, "csv")
+    for run_id in ("run-a", "run-a", "run-b"):  # run-a's write is retried
+        FileWriter().write(gl_frame(), Destination(datasource=source, path="gl/all.csv", mode="append",
+                                                   run_id=run_id, operation_order=3))
+    listing = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").list_objects_v2(Bucket=s3_bucket)
+    assert sorted(o["Key"] for o in listing["Contents"]) == [
+        "data/gl/all.csv/run_id=run-a.operation=3.csv", "data/gl/all.csv/run_id=run-b.operation=3.csv"]
+    back = _read_back(source, "gl/all.csv/run_id=run-a.operation=3.csv")
+    assert back.select(gl_frame().columns).equals(gl_frame())

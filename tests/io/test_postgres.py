@@ -79,8 +79,28 @@ def test_overwrite_replaces_only_the_runs_period_OP_OUT_4(warehouse):
     assert _read(warehouse, "2026-01").height == 4
     assert _read(warehouse, "2026-02").height == 3  # pushed-down _period filter
     writer.write(frame("2026-02", n=1), Destination(datasource=warehouse, table="gl_out", mode="append",
-                                                     period_identifier="2026-02"))
+                                                     period_identifier="2026-02", run_id="r1", operation_order=5))
     assert _read(warehouse, "2026-02").height == 4
+
+
+def test_retried_append_of_the_same_run_and_operation_replaces_its_rows_OP_OUT_4(warehouse, pg_url):
+    writer = PostgresWriter()
+
+    def append(data: pl.DataFrame, run_id: str) -> None:
+        writer.write(data, Destination(datasource=warehouse, table="gl_out", mode="append",
+                                       period_identifier="2026-01", run_id=run_id, operation_order=30))
+
+    append(frame("2026-01"), "run-a")
+    append(frame("2026-01"), "run-a")  # the process died before the Run record moved: the step runs again
+    assert _count(pg_url, "SELECT count(*) FROM reporting.gl_out") == 3
+    append(frame("2026-01", n=2), "run-b")  # another Run appends next to it
+    assert _count(pg_url, "SELECT count(*) FROM reporting.gl_out") == 5
+    assert _count(pg_url, "SELECT count(DISTINCT _dobo_append_key) FROM reporting.gl_out") == 2
+    back = _read(warehouse, "2026-01")
+    assert back.height == 5 and "_dobo_append_key" not in back.columns  # bookkeeping never reaches a Dataset
+    expected = frame("2026-01").with_columns(pl.col("_labels").fill_null([]))
+    assert back.filter(pl.col("journal_id") == "2026-01-J0").select(expected.columns).head(1).equals(
+        expected.head(1))  # NUMERIC(38,10) round-trips exactly
 
 
 def test_frame_without_period_overwrites_all_rows_OP_OUT_4(warehouse):
