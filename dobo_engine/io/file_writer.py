@@ -115,14 +115,12 @@ class FileWriter:
                 "(one per Run and operation), so give it a path no `overwrite` output uses",
                 rule="OP-OUT-4", payload={"destination": uri})
         folder = uri.rstrip("/")
-        name = append_part_name(destination.run_id, destination.operation_order, fmt)
-        listed = [str(p).rsplit("/", 1)[-1] for p in fs.ls(folder, detail=False)] if fs.isdir(folder) else []
-        # Other Runs' parts (hidden temporary files of writes in progress are not parts).
-        others = sorted(n for n in listed if n.endswith(f".{fmt}") and not n.startswith(".") and n != name)
+        target = f"{folder}/{append_part_name(destination.run_id, destination.operation_order, fmt)}"
+        others = [p for p in storage.folder_parts(folder, fmt, options) if p != target] if fs.isdir(folder) else []
         if others:
-            existing = self._part_columns(fs, f"{folder}/{others[0]}", fmt, delimiter, has_header)
+            existing = self._part_columns(fs, others[0], fmt, delimiter, has_header)
             self._same_columns(uri, existing, columns, compare_names=fmt == "parquet" or has_header)
-        return f"{folder}/{name}"
+        return target
 
     @staticmethod
     def _part_columns(fs: Any, part: str, fmt: str, delimiter: str, has_header: bool) -> list[str]:

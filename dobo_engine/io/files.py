@@ -91,7 +91,19 @@ class FileLoader:
             )
         where = (f"DataSource {self.datasource.id!r}, file {location.path!r} "
                  f"(table {location.table_name!r}, Period {location.period_identifier!r})")
+        if storage.is_folder(uri, options):
+            return self._scan_parts(uri, table_schema, options, where)
         return self.scan(uri, table_schema, options, where=where)
+
+    def _scan_parts(self, folder: str, table_schema: TableSchemaLike, options: Mapping[str, Any],
+                    where: str) -> pl.LazyFrame:
+        """A folder of parts (what an ``append`` output writes), read in name order; no part is zero rows."""
+        parts = storage.folder_parts(folder, self.datasource.type, options)
+        if not parts:
+            return _empty(table_schema)
+        frames = [self.scan(part, table_schema, options, where=f"{where}, part {part.rsplit('/', 1)[-1]!r}")
+                  for part in parts]
+        return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
 
     def scan(self, uri: str, table_schema: TableSchemaLike, options: Mapping[str, Any] | None = None,
              *, where: str | None = None) -> pl.LazyFrame:

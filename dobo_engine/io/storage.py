@@ -79,6 +79,21 @@ def read_bytes(location: str, options: Mapping[str, Any] | None = None) -> bytes
     return bytes(filesystem(location, options).cat_file(location))
 
 
+def is_folder(location: str, options: Mapping[str, Any] | None = None) -> bool:
+    return bool(filesystem(location, options).isdir(location))
+
+
+def folder_parts(folder: str, extension: str, options: Mapping[str, Any] | None = None) -> list[str]:
+    """The part files of a folder (an ``append`` output), in name order.
+
+    Hidden files are not parts: they are temporary files of writes in progress.
+    """
+    fs = filesystem(folder, options)
+    root = folder.rstrip("/")
+    names = (str(p).rsplit("/", 1)[-1] for p in fs.ls(root, detail=False))
+    return [f"{root}/{n}" for n in sorted(names) if n.endswith(f".{extension}") and not n.startswith(".")]
+
+
 TEMP_MARK = ".dobo-tmp."
 STALE_TEMP_AGE_SECONDS = 6 * 3600  # far beyond any single write; a live writer is never swept
 _TEMP_NAME = re.compile(r"^\..+\.dobo-tmp\.(?P<host>[A-Za-z0-9_-]+)\.(?P<pid>\d+)\.[0-9a-f]{32}$")

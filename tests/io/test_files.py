@@ -132,6 +132,24 @@ def test_append_writes_one_part_per_run_and_operation_OP_OUT_4(tmp_path, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_folder_of_appended_parts_loads_as_one_table_in_part_order_RES8(tmp_path, fmt):
+    source = Source("out", fmt, {"path_prefix": str(tmp_path)})
+    for run_id, period, n in [("run-b", "2026-02", 3), ("run-a", "2026-01", 2)]:
+        FileWriter().write(gl_frame(period, n=n), Destination(datasource=source, path=f"all.{fmt}", mode="append",
+                                                              run_id=run_id, operation_order=40))
+    (tmp_path / f"all.{fmt}" / f".run_id=run-c.operation=40.{fmt}.dobo-tmp.h.1.{'0' * 32}").write_bytes(b"half")
+    raw = FileLoader(source).load(Location("gl", "2026-01", source.id, path=f"all.{fmt}"), GL).collect()
+    assert raw["_period"].to_list() == ["2026-01"] * 2 + ["2026-02"] * 3  # run-a's part, then run-b's
+
+
+def test_an_empty_folder_of_parts_is_zero_rows_RES8(tmp_path):
+    (tmp_path / "all.parquet").mkdir()
+    source = Source("out", "parquet", {"path_prefix": str(tmp_path)})
+    raw = FileLoader(source).load(Location("gl", "2026-01", source.id, path="all.parquet"), GL).collect()
+    assert raw.height == 0
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_retried_append_of_the_same_run_and_operation_replaces_its_part_OP_OUT_4(tmp_path, fmt):
     source = Source("out", fmt, {"path_prefix": str(tmp_path)})
     dest = Destination(datasource=source, path=f"all.{fmt}", mode="append", run_id="run-a", operation_order=7)
