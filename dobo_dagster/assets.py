@@ -27,13 +27,7 @@ from dobo_engine.model.project import Project
 def consumed_datasets(project: Project) -> list[str]:
     """Every Dataset a project reads: its input, RuntimeJoin and append sources."""
     found = [project.input_dataset_id]
-    for op in project.operations:
-        params = op.parameters
-        for join in getattr(params, "joins", None) or []:
-            found.append(join.dataset_id)
-        source = getattr(params, "source", None)
-        if source is not None and getattr(source, "dataset_id", None):
-            found.append(source.dataset_id)
+    found += [read.dataset_id for op in project.operations for read in op.datasets_read()]
     return list(dict.fromkeys(found))
 
 

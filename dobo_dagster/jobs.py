@@ -25,9 +25,8 @@ from dobo_dagster.ops import load_op, operation_op
 from dobo_dagster.resources import DoboRunResource, run_service
 from dobo_dagster.translator import LOAD_NODE, DoboTranslator
 from dobo_engine.errors import ProjectNotRunnable
-from dobo_engine.model.project import Project
+from dobo_engine.model.project import RUNNABLE_STATUSES, Project, runs_in_sandbox
 from dobo_engine.model.run import ProjectSnapshot
-from dobo_engine.runner.service import RUNNABLE
 
 
 def frozen_snapshot(project_id: str, version: int, calendar_id: str, period_identifier: str) -> ProjectSnapshot:
@@ -37,12 +36,12 @@ def frozen_snapshot(project_id: str, version: int, calendar_id: str, period_iden
     """
     service = run_service()
     stored = service.store.get_entity("project", project_id)
-    if stored.status not in RUNNABLE:
+    if stored.status not in RUNNABLE_STATUSES:
         raise ProjectNotRunnable(f"Project {project_id} is {stored.status}; only active and draft Projects run",
                                  rule="PRJ-10")
     snapshot = service.build_snapshot(project_id, period_identifier, version=version)
     # The job's status decides the sandbox, not the status of `version` when it was stored.
-    return snapshot.model_copy(update={"sandbox": RUNNABLE[stored.status]})
+    return snapshot.model_copy(update={"sandbox": runs_in_sandbox(stored.status)})
 
 
 _RESOURCE = DoboRunResource()  # one instance for every job: its config comes per run

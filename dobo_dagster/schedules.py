@@ -26,15 +26,14 @@ from dobo_dagster.partitions import known_partition_keys
 from dobo_dagster.resources import current_store
 from dobo_dagster.settings import ScheduleSettings
 from dobo_dagster.translator import DoboTranslator
-
-RUNNABLE_STATUSES = ("open", "closed")
+from dobo_engine.model.calendar import RUNNABLE_PERIOD_STATUSES
 
 
 def due_periods(calendar_id: str, settings: ScheduleSettings, today: date) -> list[str]:
     """Periods of the level that ended at least `offset_days` before today."""
     due = []
     for period in current_store().list_periods(calendar_id, settings.level):
-        if period.status not in RUNNABLE_STATUSES:
+        if period.status not in RUNNABLE_PERIOD_STATUSES:
             continue
         if settings.not_before and period.end_date < settings.not_before:
             continue

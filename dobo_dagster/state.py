@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType  # not re-exported in 1.13
 
 from dobo_dagster.resources import current_store
+from dobo_engine.model.project import RUNNABLE_STATUSES  # inactive and conflict Projects get no job (PRJ-10)
 
 STATE_KEY = "dobo/location_state"
-RUNNABLE_STATUSES = ("active", "draft")  # inactive and conflict Projects get no job (PRJ-10)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
-"""``_labels`` between its frame form and its CSV form (ROW-6).
+"""The ``_labels`` system column (ROW-6): its empty value, editing it, and its CSV form.
 
 In frames and Parquet ``_labels`` is ``List(Struct{key, value})`` with unique,
-sorted keys; in CSV it is a JSON object string (``{"team":"fx"}``).
+sorted keys; in CSV it is a JSON object string (``{"team":"fx"}``). One
+assignment ``_labels.k <- e`` (D7, OP-UPD-8) sets label k where e is a
+string and removes it where e is NULL; rows the update does not select keep
+their labels.
 """
 
 from __future__ import annotations
@@ -13,6 +16,18 @@ import polars as pl
 from dobo_engine.columns import LABELS_DTYPE
 
 _INVALID = object()
+
+
+def empty_labels() -> pl.Expr:
+    return pl.lit([], dtype=LABELS_DTYPE)
+
+
+def with_label(labels: pl.Expr, key: str, value: pl.Expr) -> pl.Expr:
+    """`labels` with `key` set to `value` (NULL value removes the key)."""
+    kept = labels.fill_null(empty_labels()).list.eval(pl.element().filter(pl.element().struct.field("key") != key))
+    entry = pl.concat_list(pl.struct(pl.lit(key, dtype=pl.Utf8).alias("key"), value.cast(pl.Utf8).alias("value")))
+    added = pl.concat_list([kept, entry]).list.eval(pl.element().sort_by(pl.element().struct.field("key")))
+    return pl.when(value.is_not_null()).then(added).otherwise(kept)
 
 
 def _parse_one(text: str) -> list[dict[str, str]] | object:
@@ -57,7 +72,8 @@ def _json_string(expr: pl.Expr) -> pl.Expr:
 
 def labels_to_json(expr: pl.Expr) -> pl.Expr:
     """``List(Struct{key, value})`` → JSON object string (``{}`` for no labels)."""
-    pair = pl.concat_str([_json_string(pl.element().struct.field("key")), pl.lit(":"),
-                          _json_string(pl.element().struct.field("value"))])
+    pair = pl.concat_str(
+        [_json_string(pl.element().struct.field("key")), pl.lit(":"), _json_string(pl.element().struct.field("value"))]
+    )
     body = expr.list.eval(pair).list.join(",")
     return pl.concat_str([pl.lit("{"), body, pl.lit("}")])

@@ -13,18 +13,18 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dobo_engine.errors import DoboError, DoboErrors
+from dobo_engine.catalog.apply_hooks import analyse_new_versions, settle_projects
+from dobo_engine.catalog.apply_rules import check_all
+from dobo_engine.catalog.apply_view import INITIAL_STATUS, ApplyView, stored_content
+from dobo_engine.catalog.catalog_files import Authored, read_catalog
+from dobo_engine.catalog.references import check_references, project_warnings
+from dobo_engine.errors import DoboError, DoboErrors, DuplicateEntity
+from dobo_engine.lifecycle.impact import Impact
 from dobo_engine.model.calendar import Calendar, Period
 from dobo_engine.model.common import LoadWarning
 from dobo_engine.model.documents import authored_content
-from dobo_engine.lifecycle.apply_hooks import analyse_new_versions, settle_projects
-from dobo_engine.lifecycle.impact import Impact
 from dobo_engine.store.api import MetadataStore, Transaction
 from dobo_engine.store.records import PutResult, StoredEntity
-from dobo_engine.store.apply_rules import check_all
-from dobo_engine.store.apply_view import INITIAL_STATUS, ApplyView, stored_content
-from dobo_engine.store.catalog_files import Authored, read_catalog
-from dobo_engine.store.references import check_references, project_warnings
 
 # Written in this order so that a reader of a half-written store (there is none:
 # one transaction) would never see a reference before its target.
@@ -56,8 +56,13 @@ class ApplyReport:
             "ok": True,
             "entities": [asdict(e) for e in self.entities],
             "warnings": [
-                {"rule": w.rule, "message": w.message, "file": w.location.file, "path": w.location.path,
-                 "line": w.location.line}
+                {
+                    "rule": w.rule,
+                    "message": w.message,
+                    "file": w.location.file,
+                    "path": w.location.path,
+                    "line": w.location.line,
+                }
                 for w in self.warnings
             ],
             "impacts": [asdict(i) for i in self.impacts],
@@ -87,7 +92,7 @@ def apply_catalog(store: MetadataStore, folder: str | Path) -> ApplyReport:
         # An unreadable file hides which ids it defines: cross-entity checks would only add noise.
         if not read.unreadable:
             errors += check_all(view)
-            if not any(e.code == "DuplicateEntity" for e in errors):
+            if not any(isinstance(e, DuplicateEntity) for e in errors):
                 errors += check_references(view)
         if errors:
             raise InvalidCatalog(_sorted(errors))

@@ -25,19 +25,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dobo_engine.catalog.apply_view import ApplyView, stored_content
+from dobo_engine.catalog.catalog_files import Authored
 from dobo_engine.errors import DoboError
 from dobo_engine.lifecycle.common import PIN
 from dobo_engine.lifecycle.impact import Impact, analyse_dataset
 from dobo_engine.lifecycle.project import activate_in, repin_in, take_back
 from dobo_engine.store.api import StoreAPI
-from dobo_engine.store.apply_view import ApplyView, stored_content
-from dobo_engine.store.catalog_files import Authored
 from dobo_engine.store.records import PutResult, StoredEntity
 
 # PRJ-6 (D31: calendar_id too). Anything else authored is a metadata edit.
 STRUCTURAL_FIELDS = ("operations", "input_dataset_id", "materialization", "calendar_id")
-ALLOWED = {("draft", "active"), ("active", "inactive"), ("inactive", "draft"), ("inactive", "active"),
-           ("active", "draft")}
+ALLOWED = {
+    ("draft", "active"),
+    ("active", "inactive"),
+    ("inactive", "draft"),
+    ("inactive", "active"),
+    ("active", "draft"),
+}
 
 
 def check_declared(view: ApplyView, item: Authored) -> list[DoboError]:
@@ -48,19 +53,37 @@ def check_declared(view: ApplyView, item: Authored) -> list[DoboError]:
     edited = record is not None and view.next_version(item) != record.latest_version
     if current == "conflict":
         if declared is not None:
-            return [item.error(("status",), "ProjectInConflict", "D22",
-                               f"Project {item.key!r} is in conflict; resolve it with "
-                               "`dobo resolve-conflict --pin|--adapt` before declaring a status")]
+            return [
+                item.error(
+                    ("status",),
+                    "ProjectInConflict",
+                    "D22",
+                    f"Project {item.key!r} is in conflict; resolve it with "
+                    "`dobo resolve-conflict --pin|--adapt` before declaring a status",
+                )
+            ]
         return []  # PRJ-7: edits are allowed in conflict, the status stays
     if declared is not None and declared != current and (current, declared) not in ALLOWED:
-        return [item.error(("status",), "InvalidTransition", "D22",
-                           f"Project {item.key!r} is {current}; it cannot be moved to {declared} "
-                           f"(allowed: {', '.join(f'{a} → {b}' for a, b in sorted(ALLOWED))})")]
+        return [
+            item.error(
+                ("status",),
+                "InvalidTransition",
+                "D22",
+                f"Project {item.key!r} is {current}; it cannot be moved to {declared} "
+                f"(allowed: {', '.join(f'{a} → {b}' for a, b in sorted(ALLOWED))})",
+            )
+        ]
     ends_inactive = declared == "inactive" or (declared is None and current == "inactive")
     if edited and ends_inactive:
-        return [item.error((), "ProjectInactive", "PRJ-7",
-                           f"Project {item.key!r} would be inactive and inactive Projects reject edits; "
-                           "declare `status: draft` (reopen) or apply the edit before deactivating")]
+        return [
+            item.error(
+                (),
+                "ProjectInactive",
+                "PRJ-7",
+                f"Project {item.key!r} would be inactive and inactive Projects reject edits; "
+                "declare `status: draft` (reopen) or apply the edit before deactivating",
+            )
+        ]
     return []
 
 
@@ -122,8 +145,9 @@ def _edit_active(tx: StoreAPI, item: Authored, record: StoredEntity, declared: s
     return Settled("active", [f"re-pinned v{pin} → v{state.pinned_dataset_version}"] if repin else [])
 
 
-def settle_projects(tx: StoreAPI, written: list[tuple[Authored, StoredEntity | None, PutResult]]
-                    ) -> tuple[dict[str, Settled], list[DoboError]]:
+def settle_projects(
+    tx: StoreAPI, written: list[tuple[Authored, StoredEntity | None, PutResult]]
+) -> tuple[dict[str, Settled], list[DoboError]]:
     """Settle every written Project; every failure is returned (all are reported at once)."""
     settled: dict[str, Settled] = {}
     errors: list[DoboError] = []

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from dobo_engine.catalog.catalog_files import Authored
 from dobo_engine.errors import EntityNotFound, PeriodNotFound, VersionNotFound
 from dobo_engine.model.calendar import Calendar, Period
 from dobo_engine.model.common import Entity
 from dobo_engine.model.documents import authored_content, entity_from_dict
 from dobo_engine.store.api import StoreAPI
 from dobo_engine.store.canonical import content_hash
-from dobo_engine.store.catalog_files import Authored
 from dobo_engine.store.records import PeriodRecord, StoredEntity
 
 # The status a new entity starts in (entities.md lifecycles).
@@ -26,7 +26,6 @@ INITIAL_STATUS: dict[str, str] = {
     "calendar": "draft",
     "project": "draft",
 }
-REGISTERED_RESOLVER = "dobo-registered"  # built in (D25); never stored
 
 
 def stored_content(entity: Entity) -> dict[str, Any]:

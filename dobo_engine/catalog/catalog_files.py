@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dobo_engine.errors import CatalogNotFound, DoboError, DoboErrors, Location
+from dobo_engine.errors import CatalogNotFound, DoboError, DoboErrors, Location, UnknownKind, error_class
 from dobo_engine.model.calendar import Period
 from dobo_engine.model.common import Entity
 from dobo_engine.model.documents import ENTITY_KINDS, parse_document
@@ -38,7 +38,7 @@ class Authored:
         entity = self.entity
         if isinstance(entity, Period):
             return f"{entity.calendar_id}/{entity.identifier}"
-        return str(getattr(entity, "id"))
+        return str(getattr(entity, "id"))  # noqa: B009 - the Entity base declares no id; each kind does
 
     def locate(self, *path: str | int) -> Location:
         """Location of ``path`` (relative to the kind key) in the source document."""
@@ -52,8 +52,10 @@ class Authored:
             operation_order=_operation_order(self.entity, path),
         )
 
-    def error(self, path: tuple[str | int, ...], code: str, rule: str, message: str, detail: str | None = None) -> DoboError:
-        return DoboError(message, code=code, rule=rule, detail=detail, location=self.locate(*path))
+    def error(
+        self, path: tuple[str | int, ...], code: str, rule: str, message: str, detail: str | None = None
+    ) -> DoboError:
+        return error_class(code)(message, rule=rule, detail=detail, location=self.locate(*path))
 
 
 def _operation_order(entity: Entity, path: tuple[str | int, ...]) -> int | None:
@@ -118,6 +120,17 @@ def read_catalog(folder: str | Path) -> CatalogRead:
         except DoboError as exc:  # a syntax error stops only its own file
             read.errors.append(exc)
             read.unreadable = True
+            continue
+        if not docs:  # an empty or comments-only file defines nothing; applying it as "0 created" hides the slip
+            read.errors.append(
+                UnknownKind(
+                    "the catalog file holds no document (it is empty or only comments)",
+                    rule="GEN-2",
+                    detail="each catalog file defines one or more entities under their kind key: "
+                    + ", ".join(ENTITY_KINDS),
+                    location=Location(file=str(path)),
+                )
+            )
             continue
         for doc in docs:
             try:

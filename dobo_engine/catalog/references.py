@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dobo_engine.catalog.apply_view import ApplyView
+from dobo_engine.catalog.catalog_files import Authored
 from dobo_engine.dsl.when import check_when
-from dobo_engine.errors import DoboError, UnsafePath
+from dobo_engine.errors import DoboError, FunctionNotAllowed, UnsafePath
 from dobo_engine.io.paths import check_relative_path
 from dobo_engine.model.common import Entity, LoadWarning
 from dobo_engine.model.dataset import Dataset, DatasetTarget, TableTarget
 from dobo_engine.model.datasource import DataSource
-from dobo_engine.model.operations import AppendOperation, OutputDestination, OutputOperation, UpdateOperation
+from dobo_engine.model.operations import OutputDestination, OutputOperation
 from dobo_engine.model.project import Project
 from dobo_engine.model.resolver import CatalogStrategy, PathStrategy, Resolver
-from dobo_engine.store.apply_view import REGISTERED_RESOLVER, ApplyView
-from dobo_engine.store.catalog_files import Authored
+from dobo_engine.resolver import REGISTERED_RESOLVER_ID  # built in (D25); never stored
 
 Path = tuple[str | int, ...]
 FILE_TYPES = ("parquet", "csv")  # a `path` goes to a file DataSource, a `table` to a database
@@ -33,23 +34,47 @@ def _previous(view: ApplyView, item: Authored) -> Entity | None:
 
 
 def _dataset_ref(
-    view: ApplyView, item: Authored, path: Path, dataset_id: str, version: int | None, rule: str,
+    view: ApplyView,
+    item: Authored,
+    path: Path,
+    dataset_id: str,
+    version: int | None,
+    rule: str,
     earlier: set[str],
 ) -> list[DoboError]:
     """A reference to a Dataset (and pinned version) that must exist; a new one must not be disabled."""
     if ("dataset", dataset_id) in view.broken:
         return []
     if not view.exists("dataset", dataset_id):
-        return [item.error((*path, "dataset_id"), "UnresolvedReference", rule,
-                           f"Dataset {dataset_id!r} exists neither in this apply nor in the store")]
+        return [
+            item.error(
+                (*path, "dataset_id"),
+                "UnresolvedReference",
+                rule,
+                f"Dataset {dataset_id!r} exists neither in this apply nor in the store",
+            )
+        ]
     errors: list[DoboError] = []
     if version is not None and version not in view.versions("dataset", dataset_id):
         known = ", ".join(str(v) for v in sorted(view.versions("dataset", dataset_id)))
-        errors.append(item.error((*path, "dataset_version"), "UnresolvedReference", rule,
-                                 f"Dataset {dataset_id!r} has no version {version}", detail=f"versions: {known}"))
+        errors.append(
+            item.error(
+                (*path, "dataset_version"),
+                "UnresolvedReference",
+                rule,
+                f"Dataset {dataset_id!r} has no version {version}",
+                detail=f"versions: {known}",
+            )
+        )
     if view.status("dataset", dataset_id) == "disabled" and dataset_id not in earlier:
-        errors.append(item.error((*path, "dataset_id"), "UnresolvedReference", "DS-4",
-                                 f"Dataset {dataset_id!r} is disabled and cannot be newly referenced"))
+        errors.append(
+            item.error(
+                (*path, "dataset_id"),
+                "UnresolvedReference",
+                "DS-4",
+                f"Dataset {dataset_id!r} is disabled and cannot be newly referenced",
+            )
+        )
     return errors
 
 
@@ -60,16 +85,34 @@ def _datasource_ref(
     if not isinstance(source, DataSource):
         if ("datasource", datasource_id) in view.broken:
             return []
-        return [item.error((*path, "datasource_id"), "UnresolvedReference", rule,
-                           f"DataSource {datasource_id!r} exists neither in this apply nor in the store")]
+        return [
+            item.error(
+                (*path, "datasource_id"),
+                "UnresolvedReference",
+                rule,
+                f"DataSource {datasource_id!r} exists neither in this apply nor in the store",
+            )
+        ]
     errors: list[DoboError] = []
     if (source.type in FILE_TYPES) != wants_file:
         wanted = "a parquet or csv DataSource (`path`)" if wants_file else "a database DataSource (`table`)"
-        errors.append(item.error((*path, "datasource_id"), "InvalidField", rule,
-                                 f"DataSource {datasource_id!r} is of type {source.type}; this needs {wanted}"))
+        errors.append(
+            item.error(
+                (*path, "datasource_id"),
+                "InvalidField",
+                rule,
+                f"DataSource {datasource_id!r} is of type {source.type}; this needs {wanted}",
+            )
+        )
     if view.status("datasource", datasource_id) == "disabled" and datasource_id not in earlier:
-        errors.append(item.error((*path, "datasource_id"), "UnresolvedReference", "SRC-6",
-                                 f"DataSource {datasource_id!r} is disabled and cannot be newly referenced"))
+        errors.append(
+            item.error(
+                (*path, "datasource_id"),
+                "UnresolvedReference",
+                "SRC-6",
+                f"DataSource {datasource_id!r} is disabled and cannot be newly referenced",
+            )
+        )
     return errors
 
 
@@ -82,6 +125,7 @@ def _relative_path(item: Authored, path: Path, value: str) -> list[DoboError]:
 
 
 # --- Resolver
+
 
 def resolver_datasources(resolver: Entity | None) -> set[str]:
     if not isinstance(resolver, Resolver):
@@ -99,7 +143,7 @@ def check_resolver(view: ApplyView, item: Authored) -> list[DoboError]:
         if rule.when is not None:
             for err in check_when(rule.when):
                 where = f" (expression line {err.location.line}, column {err.location.column})"
-                rule_id = err.rule or ("D31" if err.code == "FunctionNotAllowed" else "RES-2")
+                rule_id = err.rule or ("D31" if isinstance(err, FunctionNotAllowed) else "RES-2")
                 errors.append(item.error((*path, "when"), err.code, rule_id, err.message + where, err.detail))
         strategy = rule.strategy
         if isinstance(strategy, CatalogStrategy):
@@ -113,6 +157,7 @@ def check_resolver(view: ApplyView, item: Authored) -> list[DoboError]:
 
 # --- Dataset
 
+
 def dataset_targets(dataset: Entity | None) -> list[tuple[int, DatasetTarget]]:
     if not isinstance(dataset, Dataset):
         return []
@@ -124,9 +169,15 @@ def check_dataset(view: ApplyView, item: Authored) -> list[DoboError]:
     assert isinstance(dataset, Dataset)
     errors: list[DoboError] = []
     rid = dataset.resolver_id
-    if rid is not None and rid != REGISTERED_RESOLVER and not view.exists("resolver", rid):
-        errors.append(item.error(("resolver_id",), "UnresolvedReference", "RES-9",
-                                 f"Resolver {rid!r} exists neither in this apply nor in the store"))
+    if rid is not None and rid != REGISTERED_RESOLVER_ID and not view.exists("resolver", rid):
+        errors.append(
+            item.error(
+                ("resolver_id",),
+                "UnresolvedReference",
+                "RES-9",
+                f"Resolver {rid!r} exists neither in this apply nor in the store",
+            )
+        )
     earlier = {t.dataset_id for _, t in dataset_targets(_previous(view, item))}
     for index, target in dataset_targets(dataset):
         path: Path = ("lookups", index, "target")
@@ -173,16 +224,34 @@ def _dataset_join_columns(view: ApplyView, item: Authored, index: int) -> list[D
         path: Path = ("lookups", index, "join_conditions", c_index)
         column = target.main_table.column(cond.target_column)
         if column is None:
-            errors.append(item.error((*path, "target_column"), "InvalidField", "DS-1",
-                                     f"target_column {cond.target_column!r} is not a main-table column of Dataset {target.id!r}"))
+            errors.append(
+                item.error(
+                    (*path, "target_column"),
+                    "InvalidField",
+                    "DS-1",
+                    f"target_column {cond.target_column!r} is not a main-table column of Dataset {target.id!r}",
+                )
+            )
             continue
         source_type = _column_type(view, dataset, cond.source_column)
         if "." in cond.source_column and source_type is None:
-            errors.append(item.error((*path, "source_column"), "InvalidField", "DS-1",
-                                     f"source_column {cond.source_column!r} is not a column of that lookup"))
+            errors.append(
+                item.error(
+                    (*path, "source_column"),
+                    "InvalidField",
+                    "DS-1",
+                    f"source_column {cond.source_column!r} is not a column of that lookup",
+                )
+            )
         elif source_type is not None and source_type != column.type:
-            errors.append(item.error((*path, "target_column"), "InvalidField", "DS-1",
-                                     f"join columns differ in type ({source_type} vs {column.type})"))
+            errors.append(
+                item.error(
+                    (*path, "target_column"),
+                    "InvalidField",
+                    "DS-1",
+                    f"join columns differ in type ({source_type} vs {column.type})",
+                )
+            )
     return errors
 
 
@@ -193,8 +262,14 @@ def check_dataset_cycles(view: ApplyView) -> list[DoboError]:
         for index, target in dataset_targets(item.entity):
             cycle = _path_back(view, item.key, target, [item.key])
             if cycle:
-                errors.append(item.error(("lookups", index, "target", "dataset_id"), "ReferenceCycle", "DS-3",
-                                         "Dataset lookups form a cycle: " + " → ".join(cycle)))
+                errors.append(
+                    item.error(
+                        ("lookups", index, "target", "dataset_id"),
+                        "ReferenceCycle",
+                        "DS-3",
+                        "Dataset lookups form a cycle: " + " → ".join(cycle),
+                    )
+                )
     return errors
 
 
@@ -213,16 +288,11 @@ def _path_back(view: ApplyView, start: str, target: DatasetTarget, trail: list[s
 
 # --- Project
 
+
 def project_datasets(project: Entity | None) -> set[str]:
     if not isinstance(project, Project):
         return set()
-    found = {project.input_dataset_id}
-    for op in project.operations:
-        if isinstance(op, UpdateOperation):
-            found |= {join.dataset_id for join in op.parameters.joins}
-        elif isinstance(op, AppendOperation):
-            found.add(op.parameters.source.dataset_id)
-    return found
+    return {project.input_dataset_id} | {read.dataset_id for op in project.operations for read in op.datasets_read()}
 
 
 def project_datasources(project: Entity | None) -> set[str]:
@@ -244,29 +314,42 @@ def check_project(view: ApplyView, item: Authored) -> list[DoboError]:
     # _dataset_ref names `dataset_id`/`dataset_version`; a Project's fields are called input_*.
     errors = [_rename(e, item) for e in errors]
     if project.calendar_id is not None and not view.exists("calendar", project.calendar_id):
-        errors.append(item.error(("calendar_id",), "UnresolvedReference", "D23",
-                                 f"Calendar {project.calendar_id!r} exists neither in this apply nor in the store"))
+        errors.append(
+            item.error(
+                ("calendar_id",),
+                "UnresolvedReference",
+                "D23",
+                f"Calendar {project.calendar_id!r} exists neither in this apply nor in the store",
+            )
+        )
     for dataset_id, resolver_id in project.resolver_overrides.items():
-        if resolver_id != REGISTERED_RESOLVER and not view.exists("resolver", resolver_id):
-            errors.append(item.error(("resolver_overrides", dataset_id), "UnresolvedReference", "RES-9",
-                                     f"Resolver {resolver_id!r} exists neither in this apply nor in the store"))
+        if resolver_id != REGISTERED_RESOLVER_ID and not view.exists("resolver", resolver_id):
+            errors.append(
+                item.error(
+                    ("resolver_overrides", dataset_id),
+                    "UnresolvedReference",
+                    "RES-9",
+                    f"Resolver {resolver_id!r} exists neither in this apply nor in the store",
+                )
+            )
     main = view.entity("dataset", project.input_dataset_id, project.input_dataset_version)
     taken = _taken_aliases(main)
     for index, op in enumerate(project.operations):
-        path: Path = ("operations", index, "parameters")
-        if isinstance(op, UpdateOperation):
-            for j, join in enumerate(op.parameters.joins):
-                jpath = (*path, "joins", j)
-                errors += _dataset_ref(view, item, jpath, join.dataset_id, join.dataset_version, "OP-JOIN-1", datasets)
-                if join.alias in taken:
-                    errors.append(item.error((*jpath, "alias"), "InvalidField", "OP-JOIN-1",
-                                             f"join alias {join.alias!r} is already {taken[join.alias]} of the input Dataset"))
-        elif isinstance(op, AppendOperation):
-            source = op.parameters.source
-            errors += _dataset_ref(view, item, (*path, "source"), source.dataset_id, source.dataset_version, "OP-APP-1", datasets)
-        elif isinstance(op, OutputOperation) and isinstance(op.parameters.destination, OutputDestination):
+        for read in op.datasets_read():
+            rpath: Path = ("operations", index, *read.path)
+            errors += _dataset_ref(view, item, rpath, read.dataset_id, read.dataset_version, read.rule, datasets)
+            if read.alias is not None and read.alias in taken:
+                errors.append(
+                    item.error(
+                        (*rpath, "alias"),
+                        "InvalidField",
+                        read.rule,
+                        f"join alias {read.alias!r} is already {taken[read.alias]} of the input Dataset",
+                    )
+                )
+        if isinstance(op, OutputOperation) and isinstance(op.parameters.destination, OutputDestination):
             dest = op.parameters.destination
-            dpath = (*path, "destination")
+            dpath: Path = ("operations", index, "parameters", "destination")
             errors += _datasource_ref(view, item, dpath, dest.datasource_id, dest.path is not None, "OP-OUT-1", sources)
             if dest.path is not None:
                 errors += _relative_path(item, (*dpath, "path"), dest.path)
@@ -281,8 +364,11 @@ def project_warnings(view: ApplyView, item: Authored) -> list[LoadWarning]:
     main = view.entity("dataset", project.input_dataset_id, project.input_dataset_version)
     loaded |= {t.dataset_id for _, t in dataset_targets(main)}
     return [
-        LoadWarning(f"resolver_overrides names Dataset {dataset_id!r}, which this Project does not load", "PRJ-4",
-                    item.locate("resolver_overrides", dataset_id))
+        LoadWarning(
+            f"resolver_overrides names Dataset {dataset_id!r}, which this Project does not load",
+            "PRJ-4",
+            item.locate("resolver_overrides", dataset_id),
+        )
         for dataset_id in project.resolver_overrides
         if dataset_id not in loaded
     ]

@@ -10,11 +10,11 @@ from typing import Any, Iterable, Sequence
 import click
 from ruamel.yaml import YAML
 
+from dobo_engine.catalog.apply import apply_catalog
 from dobo_engine.cli.common import echo_json, handle_errors, json_option, note
-from dobo_engine.store import MetadataStore, PeriodRecord, RunRecord, StoredEntity, open_store
 from dobo_engine.errors import DoboError
 from dobo_engine.model.documents import ENTITY_KINDS as ENTITY_MODELS
-from dobo_engine.store.apply import apply_catalog
+from dobo_engine.store import MetadataStore, PeriodRecord, RunRecord, StoredEntity, open_store
 from dobo_engine.store.catalog_reader import entity_of
 
 ENTITY_KINDS = ("dataset", "datasource", "calendar", "resolver", "project")
@@ -33,8 +33,9 @@ def to_yaml(data: Any) -> str:
     """Readable YAML; decimals keep their exact digits (D29)."""
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
-    yaml.representer.add_representer(
+    representer = yaml.representer  # built once, with the flow style above
+    representer.sort_base_mapping_type_on_output = False  # keep each mapping's own key order
+    representer.add_representer(
         Decimal, lambda rep, value: rep.represent_scalar("tag:yaml.org,2002:float", str(value))
     )
     buffer = io.StringIO()

@@ -55,7 +55,7 @@ def declared_lookup_columns(ctx: RunContext, dataset: Dataset) -> dict[str, dict
         columns = user_column_types(table)
         for name in TEMPORAL_BY_MODE[table.temporal_mode]:
             columns[name] = TEMPORAL_COLUMN_TYPES[name]
-        out[lookup.alias] = columns
+        out[lookup.resolved_alias] = columns
     return out
 
 
@@ -84,10 +84,10 @@ def load_lookups(ctx: RunContext, dataset: Dataset, lookups: list[LookupDef]) ->
         columns = exposed_columns(table, rows.collect_schema().names())
         loaded.append(
             LoadedLookup(
-                alias=lookup.alias,
+                alias=lookup.resolved_alias,
                 dataset_id=owner.id,
                 temporal_mode=table.temporal_mode,
-                rows=as_alias(rows, lookup.alias, columns).collect(),
+                rows=as_alias(rows, lookup.resolved_alias, columns).collect(),
                 source_columns=tuple(c.source_column for c in lookup.join_conditions),
                 target_columns=tuple(c.target_column for c in lookup.join_conditions),
             )

@@ -12,26 +12,41 @@ An `output` leaves the frame as it was, so its checkpoint is the previous one
 (`load` finds the latest at or before a step).
 Outputs to register when the Run completes are kept beside the checkpoints
 (RUN-9), so a Run executed one operation per process still registers them.
+
+The frame file is written first, then its JSON, which records the step, the
+row count and the SHA-256 of the frame file: the JSON is the checkpoint's
+seal. Reading a checkpoint checks the seal, so a missing, truncated or
+altered checkpoint is refused with `InvalidResumePoint` (RUN-7) instead of
+resuming from the wrong frame.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
 
 from dobo_engine.dsl.types import DslType
 from dobo_engine.engine.working import WorkingFrame
+from dobo_engine.errors import InvalidResumePoint, Location
 from dobo_engine.io.storage import exists, filesystem, read_bytes, write_atomically
+from dobo_engine.model.operations import Operation
 
 _FRAME = re.compile(r"operation=(\d+)\.arrow$")
 
 
 def _type_dict(t: DslType) -> dict[str, Any]:
     return {"kind": t.kind, "precision": t.precision, "scale": t.scale}
+
+
+def step_holding(operations: Iterable[Operation], after: int) -> int:
+    """The step whose checkpoint holds the frame after operation `after`: an `output` keeps the one before."""
+    return max([0, *(op.order for op in operations if op.type != "output" and op.order <= after)])
 
 
 def frame_metadata(working: WorkingFrame) -> dict[str, Any]:
@@ -70,7 +85,7 @@ class CheckpointStore:
 
         `changed` names the columns the step may have changed on existing rows, when the step knows.
 
-        Types first, then the frame: a frame file on disk always has its types.
+        The frame first, then the JSON that seals it (types, step, rows, SHA-256 of the frame file).
         """
         target = self.path(run_id, order)
         meta = frame_metadata(working)
@@ -79,9 +94,15 @@ class CheckpointStore:
         if previous is not None and base is not None:
             frame, delta = _delta(previous.frame, working.frame, changed)
             meta["delta"] = {"base": base, **delta}
-        text = json.dumps(meta)
-        write_atomically(target.removesuffix(".arrow") + ".json", lambda out: _write_text(out, text), self.options)
-        write_atomically(target, lambda out: frame.write_ipc(out, compression="lz4"), self.options)
+        digest: dict[str, str] = {}
+
+        def produce(out: str) -> None:
+            frame.write_ipc(out, compression="lz4")
+            digest["sha256"] = _sha256_of_file(out)
+
+        write_atomically(target, produce, self.options)
+        text = json.dumps({**meta, "order": order, "rows": frame.height, "sha256": digest["sha256"]})
+        write_atomically(_meta_path(target), lambda out: _write_text(out, text), self.options)
         return target
 
     def saved_orders(self, run_id: str) -> list[int]:
@@ -99,17 +120,57 @@ class CheckpointStore:
     def has(self, run_id: str, order: int) -> bool:
         return self.latest(run_id, order) is not None
 
-    def load(self, run_id: str, order: int) -> WorkingFrame:
+    def load(self, run_id: str, order: int, *, expect_step: int | None = None) -> WorkingFrame:
+        """The frame after `order`; with `expect_step`, only from that step's own checkpoint (RUN-7)."""
         step = self.latest(run_id, order)
-        if step is None:
-            raise FileNotFoundError(f"no checkpoint at or before operation {order} of Run {run_id}")
-        path = self.path(run_id, step)
-        meta = json.loads(read_bytes(path.removesuffix(".arrow") + ".json", self.options))
-        frame = pl.read_ipc(io.BytesIO(read_bytes(path, self.options)))
+        if step is None or (expect_step is not None and step != expect_step):
+            wanted = order if expect_step is None else expect_step
+            raise InvalidResumePoint(f"the checkpoint after operation {wanted} of Run {run_id} is missing "
+                                     f"({self.path(run_id, wanted)})", rule="RUN-7")
+        return self._load_step(run_id, step)
+
+    def verify(self, run_id: str, step: int) -> None:
+        """`InvalidResumePoint` unless the checkpoint of `step` and every one it builds on is whole (RUN-7)."""
+        if step not in self.saved_orders(run_id):
+            raise InvalidResumePoint(f"the checkpoint after operation {step} of Run {run_id} is missing "
+                                     f"({self.path(run_id, step)})", rule="RUN-7")
+        meta, _ = self._read_sealed(run_id, step)
+        if meta.get("delta") is not None:
+            self.verify(run_id, int(meta["delta"]["base"]))
+
+    def _load_step(self, run_id: str, step: int) -> WorkingFrame:
+        meta, frame = self._read_sealed(run_id, step)
         delta = meta.get("delta")
         if delta is not None:
-            frame = _replay(self.load(run_id, delta["base"]).frame, frame, delta)
+            frame = _replay(self._load_step(run_id, int(delta["base"])).frame, frame, delta)
         return working_from(frame, meta)
+
+    def _read_sealed(self, run_id: str, step: int) -> tuple[dict[str, Any], pl.DataFrame]:
+        """One checkpoint's JSON and frame, checked against each other; `InvalidResumePoint` if they differ."""
+        path = self.path(run_id, step)
+
+        def damaged(why: str) -> InvalidResumePoint:
+            return InvalidResumePoint(f"the checkpoint after operation {step} of Run {run_id} is damaged: {why}",
+                                      detail=path, location=Location(file=path), rule="RUN-7")
+
+        try:
+            meta = json.loads(read_bytes(_meta_path(path), self.options))
+            data = read_bytes(path, self.options)
+        except FileNotFoundError as err:
+            raise damaged(f"{err.filename or 'a file'} is missing") from None
+        except (OSError, ValueError) as err:
+            raise damaged(f"it cannot be read ({type(err).__name__})") from None
+        if not isinstance(meta, dict) or meta.get("order", step) != step:
+            raise damaged("its metadata describes another step")
+        if "sha256" in meta and hashlib.sha256(data).hexdigest() != meta["sha256"]:
+            raise damaged("its frame file does not match the fingerprint recorded when it was saved")
+        try:
+            frame = pl.read_ipc(io.BytesIO(data))
+        except Exception as err:  # noqa: BLE001 - any unreadable frame file is a damaged checkpoint
+            raise damaged(f"its frame file cannot be read ({type(err).__name__})") from None
+        if "rows" in meta and frame.height != meta["rows"]:
+            raise damaged(f"it holds {frame.height} rows, {meta['rows']} were saved")
+        return meta, frame
 
     def save_registrations(self, run_id: str, registrations: list[dict[str, Any]]) -> None:
         text = json.dumps(registrations)
@@ -159,6 +220,18 @@ def _replay(before: pl.DataFrame, stored: pl.DataFrame, delta: dict[str, Any]) -
     added = added.select([pl.col(c).cast(old_rows.schema[c]) if c in added.columns else
                           pl.lit(None, dtype=old_rows.schema[c]).alias(c) for c in columns])
     return pl.concat([old_rows.select(columns), added], how="vertical")
+
+
+def _meta_path(frame_path: str) -> str:
+    return frame_path.removesuffix(".arrow") + ".json"
+
+
+def _sha256_of_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _write_text(target: Any, text: str) -> None:

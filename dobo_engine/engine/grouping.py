@@ -51,7 +51,7 @@ def aggregate(
         exprs.append(compiled.expr.alias(item.column))
     frame_keys = [scope.columns[k].frame_column for k in keys]
     if rows.height == 0:  # OP-AGG-3: no input rows, no summary rows (even with no group_by)
-        empty = {k: scope.columns[k].dtype.to_polars() for k in keys}
+        empty = pl.Schema({k: scope.columns[k].dtype.to_polars() for k in keys})
         out = rows.select(*[pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], *exprs).clear()
         return AggregationResult(columns, out.cast(empty) if empty else out)
     if keys:

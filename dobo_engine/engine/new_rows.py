@@ -6,9 +6,9 @@ import polars as pl
 
 from dobo_engine.columns import SYSTEM_COLUMNS
 from dobo_engine.engine.context import RunContext
-from dobo_engine.engine.labels import empty_labels
 from dobo_engine.engine.working import WorkingFrame
 from dobo_engine.io.row_ids import row_id_expr, seed_text
+from dobo_engine.labels import empty_labels
 
 
 def _temporal(name: str, rows: pl.DataFrame, default: pl.Expr) -> pl.Expr:

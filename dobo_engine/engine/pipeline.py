@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from dobo_engine.engine.assembly import LoadedLookup, assemble, drop_lookup_columns, join_lookups
-from dobo_engine.engine.checkpoints import CheckpointStore
+from dobo_engine.engine.checkpoints import CheckpointStore, step_holding
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.expressions import with_order
 from dobo_engine.engine.operations.aggregate import apply_aggregate
@@ -26,11 +26,12 @@ from dobo_engine.engine.operations.output import apply_output
 from dobo_engine.engine.operations.update import apply_update
 from dobo_engine.engine.references import referenced_qualifiers
 from dobo_engine.engine.working import WorkingFrame
-from dobo_engine.errors import DoboError, Location, NumericOverflow, OperationFailure
+from dobo_engine.errors import DoboError
 from dobo_engine.model.operations import Operation
 from dobo_engine.model.run import ProjectSnapshot, WriteResult
 from dobo_engine.trace.events import created_events
 from dobo_engine.trace.store import TraceWriter
+from dobo_engine.unexpected_errors import from_unexpected
 
 APPLY: dict[str, Callable[[Operation, WorkingFrame, RunContext], OperationOutcome]] = {
     "update": apply_update,  # type: ignore[dict-item]
@@ -69,22 +70,114 @@ def _no_step(_: StepReport) -> None:
     return None
 
 
+def _no_boundary(_: int) -> None:
+    return None
+
+
 @dataclass
 class Executor:
+    """Runs one Project snapshot for one Period: the load (operation 0), then each operation in ``order``.
+
+    All IO arrives through ``ctx`` (D12), so the CLI, Dagster and the scenario
+    harness run this same code. Here a Project runs over in-memory Polars
+    frames, with the harness's ``MemoryTables`` serving the Dataset's rows
+    and ``MemoryOutputs`` keeping what each ``output`` writes:
+
+    >>> import tempfile
+    >>> from datetime import date, datetime, timezone
+    >>> import polars as pl
+    >>> from dobo_engine.engine.checkpoints import CheckpointStore
+    >>> from dobo_engine.engine.context import RunContext
+    >>> from dobo_engine.engine.pipeline import Executor
+    >>> from dobo_engine.harness.memory import MemoryOutputs, MemoryTables
+    >>> from dobo_engine.model.documents import parse_text
+    >>> from dobo_engine.model.run import PeriodDetails, ProjectSnapshot
+    >>> from dobo_engine.trace import TraceWriter
+    >>> (sales,) = parse_text('''
+    ... dataset:
+    ...   id: ds-sales
+    ...   name: Sales
+    ...   main_table:
+    ...     name: sales
+    ...     temporal_mode: period
+    ...     columns:
+    ...       - {name: invoice, type: string}
+    ...       - {name: amount, type: decimal, precision: 18, scale: 2}
+    ... ''')
+    >>> (project,) = parse_text('''
+    ... project:
+    ...   id: prj-vat
+    ...   name: VAT on large invoices
+    ...   input_dataset_id: ds-sales
+    ...   materialization: eager
+    ...   operations:
+    ...     - order: 1
+    ...       type: update
+    ...       selector: amount > 100
+    ...       parameters: {assignments: [{column: vat, expression: "ROUND(amount * 0.2, 2)"}]}
+    ...     - {order: 2, type: output, parameters: {destination: default, columns: [invoice, amount, vat]}}
+    ... ''')
+
+    The Run's Period, its clock, and the rows of the main table as a Polars frame
+    (``_period`` tags each row with the Period it belongs to, D8):
+
+    >>> january = PeriodDetails(calendar_id="gregorian", identifier="2026-01", level="month", year=2026,
+    ...                         sequence=1, start_date=date(2026, 1, 1), end_date=date(2026, 1, 31))
+    >>> clock = datetime(2026, 2, 1, 6, 0, tzinfo=timezone.utc)
+    >>> rows = pl.DataFrame({"invoice": ["A", "B", "C"], "amount": ["250.00", "80.00", "120.50"],
+    ...                      "_period": ["2026-01", "2026-01", "2025-12"]})
+    >>> snapshot = ProjectSnapshot(
+    ...     project_id=project.id, project_version=1, input_dataset_id=sales.id, input_dataset_version=1,
+    ...     materialization=project.materialization, selectors=project.selectors, operations=project.operations,
+    ...     period=january, clock=clock, today=clock.date())
+    >>> outputs = MemoryOutputs()
+    >>> ctx = RunContext(
+    ...     run_id="run-1", project_id=project.id, clock=clock, today=clock.date(), period=january,
+    ...     input_dataset=sales, materialization=project.materialization, selectors=project.selectors,
+    ...     tables=MemoryTables({sales.id: sales}, {(sales.id, "sales"): rows}, clock, january.identifier),
+    ...     outputs=outputs)
+    >>> home = tempfile.TemporaryDirectory()
+    >>> executor = Executor(snapshot, ctx, checkpoints=CheckpointStore(f"{home.name}/checkpoints"),
+    ...                     trace=TraceWriter(f"{home.name}/trace"))
+    >>> outcome = executor.run()
+
+    One report per operation (the load, operation 0, is reported through ``on_step``):
+
+    >>> [(s.order, s.type, s.rows_in, s.rows_changed) for s in outcome.steps]
+    [(1, 'update', 2, 1), (2, 'output', 2, 0)]
+    >>> outputs.frames[2].rows()  # invoice C belongs to December: filtered out at load (TMP-1)
+    [('A', Decimal('250.00'), Decimal('50.000000')), ('B', Decimal('80.00'), None)]
+    >>> outcome.steps[0].trace_file  # doctest: +ELLIPSIS
+    '.../trace/run_id=run-1/operation=1.parquet'
+    >>> home.cleanup()
+    """
+
     snapshot: ProjectSnapshot
     ctx: RunContext
     checkpoints: CheckpointStore
     trace: TraceWriter | None  # None: trace off for this Run (D32)
     on_step: Callable[[StepReport], None] = _no_step  # called after each step is durable (RUN-4)
+    # Called with the next operation's order before it starts: the place to stop a Run (RUN-8).
+    at_boundary: Callable[[int], None] = _no_boundary
     _lookups: list[LoadedLookup] | None = field(default=None, init=False, repr=False)
 
     def run(self, resume_after: int | None = None) -> RunOutcome:
-        """Run from the load, or from the checkpoint of `resume_after` (RUN-7)."""
-        working = self.checkpoints.load(self.ctx.run_id, resume_after) if resume_after is not None else self.load()
+        """Run from the load, or from the checkpoint of `resume_after` (RUN-7).
+
+        A resume reads exactly the checkpoint that holds the frame after
+        `resume_after`; if it is gone or damaged the Run stops with
+        `InvalidResumePoint`, never falling back to an older one.
+        """
+        if resume_after is None:
+            working = self.load()
+        else:
+            working = self.checkpoints.load(self.ctx.run_id, resume_after,
+                                            expect_step=step_holding(self.snapshot.operations, resume_after))
         outcome = RunOutcome(working)
         for op in self.operations():
             if resume_after is not None and op.order <= resume_after:
                 continue
+            self.at_boundary(op.order)
             outcome.working, step = self.run_operation(op, outcome.working)
             outcome.steps.append(step)
         return outcome
@@ -170,16 +263,8 @@ def _guarded(order: int | None, fn):  # type: ignore[no-untyped-def]
         if order is not None and err.location.operation_order is None:
             with_order(err, order)
         raise
-    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as err:
-        text = str(err)
-        if "overflow" in text or "conversion from `decimal" in text or "conversion from `i" in text:
-            raise NumericOverflow(f"a value does not fit its type: {text.splitlines()[0]}",
-                                  location=Location(operation_order=order)) from err
-        raise OperationFailure(f"operation failed: {text.splitlines()[0]}", detail=text,
-                               location=Location(operation_order=order)) from err
-    except Exception as err:  # noqa: BLE001 - D31: any unexpected cause is OperationFailure
-        raise OperationFailure(f"operation failed: {type(err).__name__}: {err}",
-                               location=Location(operation_order=order)) from err
+    except Exception as err:  # noqa: BLE001 - D31: data errors keep a user code, anything else is a bug
+        raise from_unexpected(err, operation_order=order) from err
 
 
 __all__ = ["Executor", "RunOutcome", "StepReport"]

@@ -13,22 +13,6 @@ from dobo_engine.errors import DoboError
 from dobo_engine.model.operations import Operation
 
 
-def operation_expressions(op: Operation) -> list[str]:
-    """Every expression text of one operation (selector and parameters)."""
-    texts: list[str] = []
-    selector = getattr(op, "selector", None)
-    if selector:
-        texts.append(selector)
-    params = op.parameters
-    for join in getattr(params, "joins", None) or []:
-        texts.append(join.on)
-    for assignment in getattr(params, "assignments", None) or []:
-        texts.append(assignment.expression)
-    for item in getattr(params, "aggregations", None) or []:
-        texts.append(item.expression)
-    return texts
-
-
 def qualifiers_in(texts: Iterable[str], selectors: dict[str, str]) -> set[str]:
     """Qualifiers read by the texts, named selectors expanded; unparsable texts are skipped
     (their errors surface when the operation compiles)."""
@@ -51,5 +35,6 @@ def qualifiers_in(texts: Iterable[str], selectors: dict[str, str]) -> set[str]:
 
 
 def referenced_qualifiers(operations: Iterable[Operation], selectors: dict[str, str]) -> set[str]:
-    texts = [t for op in operations for t in operation_expressions(op)]
+    """Qualifiers read in the working scope (an append source's lookups are the append's business)."""
+    texts = [e.text for op in operations for e in op.expressions("working")]
     return qualifiers_in(texts, selectors)

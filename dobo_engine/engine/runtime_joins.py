@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dobo_engine.dsl import parse, pretty
-from dobo_engine.dsl import ast
+from dobo_engine.dsl import ast, parse, pretty
 from dobo_engine.dsl.types import DslType
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.expressions import OperationCompiler
@@ -43,9 +42,10 @@ class PreparedJoin:
         return mask
 
 
-def _conjuncts(node: ast.Node) -> list[ast.Node]:
+def conjuncts(node: ast.Node) -> list[ast.Node]:
+    """The AND terms of a join `on`, left to right; activation classifies the same terms (OP-JOIN-3)."""
     if isinstance(node, ast.Binary) and node.op == "AND":
-        return _conjuncts(node.left) + _conjuncts(node.right)
+        return conjuncts(node.left) + conjuncts(node.right)
     return [node]
 
 
@@ -73,7 +73,7 @@ def prepare_join(
 
     whole = compiler.compile(join.on, scope, where, boolean=True)  # type errors of the whole `on`
     del whole
-    for term in _conjuncts(parse(join.on, path=compiler.path(where))):
+    for term in conjuncts(parse(join.on, path=compiler.path(where))):
         text = pretty(term)
         refs = _qualifiers(compiler.compile(text, scope, where).references)
         uses_alias = join.alias in refs

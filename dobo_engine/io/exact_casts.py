@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from dobo_engine.columns import LABELS_DTYPE, TIMESTAMP_DTYPE
-from dobo_engine.io.labels import parse_labels
+from dobo_engine.labels import parse_labels
 
 _NUMBER = r"^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$"
 _TRUE = ("true", "t", "1")
@@ -69,8 +69,12 @@ def _to_integer(src: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     elif dtype.is_float() or isinstance(dtype, pl.Decimal):
         whole = src.cast(pl.Int64, strict=False)
         # A fractional value is a failed conversion, not a truncation.
-        exact = whole.cast(pl.Float64) == src.cast(pl.Float64) if dtype.is_float() else (
-            whole.cast(pl.Decimal(38, dtype.scale), strict=False) == src  # type: ignore[union-attr]
+        exact = (
+            whole.cast(pl.Float64) == src.cast(pl.Float64)
+            if dtype.is_float()
+            else (
+                whole.cast(pl.Decimal(38, dtype.scale), strict=False) == src  # type: ignore[union-attr]
+            )
         )
         converted = pl.when(exact).then(whole)
     elif dtype == pl.Boolean:

@@ -18,29 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dobo_engine.dsl import ast, parse
-from dobo_engine.engine.references import operation_expressions
 from dobo_engine.errors import DoboError
 from dobo_engine.model.dataset import Dataset
-from dobo_engine.model.operations import Operation
 from dobo_engine.model.project import Project
 
 References = dict[str, set[int]]  # column key -> orders of the operations that read it
-
-
-def _texts(op: Operation) -> tuple[list[str], list[str]]:
-    """(expressions in the working scope, plain column names) of one operation."""
-    texts = operation_expressions(op)
-    params = op.parameters
-    names: list[str] = [a.column for a in getattr(params, "assignments", None) or []]
-    names += list(getattr(params, "group_by", None) or [])
-    if op.type == "output":
-        names += list(getattr(params, "columns", None) or [])
-    if op.type == "append":
-        # Incoming columns land in working columns of the same name (OP-APP-4);
-        # their expressions read the append source, not the input Dataset.
-        columns = getattr(params, "columns", None)
-        names += list(columns or {})
-    return texts, names
 
 
 def _columns(text: str, selectors: dict[str, str]) -> list[tuple[str | None, str]]:
@@ -89,9 +71,11 @@ def project_references(project: Project, dataset: Dataset) -> References:
 
     selectors = dict(project.selectors or {})
     for op in project.operations:
-        texts, names = _texts(op)
-        for text in texts:
-            add(_columns(text, selectors), op.order)
+        for expression in op.expressions("working"):
+            add(_columns(expression.text, selectors), op.order)
+        # Assignment and append targets (OP-APP-4) are working columns of the same name;
+        # group_by and output `columns` name the columns they read.
+        names = op.columns_assigned() + op.columns_named()
         add((_split(n) for n in names if not n.startswith("_")), op.order)
     # A named selector counts even if no operation uses it (PRJ-12: "or named selector").
     for body in selectors.values():

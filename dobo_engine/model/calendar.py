@@ -154,6 +154,9 @@ class Calendar(Entity):
         return issues
 
 
+RUNNABLE_PERIOD_STATUSES: tuple[str, ...] = ("open", "closed")  # PER-5: a locked Period is never run again
+
+
 class Period(Entity):
     KIND: ClassVar[str] = "period"
     RULE: ClassVar[str] = "PER-1"

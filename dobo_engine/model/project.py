@@ -22,6 +22,12 @@ from dobo_engine.model.operations import Operation
 from dobo_engine.model.orchestration import ProjectOrchestration
 
 ProjectStatus = Literal["draft", "active", "inactive", "conflict"]
+RUNNABLE_STATUSES: tuple[str, ...] = ("active", "draft")  # PRJ-10: inactive and conflict Projects do not run
+
+
+def runs_in_sandbox(status: str | None) -> bool:
+    """PRJ-10: only an active Project writes to its real destinations; a draft writes to the sandbox."""
+    return status != "active"
 SelectorName = Annotated[str, identifier_check("PRJ-3")]
 
 

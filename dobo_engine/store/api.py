@@ -97,6 +97,28 @@ class StoreAPI(ABC):
     ) -> RunRecord:
         return self._write(runs.update_run, run_id, expect_status=expect_status, **fields)
 
+    def update_running_run(
+        self, run_id: str, *, lease_owner: str | None, unless_cancel_requested: bool = False, **fields: Any
+    ) -> RunRecord | None:
+        return self._write(runs.update_running_run, run_id, lease_owner=lease_owner,
+                           unless_cancel_requested=unless_cancel_requested, **fields)
+
+    def reap_lost_runs(
+        self,
+        *,
+        lease_seconds: float,
+        error_for: Callable[[RunRecord], dict[str, Any]],
+        run_id: str | None = None,
+        project_id: str | None = None,
+        calendar_id: str | None = None,
+        period_identifier: str | None = None,
+    ) -> list[RunRecord]:
+        return self._write(runs.reap_lost_runs, lease_seconds=lease_seconds, error_for=error_for, run_id=run_id,
+                           project_id=project_id, calendar_id=calendar_id, period_identifier=period_identifier)
+
+    def cancel_run(self, run_id: str, *, lease_seconds: float) -> RunRecord:
+        return self._write(runs.cancel_run, run_id, lease_seconds=lease_seconds)
+
     def list_runs(
         self,
         project_id: str | None = None,

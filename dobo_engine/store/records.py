@@ -77,6 +77,9 @@ class RunRecord:
     created_at: dt.datetime
     started_at: dt.datetime | None
     completed_at: dt.datetime | None
+    heartbeat_at: dt.datetime | None = None  # last lease renewal by the executing process
+    lease_owner: str | None = None  # host:pid of that process
+    cancel_requested_at: dt.datetime | None = None  # RUN-8: stop at the next operation boundary
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -71,6 +71,93 @@ def update_run(
             f"Run {run_id} is {latest.status}, expected {' or '.join(sorted(expected or ()))}"
         )
     return get_run(conn, run_id)
+
+
+def update_running_run(
+    conn: sa.Connection, run_id: str, *, lease_owner: str | None, unless_cancel_requested: bool = False,
+    **fields: Any,
+) -> RunRecord | None:
+    """Write fields of a running Run only while ``lease_owner`` holds its lease; None when it does not.
+
+    With an owner the write also renews the lease (``heartbeat_at``), so the
+    heartbeat is this call with no fields. Without one (a Run executed
+    without a lease, e.g. one Dagster op per process) only ``running`` is
+    required. ``unless_cancel_requested`` refuses the write once a cancel was
+    asked for (RUN-8: a cancelled Run never completes). Condition and write
+    are one statement, so a reaper or a canceller racing this call cannot
+    both win.
+    """
+    _check_fields(fields, allowed=FIELDS - IMMUTABLE)
+    conditions = [runs.c.id == run_id, runs.c.status == "running"]
+    if lease_owner is not None:
+        conditions.append(runs.c.lease_owner == lease_owner)
+        fields.setdefault("heartbeat_at", utcnow())
+    if unless_cancel_requested:
+        conditions.append(runs.c.cancel_requested_at.is_(None))
+    if not fields:
+        return get_run(conn, run_id) if conn.scalar(sa.select(runs.c.id).where(*conditions)) else None
+    result = conn.execute(runs.update().where(*conditions).values(**fields))
+    return get_run(conn, run_id) if result.rowcount else None
+
+
+def reap_lost_runs(
+    conn: sa.Connection,
+    *,
+    lease_seconds: float,
+    error_for: Callable[[RunRecord], dict[str, Any]],
+    run_id: str | None = None,
+    project_id: str | None = None,
+    calendar_id: str | None = None,
+    period_identifier: str | None = None,
+) -> list[RunRecord]:
+    """Fail every running Run whose lease expired (worker lost); the Runs this call moved.
+
+    A Run whose cancel was requested becomes ``cancelled`` instead (RUN-8).
+    Each move is one conditional UPDATE (still running, heartbeat still older
+    than the lease), so two observers reaping at once move a Run only once,
+    and a process that renewed in between keeps its Run. Runs without a
+    heartbeat (never leased) are left alone.
+    """
+    now = utcnow()
+    stale = runs.c.heartbeat_at < now - dt.timedelta(seconds=lease_seconds)
+    query = sa.select(runs).where(runs.c.status == "running", runs.c.heartbeat_at.is_not(None), stale)
+    for column, value in ((runs.c.id, run_id), (runs.c.project_id, project_id), (runs.c.calendar_id, calendar_id),
+                          (runs.c.period_identifier, period_identifier)):
+        if value is not None:
+            query = query.where(column == value)
+    moved = []
+    for candidate in [_record(row) for row in conn.execute(query)]:
+        if candidate.cancel_requested_at is not None:
+            values: dict[str, Any] = {"status": "cancelled", "completed_at": now}
+        else:
+            values = {"status": "failed", "completed_at": now, "error": error_for(candidate)}
+        result = conn.execute(runs.update().where(runs.c.id == candidate.id, runs.c.status == "running",
+                                                  runs.c.heartbeat_at.is_not(None), stale).values(**values))
+        if result.rowcount:
+            moved.append(get_run(conn, candidate.id))
+    return moved
+
+
+def cancel_run(conn: sa.Connection, run_id: str, *, lease_seconds: float) -> RunRecord:
+    """RUN-8: cancel a queued Run (or a running one whose lease expired) at once; ask a live one to stop.
+
+    A live running Run keeps ``running`` (and its Project and Period stay
+    busy, D15) with ``cancel_requested_at`` set, until its process stops at
+    the next operation boundary and records ``cancelled``.
+    """
+    now = utcnow()
+    stale = sa.and_(runs.c.status == "running", runs.c.heartbeat_at.is_not(None),
+                    runs.c.heartbeat_at < now - dt.timedelta(seconds=lease_seconds))
+    stopped = conn.execute(runs.update().where(runs.c.id == run_id, sa.or_(runs.c.status == "queued", stale))
+                           .values(status="cancelled", completed_at=now))
+    if stopped.rowcount:
+        return get_run(conn, run_id)
+    conn.execute(runs.update().where(runs.c.id == run_id, runs.c.status == "running",
+                                     runs.c.cancel_requested_at.is_(None)).values(cancel_requested_at=now))
+    current = get_run(conn, run_id)
+    if current.status != "running":
+        raise InvalidTransition(f"Run {run_id} is {current.status}, expected queued or running", rule="RUN-8")
+    return current
 
 
 def list_runs(

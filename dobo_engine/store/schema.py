@@ -103,6 +103,10 @@ runs = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("started_at", UtcDateTime, nullable=True),
     sa.Column("completed_at", UtcDateTime, nullable=True),
+    # Liveness (migration 0002): the executing process renews its lease; a stale one is reaped.
+    sa.Column("heartbeat_at", UtcDateTime, nullable=True),
+    sa.Column("lease_owner", sa.String(255), nullable=True),
+    sa.Column("cancel_requested_at", UtcDateTime, nullable=True),
     sa.Index(
         ACTIVE_RUN_INDEX,
         "project_id",

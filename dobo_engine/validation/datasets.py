@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dobo_engine.errors import DoboError
+from dobo_engine.errors import DoboError, ResolverDisabled, ResolverNotFound
 from dobo_engine.model.dataset import Dataset
 from dobo_engine.resolver.catalog import CatalogReader, status_of, version_of
 from dobo_engine.resolver.selection import choose_resolver
@@ -90,10 +90,10 @@ class DatasetRefs:
         try:
             choose_resolver(self.catalog, dataset, self.overrides)
         except DoboError as err:
-            if err.code == "ResolverDisabled":
+            if isinstance(err, ResolverDisabled):
                 self.out.fail("VAL-007", "ResolverDisabled", order, err.message, path)
             else:
                 wanted = self.overrides.get(dataset.id) or dataset.resolver_id
-                detail = err.message if err.code == "ResolverNotFound" else \
+                detail = err.message if isinstance(err, ResolverNotFound) else \
                     f"Resolver {wanted} chosen for Dataset {dataset.id} cannot be found: {err.message}"
                 self.out.fail("VAL-006", "ResolverNotFound", order, detail, path)

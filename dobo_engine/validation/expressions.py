@@ -17,7 +17,7 @@ from dobo_engine.dsl.parser import parse
 from dobo_engine.dsl.pipeline import run_check
 from dobo_engine.dsl.scope import Scope
 from dobo_engine.dsl.types import UNKNOWN, DslType
-from dobo_engine.errors import DoboError
+from dobo_engine.errors import DoboError, ExpressionSyntaxError, SelectorCycle, TypeMismatch
 from dobo_engine.validation.report import Collector
 
 RULE_OF_CODE = {
@@ -35,7 +35,7 @@ RULE_OF_CODE = {
 SELECTOR_REF = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
 _SELECTOR_WHERE = re.compile(r"selector \{\{([A-Za-z][A-Za-z0-9_]*)\}\}")
 # Reported once by the selector's own check, so not again at every use site.
-_ONCE_PER_SELECTOR = ("ExpressionSyntaxError", "SelectorCycle")
+_ONCE_PER_SELECTOR = (ExpressionSyntaxError, SelectorCycle)
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,10 @@ class ExpressionChecker:
         where = loc.path or path
         expression = getattr(err, "expression", "")
         if site:  # inside a named selector's body
-            if err.code in _ONCE_PER_SELECTOR:
+            if isinstance(err, _ONCE_PER_SELECTOR):
                 return
             message = f"{message} (in {where}, used at {site.get('path') or path})"
-        elif err.code == "TypeMismatch":
+        elif isinstance(err, TypeMismatch):
             named = _SELECTOR_WHERE.fullmatch(str(err.payload.get("where", "")))
             if named:  # the named selector is not boolean here (VAL-005)
                 rule, where = "VAL-005", f"selectors.{named.group(1)}"

@@ -12,7 +12,7 @@ from typing import Any
 
 from dobo_engine.dsl.scope import Scope
 from dobo_engine.dsl.types import BOOLEAN, STRING, UNKNOWN, DslType
-from dobo_engine.engine.convert import new_column_type
+from dobo_engine.engine.value_storage import new_column_type
 from dobo_engine.validation.context import Context
 from dobo_engine.validation.expressions import Checked
 from dobo_engine.validation.joins import check_joins

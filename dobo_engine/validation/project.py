@@ -66,8 +66,9 @@ def validate_project(
 
     _project_level(view, purpose, status, ctx)
     dataset = datasets.input(view.input_dataset_id, dataset_version, view.input_dataset_version)
-    shape = dataset_shape(catalog, dataset) if dataset is not None else None
-    if shape is not None:
+    shape = None
+    if dataset is not None:
+        shape = dataset_shape(catalog, dataset)
         for missing in shape.missing_lookups:
             out.fail("VAL-018", "UnresolvedDatasetRef", None,
                      f"input Dataset {dataset.id}: {missing} does not exist", "input_dataset_id")
@@ -77,8 +78,8 @@ def validate_project(
     schema = WorkingSchema(shape)
     for op in sorted(view.operations, key=lambda o: (o.order is None, o.order or 0, o.index)):
         check_shape(op, out)
-        if op.known_type:
-            CHECKS[op.type](op, schema, ctx)  # type: ignore[index]
+        if op.known_type and op.type is not None:  # a known type is never None; the test narrows it
+            CHECKS[op.type](op, schema, ctx)
     expressions.warn_unused_selectors()
     if dataset is not None:
         _nested_resolvers(view, dataset, ctx)

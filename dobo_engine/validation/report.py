@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dobo_engine.errors import DoboError, Location
+from dobo_engine.errors import Location, ValidationFailed
 from dobo_engine.model.run import ValidationFailure
 
 
@@ -108,10 +108,8 @@ class ValidationReport:
             raise ActivationError(self)
 
 
-class ActivationError(DoboError):
+class ActivationError(ValidationFailed):
     """Validation failed (code ``ValidationFailed``, D30); carries the whole report (validation.md §3)."""
-
-    code = "ValidationFailed"
 
     def __init__(self, report: ValidationReport) -> None:
         if not report.failures:

@@ -28,8 +28,30 @@ from dobo_engine.resolver.catalog import CatalogReader
 KNOWLEDGE_COLUMNS = ("_valid_from", "_valid_to")
 
 
-class AnyColumns(Mapping[str, ColumnBinding]):
-    """Every name resolves, typed unknown: the columns of something that could not be read."""
+class AnyColumns(Mapping[str, DslType]):
+    """The column types of something that could not be read: every name is typed unknown.
+
+    It lists no columns; scopes bind it as :class:`AnyBindings` (see :meth:`WorkingSchema.scope`).
+    """
+
+    def __init__(self, prefix: str | None = None) -> None:
+        self.prefix = prefix  # the alias its columns go by
+
+    def __getitem__(self, key: str) -> DslType:
+        return UNKNOWN
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+class AnyBindings(Mapping[str, ColumnBinding]):
+    """Every name resolves, typed unknown: the scope bindings of :class:`AnyColumns`."""
 
     def __init__(self, prefix: str | None = None) -> None:
         self.prefix = prefix
@@ -49,7 +71,7 @@ class AnyColumns(Mapping[str, ColumnBinding]):
 
 class AnyQualifiers(Mapping[str, Mapping[str, ColumnBinding]]):
     def __getitem__(self, key: str) -> Mapping[str, ColumnBinding]:
-        return AnyColumns(key)
+        return AnyBindings(key)
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str)
@@ -161,7 +183,7 @@ class WorkingSchema:
     def scope(self, context: str, *, extra: Mapping[str, Mapping[str, DslType]] | None = None,
               group_by: tuple[str, ...] = ()) -> Scope:
         if self._frame is None:
-            return Scope(AnyColumns(), AnyQualifiers(), context=context, group_by=frozenset(group_by))
+            return Scope(AnyBindings(), AnyQualifiers(), context=context, group_by=frozenset(group_by))
         frame = replace(self._frame, columns=self.columns)
         if self._base is None:  # most expressions see the same names: build them once per step
             self._base = frame.scope("selector", today=None)
@@ -174,7 +196,7 @@ class WorkingSchema:
         combined = {**frame.lookups, **(extra or {})}
         unreadable = [a for a, cols in combined.items() if isinstance(cols, AnyColumns)]
         if unreadable:
-            scope = replace(scope, qualifiers={**scope.qualifiers, **{a: AnyColumns(a) for a in unreadable}})
+            scope = replace(scope, qualifiers={**scope.qualifiers, **{a: AnyBindings(a) for a in unreadable}})
         return scope
 
     def output_columns(self) -> list[str] | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dobo_engine.errors import DoboError, DoboErrors, Location
+from dobo_engine.errors import DoboErrors, Location, error_class
 from dobo_engine.model.common import Issue
 from dobo_engine.model.operations import OPERATION_TYPES
 from dobo_engine.model.project import Project
@@ -95,8 +95,8 @@ def from_mapping(body: Mapping[str, Any]) -> ProjectView:
         if len(issue.path) >= 2 and issue.path[0] == "operations" and isinstance(issue.path[1], int):
             ops[issue.path[1]].shape_issues.append(Issue(issue.path[2:], issue.code, issue.rule, issue.message))
         else:
-            header_errors.append(DoboError(issue.message, code=issue.code, rule=issue.rule,
-                                           location=Location(path=format_path(("project", *issue.path)))))
+            header_errors.append(error_class(issue.code)(issue.message, rule=issue.rule,
+                                                         location=Location(path=format_path(("project", *issue.path)))))
     if header_errors:  # not a Project at all: bad input rather than a validation failure
         raise DoboErrors(header_errors)
     return ProjectView(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from dobo_engine.catalog.apply import apply_catalog
 from dobo_engine.errors import DoboErrors, EntityNotFound, PeriodNotFound, VersionNotFound
 from dobo_engine.model.calendar import Period
 from dobo_engine.store import MetadataStore, open_store
-from dobo_engine.store.apply import apply_catalog
 from dobo_engine.store.catalog_reader import StoreCatalog
 
 from .helpers import EXAMPLE, copy_example, edit

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from dobo_engine.catalog.apply import apply_catalog
 from dobo_engine.errors import DoboErrors
 from dobo_engine.lifecycle import deactivate
 from dobo_engine.store import MetadataStore
-from dobo_engine.store.apply import apply_catalog
 
 from .conftest import EXAMPLE, edit
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from dobo_engine.catalog.apply import apply_catalog
 from dobo_engine.cli.main import cli
 from dobo_engine.errors import DoboErrors, InvalidTransition
 from dobo_engine.lifecycle import resolve_conflict, upgrade
 from dobo_engine.lifecycle.diff import column_changes
 from dobo_engine.model.documents import entity_from_dict
 from dobo_engine.store import MetadataStore
-from dobo_engine.store.apply import apply_catalog
 
 from .conftest import edit
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from dobo_engine.catalog.apply import apply_catalog
 from dobo_engine.cli.main import cli
 from dobo_engine.errors import InvalidTransition
 from dobo_engine.lifecycle import activate, deactivate, reopen, set_enabled
 from dobo_engine.store import MetadataStore
-from dobo_engine.store.apply import apply_catalog
 from dobo_engine.validation import ActivationError
 
 from .conftest import edit

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from dobo_engine.catalog.apply import apply_catalog
 from dobo_engine.cli.main import cli
 from dobo_engine.errors import (
     ConcurrentRunConflict,
@@ -23,7 +24,6 @@ from dobo_engine.model.documents import authored_content
 from dobo_engine.runner.service import RunService
 from dobo_engine.settings import Settings
 from dobo_engine.store import MetadataStore
-from dobo_engine.store.apply import apply_catalog
 from dobo_engine.store.catalog_reader import StoreCatalog
 
 from .conftest import EXAMPLE

@@ -6,11 +6,11 @@ import polars as pl
 
 from dobo_engine.dsl.types import DslType, is_storable
 from dobo_engine.engine.context import RunContext
-from dobo_engine.engine.convert import new_column_type, store
 from dobo_engine.engine.expressions import OperationCompiler
 from dobo_engine.engine.grouping import aggregate
 from dobo_engine.engine.new_rows import append_rows, stamp_new_rows
 from dobo_engine.engine.operations.outcome import OperationOutcome
+from dobo_engine.engine.value_storage import new_column_type, store
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import Location, TypeMismatch
 from dobo_engine.model.operations import AggregateOperation
@@ -34,11 +34,11 @@ def apply_aggregate(op: AggregateOperation, working: WorkingFrame, ctx: RunConte
                 raise TypeMismatch(f"column {item.column} is {target} and cannot hold a {value_type} result",
                                    rule="OP-AGG-6", location=Location(path=where, operation_order=op.order))
         else:
-            target = new_column_type(value_type)
-            if target is None:
+            inferred = new_column_type(value_type)
+            if inferred is None:
                 raise TypeMismatch(f"the type of new column {item.column} cannot be inferred (only NULL)",
                                    rule="OP-AGG-6", location=Location(path=where, operation_order=op.order))
-            columns[item.column] = target
+            target = columns[item.column] = inferred
         stored.append(store(pl.col(item.column), value_type, target).alias(item.column))
 
     widened = working.with_frame(working.frame, columns)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
+from dobo_engine.dsl.scope import ColumnBinding, Scope
 from dobo_engine.dsl.types import DslType, is_storable
 from dobo_engine.engine.assembly import assemble
 from dobo_engine.engine.context import RunContext
-from dobo_engine.engine.convert import store
 from dobo_engine.engine.expressions import OperationCompiler
 from dobo_engine.engine.grouping import aggregate
 from dobo_engine.engine.new_rows import append_rows, stamp_new_rows
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.references import qualifiers_in
+from dobo_engine.engine.value_storage import store
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import AppendColumnNotFound, Location, TypeMismatch
 from dobo_engine.model.operations import AppendOperation
@@ -75,10 +76,8 @@ def apply_append(op: AppendOperation, working: WorkingFrame, ctx: RunContext) ->
     return OperationOutcome(after, events=events, rows_created=new_rows.height, changed_columns=frozenset())
 
 
-def _scope_of(types: dict[str, DslType], source: WorkingFrame, ctx: RunContext):
+def _scope_of(types: dict[str, DslType], source: WorkingFrame, ctx: RunContext) -> Scope:
     """After an aggregation the scope is its group_by and aggregation columns (D31)."""
-    from dobo_engine.dsl.scope import ColumnBinding, Scope
-
     bare = {name: ColumnBinding(name, dtype) for name, dtype in types.items()}
     return Scope(bare, {source.main_table: bare}, context="assignment", today=ctx.today)
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import polars as pl
 
+from dobo_engine.dsl.scope import Scope
 from dobo_engine.dsl.types import DslType, is_storable
 from dobo_engine.engine.context import RunContext
-from dobo_engine.engine.convert import new_column_type, store
 from dobo_engine.engine.expressions import OperationCompiler
-from dobo_engine.engine.labels import with_label
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.runtime_joins import PreparedJoin, attach, prepare_join
+from dobo_engine.engine.value_storage import new_column_type, store
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import TypeMismatch
+from dobo_engine.labels import with_label
 from dobo_engine.model.operations import UpdateOperation
 from dobo_engine.trace.events import updated_events, value_changed
 
@@ -87,7 +90,9 @@ def _old_value(target: str, columns: dict[str, DslType], working: WorkingFrame) 
     return pl.col(target)
 
 
-def _assignments(op: UpdateOperation, working: WorkingFrame, scope, compiler: OperationCompiler):
+def _assignments(
+    op: UpdateOperation, working: WorkingFrame, scope: Scope, compiler: OperationCompiler
+) -> tuple[list[pl.Expr], dict[str, DslType], list[str]]:
     """Compiled assignment values as `__dobo_new__<target>` columns, the new column types, the targets."""
     columns: dict[str, DslType] = dict(working.columns)
     exprs: list[pl.Expr] = []
@@ -110,8 +115,9 @@ def _assignments(op: UpdateOperation, working: WorkingFrame, scope, compiler: Op
                      f"column {target} is {target_type} and cannot hold a {compiled.dtype} value")
         else:  # OP-UPD-5
             new_type = new_column_type(compiled.dtype)
-            _require(new_type is not None, compiler, where,
-                     f"the type of new column {target} cannot be inferred from an expression that is only NULL")
+            if new_type is None:
+                _reject(compiler, where,
+                        f"the type of new column {target} cannot be inferred from an expression that is only NULL")
             target_type = new_type
             columns[target] = target_type
         exprs.append(store(compiled.expr, compiled.dtype, target_type).alias(_new_value(target)))
@@ -124,6 +130,10 @@ def _assignments(op: UpdateOperation, working: WorkingFrame, scope, compiler: Op
 
 def _require(ok: bool, compiler: OperationCompiler, where: str, message: str) -> None:
     if not ok:
-        err = TypeMismatch(message, rule="OP-UPD-4")
-        err.location = err.location.__class__(path=compiler.path(where), operation_order=compiler.order)
-        raise err
+        _reject(compiler, where, message)
+
+
+def _reject(compiler: OperationCompiler, where: str, message: str) -> NoReturn:
+    err = TypeMismatch(message, rule="OP-UPD-4")
+    err.location = err.location.__class__(path=compiler.path(where), operation_order=compiler.order)
+    raise err
