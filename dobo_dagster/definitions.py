@@ -83,7 +83,7 @@ def _add_project(loc: _Location, catalog: StoreCatalog, project_id: str, version
     calendar_id = project.calendar_id or default_calendar
     partitions = loc.calendars.get(calendar_id) or calendar_partitions(calendar_id, t)
     job = build_job(project, version, status, calendar_id, partitions, t)
-    automation: list = []
+    automation: list[ScheduleDefinition | SensorDefinition] = []
     if status == "active":  # draft Projects run by hand only (PRJ-10)
         if settings.schedule:
             automation.append(period_schedule(project.id, calendar_id, job, partitions, settings.schedule, t))

@@ -15,15 +15,16 @@ from typing import Any
 
 from dagster import (
     AssetMaterialization,
+    DagsterRun,
     In,
     MetadataValue,
     OpDefinition,
     OpExecutionContext,
     Out,
     Output,
+    PythonObjectDagsterType,
     TableColumn,
     TableSchema,
-    PythonObjectDagsterType,
 )
 
 from dobo_dagster.io_manager import discard_frames
@@ -34,16 +35,15 @@ from dobo_engine.engine.pipeline import StepReport
 from dobo_engine.engine.working import WorkingFrame
 from dobo_engine.model.operations import Operation
 from dobo_engine.model.project import Project
-from dobo_engine.model.run import ProjectSnapshot
+from dobo_engine.model.run import ProjectSnapshot, WriteResult
 from dobo_engine.store.records import RunRecord
-
 
 # One Dagster type for every frame edge: resolving a Python class per In/Out is slow with many jobs.
 WORKING = PythonObjectDagsterType(WorkingFrame, name="DoboWorkingFrame",
                                   description="a dobo working frame (data, column types, lookups)")
 
 
-def _destination(write: Any) -> str:
+def _destination(write: WriteResult) -> str:
     dest = write.destination
     if isinstance(dest, str):
         return dest
@@ -84,7 +84,8 @@ def _log_step(context: OpExecutionContext, step: StepReport) -> None:
 
 def _family(context: OpExecutionContext) -> list[str]:
     """The Dagster run ids of this Run's attempts (the root and its re-executions up to this one)."""
-    ids, run = [], context.run
+    ids: list[str] = []
+    run: DagsterRun | None = context.run
     while run is not None:
         ids.append(run.run_id)
         run = context.instance.get_run_by_id(run.parent_run_id) if run.parent_run_id else None
@@ -92,7 +93,7 @@ def _family(context: OpExecutionContext) -> list[str]:
 
 
 def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
-    def _load(context: OpExecutionContext, _inputs: dict[str, Any]) -> Iterator[Output]:
+    def _load(context: OpExecutionContext, _inputs: dict[str, Any]) -> Iterator[Output[WorkingFrame]]:
         resource: DoboRunResource = context.resources.dobo
         record = begin_attempt(context, resource)
         service = resource.service()
@@ -122,7 +123,7 @@ def operation_op(project: Project, operation: Operation, after: int, last: bool,
                  translator: DoboTranslator) -> OpDefinition:
     node = translator.node_name(operation.order)
 
-    def _operation(context: OpExecutionContext, inputs: dict[str, Any]) -> Iterator[Output]:
+    def _operation(context: OpExecutionContext, inputs: dict[str, Any]) -> Iterator[Output[WorkingFrame]]:
         working: WorkingFrame = inputs["working"]
         resource: DoboRunResource = context.resources.dobo
         record = begin_attempt(context, resource)

@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dagster import (
+    AddDynamicPartitionsRequest,
     DefaultSensorStatus,
+    DeleteDynamicPartitionsRequest,
     DynamicPartitionsDefinition,
+    ScheduleEvaluationContext,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -36,9 +39,12 @@ def store_partition_keys(calendar_id: str, translator: DoboTranslator) -> list[s
     return [translator.partition_key(p.identifier) for p in periods]
 
 
-def known_partition_keys(context: SensorEvaluationContext | object, partitions: DynamicPartitionsDefinition) -> set[str]:
+def known_partition_keys(context: SensorEvaluationContext | ScheduleEvaluationContext,
+                         partitions: DynamicPartitionsDefinition) -> set[str]:
     """Keys already in the instance; requesting any other key fails the whole tick."""
-    return set(context.instance.get_dynamic_partitions(partitions.name))  # type: ignore[attr-defined]
+    if partitions.name is None:  # calendar_partitions always names them
+        raise ValueError("a Calendar's partitions definition has no name")
+    return set(context.instance.get_dynamic_partitions(partitions.name))
 
 
 def period_sync_sensor(calendars: Mapping[str, DynamicPartitionsDefinition], translator: DoboTranslator,
@@ -47,7 +53,7 @@ def period_sync_sensor(calendars: Mapping[str, DynamicPartitionsDefinition], tra
             default_status=DefaultSensorStatus.RUNNING,
             description="Keeps each Calendar's partitions equal to its Periods in the dobo metadata store.")
     def _sync(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-        requests = []
+        requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = []
         for calendar_id, partitions in calendars.items():
             wanted = store_partition_keys(calendar_id, translator)
             existing = known_partition_keys(context, partitions)

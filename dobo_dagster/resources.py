@@ -36,7 +36,7 @@ def run_service() -> RunService:
     return RunService(_store(settings.metadata_url), settings)
 
 
-class DoboRunResource(ConfigurableResource):
+class DoboRunResource(ConfigurableResource["DoboRunResource"]):  # the resource is its own value
     """The creation-time snapshot of one Run, as JSON (filled by the job's partitioned config)."""
 
     snapshot: str = ""

@@ -28,9 +28,8 @@ Configured in ``dagster.yaml`` like Dagster's own ``QueuedRunCoordinator``::
 
 from __future__ import annotations
 
-from dagster import DagsterRun, DagsterRunStatus, RunsFilter
-from dagster._core.run_coordinator import QueuedRunCoordinator, SubmitRunContext
-from dagster._core.storage.dagster_run import ACTIVE_RUN_STATUSES
+from dagster import DagsterRun, DagsterRunStatus, QueuedRunCoordinator, RunsFilter, SubmitRunContext
+from dagster._core.storage.dagster_run import ACTIVE_RUN_STATUSES  # no public export in dagster 1.13
 
 from dobo_dagster.translator import TAG_CALENDAR, TAG_PERIOD, TAG_PROJECT, TAG_PROJECT_PERIOD
 from dobo_engine.errors import ConcurrentRunConflict

@@ -20,6 +20,7 @@ from dobo_engine.errors import DoboError, OperationFailure, RunNotFound
 from dobo_engine.model.run import ProjectSnapshot
 from dobo_engine.runner.service import RunService
 from dobo_engine.store.records import RunRecord
+from dobo_engine.unexpected_errors import from_unexpected
 
 
 def dobo_run_id(context: OpExecutionContext) -> str:
@@ -84,7 +85,7 @@ def refuse(err: DoboError, run_id: str) -> NoReturn:
 
 def fail(service: RunService, run_id: str, err: Exception) -> NoReturn:
     """Record the failure on the dobo Run (RUN-5), then fail the op with the same message."""
-    dobo_err = err if isinstance(err, DoboError) else OperationFailure(f"{type(err).__name__}: {err}")
+    dobo_err = err if isinstance(err, DoboError) else from_unexpected(err)
     service.fail(run_id, dobo_err)
     order = dobo_err.location.operation_order
     where = f"operation {order}" if order is not None else "before the first operation"

@@ -25,13 +25,21 @@ TEMPORAL_MODES: tuple[str, ...] = ("period", "bitemporal")
 
 
 class ColumnLike(Protocol):
-    """What dobo reads from a ColumnDef (entities.md §1); any object with these attributes."""
+    """What dobo reads from a ColumnDef (entities.md §1); any object with these attributes.
 
-    name: str
-    type: str
-    nullable: bool
-    precision: int | None
-    scale: int | None
+    Read-only properties, so frozen models (ColumnDef) and plain objects both match.
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def nullable(self) -> bool: ...
+    @property
+    def precision(self) -> int | None: ...
+    @property
+    def scale(self) -> int | None: ...
 
 
 def polars_dtype(type_name: str, precision: int | None = None, scale: int | None = None) -> pl.DataType:

@@ -8,7 +8,7 @@ Period command stays under one name. Exit codes: 0 done (or already so),
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 import click
 
@@ -26,11 +26,15 @@ from dobo_engine.lifecycle import (
     set_enabled,
     upgrade,
 )
+from dobo_engine.lifecycle.conflict import Mode
 from dobo_engine.lifecycle.status import TOGGLE_KINDS
 from dobo_engine.store import MetadataStore, open_store
 
 
-def _with_store(action: Callable[[MetadataStore], Any]) -> Any:
+T = TypeVar("T")
+
+
+def _with_store(action: Callable[[MetadataStore], T]) -> T:
     with open_store() as store:
         return action(store)
 
@@ -124,7 +128,7 @@ def upgrade_command(project_id: str, as_json: bool) -> None:
               help="Move the pin to the new version; the Project becomes draft for re-activation.")
 @json_option
 @handle_errors
-def resolve_conflict_command(project_id: str, mode: str | None, as_json: bool) -> None:
+def resolve_conflict_command(project_id: str, mode: Mode | None, as_json: bool) -> None:  # mode: the flag_value of --pin/--adapt
     """Resolve a Project's conflict report as a whole (PRJ-15).
 
     \b
@@ -134,7 +138,7 @@ def resolve_conflict_command(project_id: str, mode: str | None, as_json: bool) -
     """
     if mode is None:
         raise click.UsageError("give exactly one of --pin or --adapt")
-    _show_project(_with_store(lambda s: resolve_conflict(s, project_id, mode)), as_json)  # type: ignore[arg-type]
+    _show_project(_with_store(lambda s: resolve_conflict(s, project_id, mode)), as_json)
 
 
 def _toggle(name: str, enabled: bool) -> click.Command:

@@ -7,6 +7,7 @@ import polars as pl
 
 from dobo_engine.cli.common import echo_json, handle_errors, json_option
 from dobo_engine.model.run import ProjectSnapshot
+from dobo_engine.runner.service import RunService
 from dobo_engine.settings import Settings
 from dobo_engine.store.api import open_store
 from dobo_engine.trace.reader import TraceReader
@@ -16,7 +17,8 @@ from dobo_engine.trace.runinfo import RunInfo
 def run_info(run_id: str) -> RunInfo:
     """The trace's view of a stored Run (`RunNotFound` if there is none)."""
     settings = Settings.from_env()
-    record = open_store(settings.metadata_url).get_run(run_id)
+    # Through the run service: a Run whose process is gone is reaped first, so its trace is readable.
+    record = RunService(open_store(settings.metadata_url), settings).run(run_id)
     snapshot = ProjectSnapshot.model_validate(record.snapshot)
     return RunInfo(
         run_id=record.id, status=record.status, clock=snapshot.clock,
@@ -72,10 +74,11 @@ def trace_command(run_id: str, row_id: str | None, at_step: int | None, operatio
         return
     for entry in history:
         click.echo(f"[{entry.operation_order}] {entry.operation_type} {entry.change_type}")
+        if entry.change_type == "created":
+            continue  # a created event has no `before` to compare with
+        before = entry.before or {}
         for column in entry.after:
-            if entry.change_type == "created":
-                continue
-            click.echo(f"    {column}: {_show(entry.before.get(column))} -> {_show(entry.after.get(column))}")
+            click.echo(f"    {column}: {_show(before.get(column))} -> {_show(entry.after.get(column))}")
 
 
 COMMANDS = [trace_command]

@@ -8,7 +8,7 @@ Resolvers and DataSources come from the metadata store, or, with
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from dobo_engine.cli.common import echo_json, handle_errors, json_option, note
-from dobo_engine.errors import DoboError, DoboErrors, EntityNotFound, Location
+from dobo_engine.errors import CatalogNotFound, DoboError, DoboErrors, EntityNotFound, InvalidField, Location
 from dobo_engine.model.documents import parse_file
 from dobo_engine.model.project import Project
 from dobo_engine.model.yaml_loader import load_yaml_file
@@ -36,20 +36,20 @@ def project_body(path: Path) -> dict[str, Any]:
     bodies = [data["project"] for data in documents if isinstance(data, dict) and "project" in data]
     if len(bodies) != 1:
         found = "no" if not bodies else str(len(bodies))
-        raise DoboError(f"{path} holds {found} project documents; expected exactly one",
-                        code="InvalidField", rule="GEN-2", location=Location(file=str(path)))
+        raise InvalidField(f"{path} holds {found} project documents; expected exactly one",
+                           rule="GEN-2", location=Location(file=str(path)))
     body = bodies[0]
     if not isinstance(body, dict):
-        raise DoboError("the project must be a mapping of fields", code="InvalidField", rule="GEN-2",
-                        location=Location(file=str(path), path="project"))
+        raise InvalidField("the project must be a mapping of fields", rule="GEN-2",
+                           location=Location(file=str(path), path="project"))
     return body
 
 
 def folder_catalog(folder: Path) -> tuple[MemoryCatalog, dict[str, Project]]:
     """Every entity of a catalog folder: Projects by id, the rest in a MemoryCatalog."""
     if not folder.is_dir():
-        raise DoboError(f"catalog folder {folder} does not exist", code="CatalogNotFound",
-                        location=Location(file=str(folder)))
+        raise CatalogNotFound(f"catalog folder {folder} does not exist",
+                              location=Location(file=str(folder)))
     catalog, projects = MemoryCatalog(), {}
     errors: list[DoboError] = []
     for path in sorted(p for p in folder.rglob("*") if p.suffix in FILE_SUFFIXES and p.is_file()):
@@ -72,7 +72,7 @@ def folder_catalog(folder: Path) -> tuple[MemoryCatalog, dict[str, Project]]:
 
 
 @contextmanager
-def store_catalog() -> Iterator[tuple[CatalogReader, Any]]:
+def store_catalog() -> Iterator[tuple[CatalogReader, Callable[[str], Project]]]:
     """The metadata store's catalog (D18) and a reader of stored Projects."""
     from dobo_engine.store.api import open_store
     from dobo_engine.store.catalog_reader import StoreCatalog
@@ -101,6 +101,7 @@ def validate_command(target: str, dataset_version: int | None, catalog_dir: Path
       dobo validate examples/finance/catalog/projects/prj-fx-usd.yaml --catalog examples/finance/catalog
     """
     project: Project | dict[str, Any]
+    catalog: CatalogReader
     if catalog_dir is not None:
         catalog, projects = folder_catalog(catalog_dir)
         if looks_like_file(target):

@@ -121,6 +121,13 @@ class LookupDef(DoboModel):
             raise fail("InvalidField", "DS-1", "a lookup needs at least one join condition", "join_conditions")
         return self
 
+    @property
+    def resolved_alias(self) -> str:
+        """The alias the lookup's columns go by: declared, or the target table's name (set on validation)."""
+        if self.alias is None:  # unreachable on a validated model: _default_alias fills it
+            raise ValueError("a lookup without an alias was not validated")
+        return self.alias
+
 
 class Dataset(Entity):
     KIND: ClassVar[str] = "dataset"

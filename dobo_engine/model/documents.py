@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dobo_engine.errors import DoboError, DoboErrors, Location
+from dobo_engine.errors import DoboError, DoboErrors, InvalidField, Location, UnknownKey, UnknownKind, error_class
 from dobo_engine.model.calendar import Calendar, Period
 from dobo_engine.model.calendar_mapping import CalendarMapping
 from dobo_engine.model.common import Entity, Issue, LoadWarning
@@ -52,28 +52,28 @@ def _operation_order(data: Any, path: tuple[str | int, ...]) -> int | None:
 
 
 def _error(doc: YamlDocument | None, kind: str, issue: Issue) -> DoboError:
-    return DoboError(issue.message, code=issue.code, rule=issue.rule, location=_location(doc, (kind, *issue.path)))
+    return error_class(issue.code)(issue.message, rule=issue.rule, location=_location(doc, (kind, *issue.path)))
 
 
 def _kind_of(doc: YamlDocument) -> str:
     data = doc.data
     if not isinstance(data, dict) or not data:
-        raise DoboErrors([DoboError(
+        raise DoboErrors([UnknownKind(
             "a document must be a mapping with one kind key: " + ", ".join(ENTITY_KINDS),
-            code="UnknownKind", rule="GEN-2", location=_location(doc, ()),
+            rule="GEN-2", location=_location(doc, ()),
         )])
-    kinds = [key for key in data if key in ENTITY_KINDS]
-    errors = [
-        DoboError(
+    kinds: list[str] = [key for key in data if key in ENTITY_KINDS]
+    errors: list[DoboError] = [
+        (UnknownKey if kinds else UnknownKind)(
             f"unknown key {key!r}: a document holds one entity under its kind key"
             if kinds else f"unknown kind {key!r} (expected one of: {', '.join(ENTITY_KINDS)})",
-            code="UnknownKey" if kinds else "UnknownKind", rule="GEN-2", location=_location(doc, (key,)),
+            rule="GEN-2", location=_location(doc, (key,)),
         )
         for key in data if key not in ENTITY_KINDS
     ]
     errors += [
-        DoboError("a document holds exactly one entity; put each in its own `---` document",
-                  code="InvalidField", rule="GEN-2", location=_location(doc, (key,)))
+        InvalidField("a document holds exactly one entity; put each in its own `---` document",
+                     rule="GEN-2", location=_location(doc, (key,)))
         for key in kinds[1:]
     ]
     if errors:

@@ -84,6 +84,8 @@ class ErrorDetail(DoboModel):
     code: str
     message: str
     detail: str | None = None
+    rule: str | None = None  # the rule id the error cites, when it cites one
+    file: str | None = None  # the file the error is about, when there is one
     failures: list[ValidationFailure] = []  # ValidationFailed only
 
 

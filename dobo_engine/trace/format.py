@@ -38,7 +38,7 @@ ROW_ID_COLUMN = "_row_id"
 DELETED_COLUMN = "_deleted"
 UPDATED_AT_COLUMN = "_updated_at"
 
-ORDER_DTYPE = pl.Int32  # operation orders are int32 (TR-2)
+ORDER_DTYPE = pl.Int32()  # operation orders are int32 (TR-2)
 
 
 def empty_events_schema(before: pl.DataType, after: pl.DataType) -> pl.Schema:
@@ -46,12 +46,12 @@ def empty_events_schema(before: pl.DataType, after: pl.DataType) -> pl.Schema:
 
     return pl.Schema(
         {
-            RUN_ID: pl.Utf8,
+            RUN_ID: pl.Utf8(),
             OPERATION_ORDER: ORDER_DTYPE,
-            OPERATION_TYPE: pl.Utf8,
-            ROW_ID: pl.Utf8,
-            CHANGE_TYPE: pl.Utf8,
-            CHANGED_COLUMNS: pl.List(pl.Utf8),
+            OPERATION_TYPE: pl.Utf8(),
+            ROW_ID: pl.Utf8(),
+            CHANGE_TYPE: pl.Utf8(),
+            CHANGED_COLUMNS: pl.List(pl.Utf8()),
             BEFORE: before,
             AFTER: after,
         }
@@ -59,7 +59,14 @@ def empty_events_schema(before: pl.DataType, after: pl.DataType) -> pl.Schema:
 
 
 def type_name(dtype: pl.DataType) -> str:
-    """A readable type name for the TR-9 schema: dobo's names (D4) where one exists."""
+    """A readable type name for the TR-9 schema: dobo's names (D4) where one exists.
+
+    >>> import polars as pl
+    >>> [type_name(t) for t in (pl.Utf8, pl.Int64, pl.Decimal(18, 2), pl.Datetime("us", "UTC"))]
+    ['string', 'integer', 'decimal(18,2)', 'timestamp']
+    >>> type_name(pl.List(pl.Utf8))  # no dobo name: Polars' own spelling
+    'List(String)'
+    """
 
     if dtype == pl.Utf8:
         return "string"
@@ -78,7 +85,12 @@ def type_name(dtype: pl.DataType) -> str:
 
 
 def schema_names(schema: Mapping[str, pl.DataType | str]) -> dict[str, str]:
-    """Map every column to its readable type name; strings pass through unchanged."""
+    """Map every column to its readable type name; strings pass through unchanged.
+
+    >>> import polars as pl
+    >>> schema_names({"amount": pl.Decimal(38, 6), "note": "string"})
+    {'amount': 'decimal(38,6)', 'note': 'string'}
+    """
 
     return {name: dtype if isinstance(dtype, str) else type_name(dtype) for name, dtype in schema.items()}
 
@@ -95,6 +107,12 @@ def run_folder(root: str, run_id: str) -> str:
 
 
 def trace_path(root: str, run_id: str, operation_order: int) -> str:
-    """`<root>/run_id=<run>/operation=<order>.parquet` (D17, TR-7)."""
+    """`<root>/run_id=<run>/operation=<order>.parquet` (D17, TR-7).
+
+    >>> trace_path("s3://bucket/trace/", "run-1", 10)
+    's3://bucket/trace/run_id=run-1/operation=10.parquet'
+    >>> trace_path("file:///var/dobo/trace", "run-1", 0)
+    '/var/dobo/trace/run_id=run-1/operation=0.parquet'
+    """
 
     return f"{run_folder(root, run_id)}/operation={int(operation_order)}.parquet"

@@ -37,7 +37,63 @@ from dobo_engine.trace.runinfo import RunInfo
 
 
 class TraceReader:
-    """Reads trace files under ``root`` (local path or URI, D24)."""
+    """Reads trace files under ``root`` (local path or URI, D24).
+
+    A Run's trace, written here by hand for two steps: the load (operation 0)
+    creates rows ``r1`` and ``r2``; operation 1, an ``update``, sets ``vat``
+    on ``r1`` only; operation 2 is an ``output`` and has no file (TR-7).
+
+    >>> import tempfile
+    >>> from datetime import datetime, timezone
+    >>> import polars as pl
+    >>> from dobo_engine.trace import RunInfo, TraceReader, TraceWriter, created_events, updated_events
+    >>> home = tempfile.TemporaryDirectory()
+    >>> root = home.name
+    >>> loaded = pl.DataFrame({"_row_id": ["r1", "r2"], "invoice": ["A", "B"], "amount": [250, 80]})
+    >>> updated = loaded.with_columns(vat=pl.when(pl.col("amount") > 100).then(pl.col("amount") // 5))
+    >>> writer = TraceWriter(root)
+    >>> load_events = created_events(loaded, run_id="run-1", operation_order=0, operation_type="load")
+    >>> update_events = updated_events(loaded, updated, ["vat"], run_id="run-1", operation_order=1)
+    >>> writer.write("run-1", 0, "load", load_events, loaded.schema)  # doctest: +ELLIPSIS
+    '.../run_id=run-1/operation=0.parquet'
+    >>> writer.write("run-1", 1, "update", update_events, updated.schema)  # doctest: +ELLIPSIS
+    '.../run_id=run-1/operation=1.parquet'
+
+    Reading it back needs what the Run record says about the Run:
+
+    >>> clock = datetime(2026, 2, 1, tzinfo=timezone.utc)
+    >>> run = RunInfo("run-1", "completed", clock, {1: "update", 2: "output"})
+    >>> reader = TraceReader(root)
+
+    Every change one operation made (``dobo trace <run> --operation 1``):
+
+    >>> changes = reader.operation_changes(run, 1)
+    >>> changes.select("row_id", "change_type", "changed_columns", "before", "after").rows()
+    [('r1', 'updated', ['vat'], {'vat': None}, {'vat': 50})]
+    >>> reader.operation_changes(run, 2).height  # an output changes nothing
+    0
+
+    One row's history, and the full row after any step (``--row r1
+    --at-step N``); a change moves ``_updated_at`` to the Run clock:
+
+    >>> [(e.operation_order, e.change_type, e.after) for e in reader.row_history(run, "r1")][1:]
+    [(1, 'updated', {'vat': 50})]
+    >>> reader.row_state(run, "r1", 0)
+    {'_row_id': 'r1', 'invoice': 'A', 'amount': 250}
+    >>> reader.row_state(run, "r1", 2)  # an output step repeats the step before it
+    {'_row_id': 'r1', 'invoice': 'A', 'amount': 250, 'vat': 50,
+     '_updated_at': datetime.datetime(2026, 2, 1, 0, 0, tzinfo=datetime.timezone.utc)}
+    >>> reader.row_state(run, "r2", 1)  # not selected by the update: no event, no change
+    {'_row_id': 'r2', 'invoice': 'B', 'amount': 80, 'vat': None}
+
+    The working columns after a step, from the file's metadata (TR-9):
+
+    >>> reader.operation_schema(run, 1)
+    {'_row_id': 'string', 'invoice': 'string', 'amount': 'integer', 'vat': 'integer'}
+    >>> reader.metadata(run, 1)["operation_type"]
+    'update'
+    >>> home.cleanup()
+    """
 
     def __init__(self, root: str, storage_options: dict[str, Any] | None = None) -> None:
         self.root = root
@@ -47,7 +103,10 @@ class TraceReader:
     # -- public API -----------------------------------------------------------------
 
     def row_history(self, run: RunInfo, row_id: str) -> list[TraceEntry]:
-        """Every event of the row, in ascending order, each with the full row after it."""
+        """Every event of the row, in ascending order, each with the full row after it.
+
+        Raises ``RowNotFound`` for a row the Run never traced (example: the class docstring).
+        """
 
         run.check_readable()
         steps = run.traced_steps()
@@ -58,7 +117,11 @@ class TraceReader:
         return replay(events, schemas, run.clock)
 
     def row_state(self, run: RunInfo, row_id: str, step: int) -> dict[str, Any]:
-        """The full row after step ``step`` (0 = load; an ``output`` step repeats the step before)."""
+        """The full row after step ``step`` (0 = load; an ``output`` step repeats the step before).
+
+        Raises ``StepOutOfRange`` for a step the Run does not have, ``RowNotFound``
+        for a row created after ``step`` (example: the class docstring).
+        """
 
         run.check_readable()
         run.check_step(step)
@@ -134,7 +197,8 @@ class TraceReader:
             raise DataNotFound(
                 f"{path} is not a dobo trace file (no {METADATA_KEY} metadata)", rule="TR-9"
             )
-        return json.loads(text)
+        decoded: dict[str, Any] = json.loads(text)
+        return decoded
 
     def _columns(self, run: RunInfo, order: int) -> list[str]:
         return list(self._metadata(run, order)["schema"])

@@ -6,7 +6,7 @@ into Python values; the write path never comes here (TR-12).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,7 +58,7 @@ def conform(state: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:
 
 
 def replay(
-    events: Iterable[RowEvent], schema_at: dict[int, Sequence[str]], clock: datetime
+    events: Iterable[RowEvent], schema_at: Mapping[int, Sequence[str]], clock: datetime
 ) -> list[TraceEntry]:
     """Apply a row's events in ascending order; one entry per event with the state after it.
 
