@@ -88,8 +88,8 @@ def fail(service: RunService, run_id: str, err: Exception) -> NoReturn:
     dobo_err = err if isinstance(err, DoboError) else from_unexpected(err)
     service.fail(run_id, dobo_err)
     order = dobo_err.location.operation_order
-    where = f"operation {order}" if order is not None else "before the first operation"
-    raise Failure(description=f"dobo Run {run_id} failed at {where}: {dobo_err.code}: {dobo_err.message}",
+    where = f"at operation {order}" if order is not None else "during load (before the first operation)"
+    raise Failure(description=f"dobo Run {run_id} failed {where}: {dobo_err.code}: {dobo_err.message}",
                   metadata={"dobo/code": dobo_err.code, "dobo/run_id": run_id,
                             "dobo/operation_order": -1 if order is None else order,
                             "detail": MetadataValue.text(dobo_err.detail or "")},

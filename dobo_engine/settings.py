@@ -10,6 +10,10 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from dobo_engine.errors import InvalidField
+
+DEFAULT_RUN_LEASE_SECONDS = 30.0
+
 
 def _under_home(home: str, name: str) -> str:
     return str(Path(home) / name) if "://" not in home else f"{home.rstrip('/')}/{name}"
@@ -24,9 +28,11 @@ class Settings:
     trace_root: str
     checkpoint_root: str
     data_root: str
+    # A running Run whose process has not renewed its lease for this long is failed as lost.
+    run_lease_seconds: float = DEFAULT_RUN_LEASE_SECONDS
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         home = env.get("DOBO_HOME") or ".dobo"
         home = str(Path(home).absolute()) if "://" not in home else home
@@ -39,7 +45,21 @@ class Settings:
             trace_root=env.get("DOBO_TRACE_ROOT") or _under_home(home, "trace"),
             checkpoint_root=env.get("DOBO_CHECKPOINT_ROOT") or _under_home(home, "checkpoints"),
             data_root=env.get("DOBO_DATA_ROOT") or os.getcwd(),
+            run_lease_seconds=_positive_seconds(env, "DOBO_RUN_LEASE_SECONDS", DEFAULT_RUN_LEASE_SECONDS),
         )
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return {key: str(value) for key, value in asdict(self).items()}
+
+
+def _positive_seconds(env: dict[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise InvalidField(f"{name} must be a positive number of seconds, not {text!r}")
+    return value

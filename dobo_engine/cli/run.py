@@ -6,7 +6,7 @@ import click
 
 from dobo_engine.cli.common import echo_json, handle_errors, json_option, note
 from dobo_engine.engine.pipeline import StepReport
-from dobo_engine.runner.service import RunService
+from dobo_engine.runner.service import RunService, failure_summary
 from dobo_engine.settings import Settings
 from dobo_engine.store.api import open_store
 from dobo_engine.store.records import RunRecord
@@ -37,6 +37,8 @@ def _summary(record: RunRecord) -> dict[str, object]:
         "sandbox": record.sandbox, "attempt": record.attempt,
         "last_completed_operation": record.last_completed_operation, "error": record.error,
         "created_at": record.created_at, "completed_at": record.completed_at,
+        "cancel_requested": record.cancel_requested_at is not None, "lease_owner": record.lease_owner,
+        "heartbeat_at": record.heartbeat_at,
     }
 
 
@@ -67,15 +69,21 @@ def run_command(project_id: str, period: str, as_known_at, resume_id: str | None
         note(f"Run {record.id}: {project_id} v{record.project_version} for {period}"
              f"{' (sandbox)' if record.sandbox else ''}")
     final = service.execute(record.id, on_step=None if as_json else _progress)
+    for warning in service.load_warnings:  # e.g. rows labelled with another Period (TMP-1)
+        note(warning.render())
     if as_json:
         echo_json(_summary(final))
     if final.status == "failed":
         error = final.error or {}
-        order = error.get("operation_order")
-        where = f"operation {order}" if order is not None else "before the first operation"
-        note(f"Run {final.id} failed at {where}: {error.get('code')}: {error.get('message')}")
+        note(failure_summary(final))
         if error.get("detail"):
             note(f"  {error['detail']}")
+        raise SystemExit(1)
+    if final.status == "cancelled":  # RUN-8: stopped at an operation boundary
+        note(f"Run {final.id} cancelled after operation {final.last_completed_operation}")
+        raise SystemExit(1)
+    if final.status != "completed":  # the lease was lost: another process or a reaper owns the Run now
+        note(f"Run {final.id} is {final.status}: this process lost its lease on it and stopped")
         raise SystemExit(1)
     note(f"Run {final.id} completed")
 
@@ -93,12 +101,13 @@ def runs_command(project_id: str | None, period: str | None, status: str | None,
     Example:
       dobo runs --project prj-fx-usd --json
     """
-    records = _service().store.list_runs(project_id=project_id, period_identifier=period, status=status)
+    records = _service().runs(project_id=project_id, period_identifier=period, status=status)
     if as_json:
         echo_json([_summary(r) for r in records])
         return
     for r in records:
-        click.echo(f"{r.id}  {r.project_id} v{r.project_version}  {r.period_identifier}  {r.status}"
+        stopping = " (cancel requested)" if r.status == "running" and r.cancel_requested_at else ""
+        click.echo(f"{r.id}  {r.project_id} v{r.project_version}  {r.period_identifier}  {r.status}{stopping}"
                    f"  attempt {r.attempt}")
 
 
@@ -108,12 +117,20 @@ def runs_command(project_id: str | None, period: str | None, status: str | None,
 def cancel_command(run_id: str) -> None:
     """Cancel a queued or running Run (RUN-8).
 
+    A queued Run, or one whose process is gone (lease expired), is cancelled
+    at once. A running Run is asked to stop: its process stops at the next
+    operation boundary and records `cancelled`; until then the Run stays
+    `running` and its Project and Period stay busy (D15).
+
     \b
     Example:
       dobo cancel 0196f0a2-6c1e-7d40-9a51-3b2f0c8e4d11
     """
     record = _service().cancel(run_id)
-    click.echo(f"Run {record.id} cancelled")
+    if record.status == "cancelled":
+        click.echo(f"Run {record.id} cancelled")
+    else:
+        click.echo(f"Run {record.id}: cancel requested; it stops at its next operation boundary")
 
 
 COMMANDS = [run_command, runs_command, cancel_command]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dobo_engine.engine.checkpoints import CheckpointStore, step_holding
@@ -28,9 +28,9 @@ from dobo_engine.lifecycle.impact import analyse_dataset
 from dobo_engine.model.calendar import RUNNABLE_PERIOD_STATUSES
 from dobo_engine.model.project import RUNNABLE_STATUSES, runs_in_sandbox
 from dobo_engine.model.run import ErrorDetail, ProjectSnapshot
-from dobo_engine.resolver.selection import choose_resolver
 from dobo_engine.resolver.periods import period_details
 from dobo_engine.resolver.registered_outputs import OUTPUTS_DATASOURCE_ID, StoreRegisteredLocations, outputs_datasource
+from dobo_engine.resolver.selection import choose_resolver
 from dobo_engine.resolver.table_source import ResolvingTableSource
 from dobo_engine.runner import faults
 from dobo_engine.runner.lease import RunLease, RunStopped, lease_owner
@@ -60,7 +60,7 @@ class RunCatalog(StoreCatalog):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _json(model: Any) -> dict[str, Any]:
@@ -422,7 +422,7 @@ def failure_summary(record: RunRecord) -> str:
     elif order == 0:
         where = "at operation 0 (load)"
     else:
-        op = next((o for o in record.snapshot.get("operations", []) if o.get("order") == order), {})
+        op: dict[str, Any] = next((o for o in record.snapshot.get("operations", []) if o.get("order") == order), {})
         name = f" {op['name']!r}" if op.get("name") else ""
         where = f"at operation {order} ({op.get('type', 'operation')}{name})"
     rule = f" [{error['rule']}]" if error.get("rule") else ""

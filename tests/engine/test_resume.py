@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dobo_engine.errors import ConnectionFailure, DoboError
+from dobo_engine.engine.checkpoints import CheckpointStore, step_holding
+from dobo_engine.errors import ConnectionFailure, DoboError, InvalidResumePoint
 from dobo_engine.harness.memory import MemoryOutputs, MemoryTables
 from tests.engine import finance
 from tests.engine.finance import project, run
@@ -67,3 +68,55 @@ def test_failed_run_resumes_to_the_same_outputs_and_trace(tmp_path, monkeypatch)
     assert outputs.frames[5].equals(clean_out.frames[5])
     assert outputs.frames[2].equals(clean_out.frames[2])
     assert _files(tmp_path / "broken" / "trace") == _files(tmp_path / "clean" / "trace")
+
+
+def _checkpoints(root: Path, run_id: str = "run-x") -> Path:
+    return root / "checkpoints" / f"run_id={run_id}"
+
+
+def test_resume_refuses_when_the_checkpoint_it_needs_is_gone_RUN_7(tmp_path):
+    prj = project(FIVE)
+    run(prj, tmp_path, run_id="run-x")
+    (_checkpoints(tmp_path) / "operation=3.arrow").unlink()
+    with pytest.raises(InvalidResumePoint, match="after operation 3"):  # not a silent resume from operation 1
+        run(prj, tmp_path, run_id="run-x", resume_after=3)
+    with pytest.raises(InvalidResumePoint):
+        CheckpointStore(str(tmp_path / "checkpoints")).verify("run-x", 3)
+
+
+def test_after_an_output_the_resume_needs_the_checkpoint_before_it_RUN_7(tmp_path):
+    prj = project(FIVE)
+    run(prj, tmp_path, run_id="run-x")
+    assert step_holding(prj.operations, 2) == 1  # an output leaves the frame: operation 1's checkpoint holds it
+    (_checkpoints(tmp_path) / "operation=1.arrow").unlink()
+    with pytest.raises(InvalidResumePoint, match="after operation 1"):
+        run(prj, tmp_path, run_id="run-x", resume_after=2)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "altered", "metadata gone"])
+def test_a_damaged_checkpoint_is_an_invalid_resume_point_not_a_traceback_RUN_7(tmp_path, damage):
+    prj = project(FIVE)
+    run(prj, tmp_path, run_id="run-x")
+    frame_file = _checkpoints(tmp_path) / "operation=1.arrow"
+    data = frame_file.read_bytes()
+    if damage == "truncated":
+        frame_file.write_bytes(data[: len(data) // 2])
+    elif damage == "altered":
+        frame_file.write_bytes(data[:-20] + bytes(20))
+    else:
+        frame_file.with_suffix(".json").unlink()
+    with pytest.raises(InvalidResumePoint, match="operation 1 of Run run-x is damaged") as err:
+        run(prj, tmp_path, run_id="run-x", resume_after=3)  # operation 3's checkpoint builds on operation 1's
+    assert err.value.location.file == str(frame_file)
+    with pytest.raises(InvalidResumePoint):
+        CheckpointStore(str(tmp_path / "checkpoints")).verify("run-x", 3)
+
+
+def test_a_whole_checkpoint_chain_verifies_and_resumes_RUN_7(tmp_path):
+    prj = project(FIVE)
+    clean, clean_out = run(prj, tmp_path / "clean", run_id="run-x")
+    run(prj, tmp_path / "again", run_id="run-x")
+    CheckpointStore(str(tmp_path / "again" / "checkpoints")).verify("run-x", 3)
+    resumed, out = run(prj, tmp_path / "again", run_id="run-x", resume_after=3)
+    assert [s.order for s in resumed.steps] == [4, 5]
+    assert out.frames[5].equals(clean_out.frames[5])

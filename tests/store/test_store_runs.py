@@ -120,11 +120,11 @@ def test_twenty_processes_worth_of_stores_yield_exactly_one_run_D15(store_url: s
 
 def test_after_the_run_ends_a_new_one_can_be_created_D15(store: MetadataStore) -> None:
     first = store.create_run(run())
-    store.update_run(first.id, status="running", started_at=dt.datetime.now(dt.timezone.utc))
+    store.update_run(first.id, status="running", started_at=dt.datetime.now(dt.UTC))
     with pytest.raises(ConcurrentRunConflict):
         store.create_run(run())
     done = store.update_run(first.id, expect_status="running", status="completed",
-                            completed_at=dt.datetime.now(dt.timezone.utc), output_datasets=[{"operation_order": 30, "dataset_id": "ds-out", "dataset_version": 1}])
+                            completed_at=dt.datetime.now(dt.UTC), output_datasets=[{"operation_order": 30, "dataset_id": "ds-out", "dataset_version": 1}])
     assert done.status == "completed" and done.output_datasets[0]["dataset_id"] == "ds-out"
     second = store.create_run(run())
     assert second.id != first.id and second.status == "queued"
@@ -161,3 +161,108 @@ def test_list_runs_filters_by_project_period_and_status(store: MetadataStore) ->
     assert [r.id for r in store.list_runs(period_identifier="2026-02")] == [b.id]
     assert [r.id for r in store.list_runs(status="queued")] == [a.id, c.id]
     assert store.list_runs(project_id="prj", status="completed") == []
+
+
+# -- liveness: leases, reaping and cancel requests (RUN-5, RUN-8, D15) ---------------------------
+
+LEASE = 30.0
+
+
+def _lost(record: RunRecord) -> dict[str, Any]:
+    return {"code": "WorkerLost", "message": f"lost after {record.last_completed_operation}"}
+
+
+def _leased(store: MetadataStore, owner: str, heartbeat_age_seconds: float, **extra: Any) -> RunRecord:
+    created = store.create_run(run(**extra))
+    beat = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=heartbeat_age_seconds)
+    return store.update_run(created.id, expect_status="queued", status="running", lease_owner=owner,
+                            heartbeat_at=beat, last_completed_operation=20)
+
+
+def test_a_run_whose_lease_expired_is_failed_once_and_frees_its_period_RUN_5_D15(store: MetadataStore) -> None:
+    lost = _leased(store, "host-a:1", heartbeat_age_seconds=LEASE + 5)
+    with pytest.raises(ConcurrentRunConflict):
+        store.create_run(run())
+    moved = store.reap_lost_runs(lease_seconds=LEASE, error_for=_lost)
+    assert [r.id for r in moved] == [lost.id]
+    assert moved[0].status == "failed" and moved[0].error == {"code": "WorkerLost", "message": "lost after 20"}
+    assert moved[0].last_completed_operation == 20  # kept: the Run resumes from its checkpoint (RUN-7)
+    assert store.reap_lost_runs(lease_seconds=LEASE, error_for=_lost) == []  # a second observer moves nothing
+    assert store.create_run(run()).status == "queued"
+
+
+def test_two_observers_reaping_at_once_fail_a_lost_run_exactly_once_RUN_5(store_url: str, store: MetadataStore) -> None:
+    lost = _leased(store, "host-a:1", heartbeat_age_seconds=LEASE + 5)
+    others = [open_store(store_url) for _ in range(4)]
+    moved: list[list[RunRecord]] = []
+    barrier = threading.Barrier(len(others))
+
+    def observe(other: MetadataStore) -> None:
+        barrier.wait()
+        moved.append(other.reap_lost_runs(lease_seconds=LEASE, error_for=_lost))
+
+    threads = [threading.Thread(target=observe, args=(other,)) for other in others]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for other in others:
+        other.close()
+    assert sorted(len(m) for m in moved) == [0, 0, 0, 1]
+    assert store.get_run(lost.id).status == "failed"
+
+
+def test_a_live_lease_and_a_run_without_a_lease_are_never_reaped_RUN_5(store: MetadataStore) -> None:
+    live = _leased(store, "host-a:1", heartbeat_age_seconds=1)
+    unleased = store.update_run(store.create_run(run(period="2026-02")).id, status="running")
+    assert store.reap_lost_runs(lease_seconds=LEASE, error_for=_lost) == []
+    assert store.get_run(live.id).status == store.get_run(unleased.id).status == "running"
+
+
+def test_only_the_lease_owner_writes_a_running_run_and_each_write_renews_it(store: MetadataStore) -> None:
+    leased = _leased(store, "host-a:1", heartbeat_age_seconds=LEASE - 1)
+    assert store.update_running_run(leased.id, lease_owner="host-b:2", last_completed_operation=30) is None
+    renewed = store.update_running_run(leased.id, lease_owner="host-a:1", last_completed_operation=30)
+    assert renewed is not None and renewed.last_completed_operation == 30
+    assert renewed.heartbeat_at > leased.heartbeat_at  # type: ignore[operator]
+    assert store.reap_lost_runs(lease_seconds=LEASE, error_for=_lost) == []
+
+
+def test_cancelling_a_queued_run_is_immediate_RUN_8(store: MetadataStore) -> None:
+    queued = store.create_run(run())
+    assert store.cancel_run(queued.id, lease_seconds=LEASE).status == "cancelled"
+    assert store.create_run(run()).status == "queued"
+
+
+def test_cancelling_a_live_run_asks_it_to_stop_and_keeps_its_period_busy_RUN_8_D15(store: MetadataStore) -> None:
+    live = _leased(store, "host-a:1", heartbeat_age_seconds=1)
+    asked = store.cancel_run(live.id, lease_seconds=LEASE)
+    assert asked.status == "running" and asked.cancel_requested_at is not None
+    with pytest.raises(ConcurrentRunConflict):
+        store.create_run(run())
+    # A cancelled Run never completes: the final write of its process is refused.
+    assert store.update_running_run(live.id, lease_owner="host-a:1", unless_cancel_requested=True,
+                                    status="completed") is None
+    done = store.update_running_run(live.id, lease_owner="host-a:1", status="cancelled")
+    assert done is not None and done.status == "cancelled"
+    assert store.create_run(run()).status == "queued"
+
+
+def test_cancelling_a_run_whose_process_is_gone_is_immediate_RUN_8(store: MetadataStore) -> None:
+    lost = _leased(store, "host-a:1", heartbeat_age_seconds=LEASE + 5)
+    assert store.cancel_run(lost.id, lease_seconds=LEASE).status == "cancelled"
+
+
+def test_a_lost_run_whose_cancel_was_requested_is_reaped_as_cancelled_RUN_8(store: MetadataStore) -> None:
+    live = _leased(store, "host-a:1", heartbeat_age_seconds=1)
+    store.cancel_run(live.id, lease_seconds=LEASE)
+    stale = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=LEASE + 5)
+    store.update_run(live.id, heartbeat_at=stale)
+    (moved,) = store.reap_lost_runs(lease_seconds=LEASE, error_for=_lost)
+    assert moved.status == "cancelled" and moved.error is None
+
+
+def test_a_finished_run_cannot_be_cancelled_RUN_8(store: MetadataStore) -> None:
+    done = store.update_run(store.create_run(run()).id, status="completed")
+    with pytest.raises(InvalidTransition, match="completed"):
+        store.cancel_run(done.id, lease_seconds=LEASE)
