@@ -15,8 +15,6 @@ import polars as pl
 
 from dobo_engine.columns import LABELS_DTYPE
 
-_INVALID = object()
-
 
 def empty_labels() -> pl.Expr:
     return pl.lit([], dtype=LABELS_DTYPE)
@@ -30,13 +28,14 @@ def with_label(labels: pl.Expr, key: str, value: pl.Expr) -> pl.Expr:
     return pl.when(value.is_not_null()).then(added).otherwise(kept)
 
 
-def _parse_one(text: str) -> list[dict[str, str]] | object:
+def _parse_one(text: str) -> list[dict[str, str]] | None:
+    """The labels of one JSON object text; None if it is not an object of strings."""
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, ValueError):
-        return _INVALID
+        return None
     if not isinstance(data, dict) or not all(isinstance(v, (str, type(None))) for v in data.values()):
-        return _INVALID
+        return None
     return [{"key": k, "value": data[k]} for k in sorted(data) if data[k] is not None]
 
 
@@ -48,9 +47,8 @@ def _parse_batch(texts: pl.Series) -> pl.Series:
     keys: list[str] = []
     parsed: list[list[dict[str, str]] | None] = []
     for text in distinct.to_list():
-        value = _parse_one(text) if text.strip() else []
         keys.append(text)
-        parsed.append(None if value is _INVALID else value)  # type: ignore[arg-type]
+        parsed.append(_parse_one(text) if text.strip() else [])
     lookup = pl.DataFrame({"text": pl.Series(keys, dtype=pl.Utf8), "labels": pl.Series(parsed, dtype=LABELS_DTYPE)})
     frame = texts.rename("text").to_frame().join(lookup, on="text", how="left", maintain_order="left")
     return frame["labels"].rename(texts.name)

@@ -113,7 +113,7 @@ def _write(tx: Transaction, view: ApplyView, report: ApplyReport) -> None:
     for item in items:
         if isinstance(item.entity, Period):
             put = tx.put_period(authored_content(item.entity))
-            status = tx.get_period(item.entity.calendar_id, item.entity.identifier).status
+            status: str | None = tx.get_period(item.entity.calendar_id, item.entity.identifier).status
             results[id(item)] = EntityResult("period", item.key, put.version, put.outcome, item.file, status)
             continue
         record = view.stored(item.kind, item.key)

@@ -140,9 +140,11 @@ def _edit_active(tx: StoreAPI, item: Authored, record: StoredEntity, declared: s
         return Settled("draft", ["status active → draft (structural edit)"])
     pin = record.system.get(PIN)
     wanted = after.get("input_dataset_version")
-    repin = wanted is not None and wanted != before.get("input_dataset_version") and wanted != pin
-    state = repin_in(tx, project_id, int(wanted) if repin else pin)  # D31 / PRJ-6
-    return Settled("active", [f"re-pinned v{pin} → v{state.pinned_dataset_version}"] if repin else [])
+    if wanted is not None and wanted != before.get("input_dataset_version") and wanted != pin:
+        state = repin_in(tx, project_id, int(wanted))  # D31: the authored version changed
+        return Settled("active", [f"re-pinned v{pin} → v{state.pinned_dataset_version}"])
+    repin_in(tx, project_id, pin)  # PRJ-6: a metadata edit is checked against the current pin
+    return Settled("active", [])
 
 
 def settle_projects(

@@ -17,6 +17,7 @@ from dobo_engine.catalog.apply_view import INITIAL_STATUS, ApplyView
 from dobo_engine.catalog.catalog_files import Authored
 from dobo_engine.errors import DoboError
 from dobo_engine.model.calendar import Calendar, Period
+from dobo_engine.store.records import PeriodRecord
 
 CALENDAR_STATUS_ORDER = ("draft", "active", "deprecated")  # CAL-5, one way
 SUPPORTED_KINDS = frozenset({*INITIAL_STATUS, "period"})
@@ -140,7 +141,8 @@ def check_defaults(view: ApplyView) -> list[DoboError]:
         if kind == "calendar" and not claims:
             for item in view.of_kind(kind):
                 record = view.stored(kind, item.key)
-                if item.entity.is_default is False and record is not None and record.is_default:  # type: ignore[attr-defined]
+                if (isinstance(item.entity, Calendar) and item.entity.is_default is False
+                        and record is not None and record.is_default):
                     errors.append(
                         item.error(
                             ("is_default",),
@@ -290,7 +292,7 @@ def check_period(view: ApplyView, item: Authored) -> list[DoboError]:
 def _position(view: ApplyView, item: Authored, period: Period) -> list[DoboError]:
     """(level, year, sequence) is unique in a Calendar, across the apply and the store."""
 
-    def same(other: Any) -> bool:
+    def same(other: Period | PeriodRecord) -> bool:
         return (other.calendar_id, other.level, other.year, other.sequence) == (
             period.calendar_id,
             period.level,
@@ -298,7 +300,8 @@ def _position(view: ApplyView, item: Authored, period: Period) -> list[DoboError
             period.sequence,
         ) and other.identifier != period.identifier
 
-    holders = [o.entity.identifier for o in view.of_kind("period") if o is not item and same(o.entity)]  # type: ignore[attr-defined]
+    holders = [o.entity.identifier for o in view.of_kind("period")
+               if o is not item and isinstance(o.entity, Period) and same(o.entity)]
     if view.stored("calendar", period.calendar_id) is not None:
         holders += [
             p.identifier

@@ -18,7 +18,7 @@ from dobo_engine.dsl.when import check_when
 from dobo_engine.errors import DoboError, FunctionNotAllowed, UnsafePath
 from dobo_engine.io.paths import check_relative_path
 from dobo_engine.model.common import Entity, LoadWarning
-from dobo_engine.model.dataset import Dataset, DatasetTarget, TableTarget
+from dobo_engine.model.dataset import Dataset, DatasetTarget, TableRef, TableTarget
 from dobo_engine.model.datasource import DataSource
 from dobo_engine.model.operations import OutputDestination, OutputOperation
 from dobo_engine.model.project import Project
@@ -202,7 +202,7 @@ def _column_type(view: ApplyView, dataset: Dataset, column: str) -> str | None:
     lookup = dataset.lookup(alias)
     if lookup is None:
         return None
-    table = lookup.target if isinstance(lookup.target, TableTarget) else None
+    table: TableRef | None = lookup.target if isinstance(lookup.target, TableTarget) else None
     if isinstance(lookup.target, DatasetTarget):
         nested = _target_dataset(view, lookup.target)
         table = nested.main_table if nested else None

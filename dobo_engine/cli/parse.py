@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +13,9 @@ from dobo_engine.dsl.functions.reference import help_text
 from dobo_engine.dsl.pipeline import run_check
 from dobo_engine.dsl.scope import SYSTEM_COLUMNS, ColumnDef, Scope, bindings
 from dobo_engine.errors import DoboErrors
+
+if TYPE_CHECKING:
+    from dobo_engine.model.dataset import TableRef
 
 
 def _column_def(text: str, *, qualified: bool) -> tuple[str | None, ColumnDef]:
@@ -49,7 +52,7 @@ def _dataset_definitions(dataset_id: str, version: int | None) -> tuple[str, lis
     catalog = StoreCatalog(open_store())
     dataset = catalog.dataset(dataset_id, version)
 
-    def defs(table) -> list[ColumnDef]:  # type: ignore[no-untyped-def]
+    def defs(table: TableRef) -> list[ColumnDef]:
         return [ColumnDef(c.name, c.type, c.precision, c.scale) for c in table.columns]
 
     system = [ColumnDef(name, t.kind) for name, t in SYSTEM_COLUMNS.items()]

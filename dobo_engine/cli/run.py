@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from dobo_engine.cli.common import echo_json, handle_errors, json_option, note
@@ -50,7 +52,7 @@ def _summary(record: RunRecord) -> dict[str, object]:
 @click.option("--no-trace", is_flag=True, help="Write no trace for this Run (D32).")
 @json_option
 @handle_errors
-def run_command(project_id: str, period: str, as_known_at, resume_id: str | None, no_trace: bool,
+def run_command(project_id: str, period: str, as_known_at: datetime | None, resume_id: str | None, no_trace: bool,
                 as_json: bool) -> None:
     """Run a Project for one Period in this process.
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple, Self, TypeVar
+from typing import Any, NamedTuple, Self, TypeVar, cast
 
 from dobo_engine.dsl.types import DslType
 
@@ -55,7 +55,7 @@ class Node:
         ``__init__``. The classes in NODE_TYPES replace this by a generated version
         (``_make_evolve``): the checker copies every node, so copying must be cheap."""
         evolve = _EVOLVERS.get(type(self)) or _make_evolve(type(self))
-        return evolve(self, **changes)  # type: ignore[return-value]
+        return cast(Self, evolve(self, **changes))  # an evolver copies the class it was made for
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,13 +202,13 @@ def _make_evolve(cls: type[Node]) -> Callable[..., Node]:
     ``object.__setattr__`` does (bypassing the frozen ``__setattr__``), without
     looking names up or looping over the fields on every copy."""
     names = [f.name for f in fields(cls)]
-    env: dict[str, object] = {"_cls": cls, "_new": object.__new__, "_KEEP": _KEEP}
+    env: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_KEEP": _KEEP}  # exec's namespace
     env.update({f"_set_{n}": inspect.getattr_static(cls, n).__set__ for n in names})
     params = ", ".join(f"{n}=_KEEP" for n in names)
     sets = "".join(f"    _set_{n}(_copy, _self.{n} if {n} is _KEEP else {n})\n" for n in names)
     source = f"def evolve(_self, *, {params}):\n    _copy = _new(_cls)\n{sets}    return _copy\n"
     exec(source, env)  # noqa: S102 - our own code from field names, as dataclasses do
-    func: Callable[..., Node] = env["evolve"]  # type: ignore[assignment]
+    func: Callable[..., Node] = env["evolve"]
     func.__qualname__ = f"{cls.__name__}.evolve"
     _EVOLVERS[cls] = func
     return func
@@ -221,7 +221,7 @@ def _make_init(cls: type[Node]) -> Callable[..., None]:
     the nodes the largest cost of parsing."""
     params: list[str] = []
     keyword: list[str] = []
-    env: dict[str, object] = {}
+    env: dict[str, Any] = {}  # exec's namespace
     for f in fields(cls):
         env[f"_set_{f.name}"] = inspect.getattr_static(cls, f.name).__set__
         env[f"_default_{f.name}"] = f.default
@@ -230,18 +230,18 @@ def _make_init(cls: type[Node]) -> Callable[..., None]:
     signature = ", ".join(["self", *params, *(["*", *keyword] if keyword else [])])
     sets = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields(cls))
     exec(f"def __init__({signature}):\n{sets}", env)  # noqa: S102 - our own code, as dataclasses do
-    init: Callable[..., None] = env["__init__"]  # type: ignore[assignment]
+    init: Callable[..., None] = env["__init__"]
     init.__qualname__ = f"{cls.__name__}.__init__"
     return init
 
 
 # Node classes are final (nothing subclasses them), so each can carry its own
-# evolve and __init__.
-# mypy cannot see that a generated function has the method's signature: hence the ignores.
+# evolve and __init__. They are installed with setattr: each generated function
+# has the signature of the method it replaces, which mypy cannot see in exec'd code.
 for _cls in NODE_TYPES:
-    _cls.evolve = _make_evolve(_cls)  # type: ignore[method-assign,assignment]
-    _cls.__init__ = _make_init(_cls)  # type: ignore[method-assign]
-del _cls
+    for _name, _method in (("evolve", _make_evolve(_cls)), ("__init__", _make_init(_cls))):
+        setattr(_cls, _name, _method)
+del _cls, _name, _method
 
 
 def with_children(node: Node, children: tuple[Node, ...]) -> Node:

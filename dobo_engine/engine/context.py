@@ -13,6 +13,7 @@ from typing import Protocol
 import polars as pl
 
 from dobo_engine.model.dataset import Dataset, TableRef
+from dobo_engine.model.operations import Destination, OutputMode
 from dobo_engine.model.run import PeriodDetails, WriteResult
 
 
@@ -37,8 +38,8 @@ class OutputSink(Protocol):
         frame: pl.DataFrame,
         *,
         operation_order: int,
-        destination: object,
-        mode: str,
+        destination: Destination,
+        mode: OutputMode,
         register_as: str | None,
         temporal_mode: str,
     ) -> WriteResult: ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import polars as pl
 
@@ -33,12 +34,15 @@ from dobo_engine.trace.events import created_events
 from dobo_engine.trace.store import TraceWriter
 from dobo_engine.unexpected_errors import from_unexpected
 
-APPLY: dict[str, Callable[[Operation, WorkingFrame, RunContext], OperationOutcome]] = {
-    "update": apply_update,  # type: ignore[dict-item]
-    "delete": apply_delete,  # type: ignore[dict-item]
-    "aggregate": apply_aggregate,  # type: ignore[dict-item]
-    "append": apply_append,  # type: ignore[dict-item]
-    "output": apply_output,  # type: ignore[dict-item]
+T = TypeVar("T")
+
+# By `op.type`; each function takes its own Operation class, which `op.type` selects.
+APPLY: dict[str, Callable[..., OperationOutcome]] = {
+    "update": apply_update,
+    "delete": apply_delete,
+    "aggregate": apply_aggregate,
+    "append": apply_append,
+    "output": apply_output,
 }
 
 
@@ -238,9 +242,10 @@ class Executor:
         if lookups:
             after = after.with_frame(drop_lookup_columns(after.frame, lookups))
         trace_file = None
-        if self.trace is not None and result.events is not None:
-            trace_file = _guarded(op.order, lambda: self.trace.write(  # type: ignore[union-attr]
-                self.ctx.run_id, op.order, op.type, result.events, _schema(after)))
+        trace, events = self.trace, result.events
+        if trace is not None and events is not None:
+            trace_file = _guarded(op.order, lambda: trace.write(
+                self.ctx.run_id, op.order, op.type, events, _schema(after)))
         if op.type != "output":  # an output leaves the frame unchanged: the previous checkpoint holds it
             self.checkpoints.save(self.ctx.run_id, op.order, after, previous=working,
                                   changed=result.changed_columns)
@@ -255,7 +260,7 @@ def _schema(working: WorkingFrame) -> dict[str, pl.DataType]:
     return {c: frame.schema[c] for c in working.working_columns}
 
 
-def _guarded(order: int | None, fn):  # type: ignore[no-untyped-def]
+def _guarded(order: int | None, fn: Callable[[], T]) -> T:
     """Run one step; every failure becomes a DoboError located at the operation (D14, D31)."""
     try:
         return fn()

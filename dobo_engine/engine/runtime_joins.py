@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from dobo_engine.dsl import ast, parse, pretty
+from dobo_engine.dsl.scope import Scope
 from dobo_engine.dsl.types import DslType
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.expressions import OperationCompiler
@@ -103,7 +104,8 @@ def prepare_join(
     return prepared
 
 
-def _add_key(prepared: PreparedJoin, term: ast.Binary, scope, compiler: OperationCompiler, where: str) -> None:
+def _add_key(prepared: PreparedJoin, term: ast.Binary, scope: Scope, compiler: OperationCompiler,
+             where: str) -> None:
     left_text, right_text = pretty(term.left), pretty(term.right)
     left = compiler.compile(left_text, scope, where)
     right = compiler.compile(right_text, scope, where)

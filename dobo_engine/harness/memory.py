@@ -17,6 +17,7 @@ from dobo_engine.errors import DataNotFound, UnresolvedDatasetRef
 from dobo_engine.io.row_ids import seed_text
 from dobo_engine.io.schema_check import conform
 from dobo_engine.model.dataset import Dataset, TableRef
+from dobo_engine.model.operations import Destination, OutputMode
 from dobo_engine.model.run import WriteResult
 
 
@@ -59,7 +60,7 @@ class MemoryOutputs:
 
     frames: dict[int, pl.DataFrame] = field(default_factory=dict)
 
-    def write(self, frame: pl.DataFrame, *, operation_order: int, destination: object, mode: str,
+    def write(self, frame: pl.DataFrame, *, operation_order: int, destination: Destination, mode: OutputMode,
               register_as: str | None, temporal_mode: str) -> WriteResult:
         if mode == "append" and operation_order in self.frames:
             frame = pl.concat([self.frames[operation_order], frame], how="diagonal_relaxed")

@@ -13,10 +13,10 @@ from datetime import date
 import polars as pl
 
 from dobo_engine.columns import LABELS_DTYPE, SYSTEM_COLUMNS, TIMESTAMP_DTYPE, column_dtype
-from dobo_engine.errors import DataFileNotFound, DatasetNotProvided, SchemaValidationError
+from dobo_engine.errors import DataFileNotFound, DatasetNotProvided, Location, SchemaValidationError
 from dobo_engine.harness.memory import MemoryTables
 from dobo_engine.harness.scenario import DataBlock, PeriodSpec, Scenario, ScenarioDataset, locate
-from dobo_engine.harness.values import ROW_SYSTEM_COLUMNS, convert_frame, rows_frame
+from dobo_engine.harness.values import ROW_SYSTEM_COLUMNS, Locator, convert_frame, rows_frame
 from dobo_engine.io.row_ids import row_id_expr, seed_text
 from dobo_engine.model.dataset import Dataset, TableRef
 from dobo_engine.model.project import Project
@@ -69,8 +69,8 @@ def _read_block(scenario: Scenario, block: DataBlock, allowed: list[str], table:
     return frame
 
 
-def block_where(scenario: Scenario, block: DataBlock):  # noqa: ANN201 - returns a Locator
-    def where(index: int, column: str):  # noqa: ANN202
+def block_where(scenario: Scenario, block: DataBlock) -> Locator:
+    def where(index: int, column: str) -> Location:
         if block.rows is None:
             return locate(block.doc, (*block.path, "file"))
         return locate(block.doc, (*block.path, "rows", index, column))

@@ -70,11 +70,9 @@ def _to_integer(src: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         whole = src.cast(pl.Int64, strict=False)
         # A fractional value is a failed conversion, not a truncation.
         exact = (
-            whole.cast(pl.Float64) == src.cast(pl.Float64)
-            if dtype.is_float()
-            else (
-                whole.cast(pl.Decimal(38, dtype.scale), strict=False) == src  # type: ignore[union-attr]
-            )
+            whole.cast(pl.Decimal(38, dtype.scale), strict=False) == src
+            if isinstance(dtype, pl.Decimal)
+            else whole.cast(pl.Float64) == src.cast(pl.Float64)
         )
         converted = pl.when(exact).then(whole)
     elif dtype == pl.Boolean:
@@ -89,7 +87,7 @@ def _to_boolean(src: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         return src, pl.lit(False)
     if _is_string(dtype):
         text = src.str.strip_chars().str.to_lowercase()
-        converted = pl.when(text.is_in(_TRUE)).then(True).when(text.is_in(_FALSE)).then(False)
+        converted: pl.Expr = pl.when(text.is_in(_TRUE)).then(True).when(text.is_in(_FALSE)).then(False)
     elif dtype.is_integer():
         converted = pl.when(src == 1).then(True).when(src == 0).then(False)
     else:

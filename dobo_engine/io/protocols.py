@@ -35,23 +35,41 @@ class DataSourceLike(Protocol):
 
 
 class TableSchemaLike(Protocol):
-    """entities.md §1 TableRef."""
+    """entities.md §1 TableRef (read-only, so frozen models and plain objects both match)."""
 
-    name: str
-    temporal_mode: str
-    columns: Sequence[ColumnLike]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def temporal_mode(self) -> str: ...
+
+    @property
+    def columns(self) -> Sequence[ColumnLike]: ...
 
 
 class ResolvedLocationLike(Protocol):
-    """entities.md §4 ResolvedLocation (only the fields IO needs)."""
+    """entities.md §4 ResolvedLocation (only the fields IO needs, read-only)."""
 
-    table_name: str
-    period_identifier: str | None
-    strategy: str  # path | table | catalog
-    datasource_id: str
-    path: str | None
-    table: str | None
-    schema: str | None
+    @property
+    def table_name(self) -> str: ...
+
+    @property
+    def period_identifier(self) -> str | None: ...
+
+    @property
+    def strategy(self) -> str: ...  # path | table | catalog
+
+    @property
+    def datasource_id(self) -> str | None: ...  # None only for the reserved `catalog` strategy, never loaded
+
+    @property
+    def path(self) -> str | None: ...
+
+    @property
+    def table(self) -> str | None: ...
+
+    @property
+    def schema(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,8 @@ class ColumnProblem:
 def _type_text(column: ColumnLike | None, dtype: pl.DataType) -> str:
     if column is None:
         return str(dtype)
-    if column.type == "decimal":
-        return f"decimal({dtype.precision},{dtype.scale})"  # type: ignore[attr-defined]
+    if column.type == "decimal" and isinstance(dtype, pl.Decimal):
+        return f"decimal({dtype.precision},{dtype.scale})"
     return column.type
 
 

@@ -48,7 +48,7 @@ class SourceLoader:
 
     def load(self, location: ResolvedLocationLike, table_schema: TableSchemaLike, *,
              periods: Sequence[str] | None = None) -> pl.LazyFrame:
-        datasource = _usable(self.datasources[location.datasource_id])
+        datasource = _usable(self.datasources[location.datasource_id or ""])
         if datasource.type == "database":
             return PostgresLoader(datasource).load(location, table_schema, periods=periods)
         return FileLoader(datasource, data_root=self.data_root).load(location, table_schema)

@@ -64,7 +64,7 @@ def conflict_report(project: Project, pinned: Dataset, newest: Dataset, catalog:
 
     changes = column_changes(pinned, newest, nested)
     breaking = [
-        BreakingChange(column=key, change_type=change.change_type, new_name=change.new_name,  # type: ignore[arg-type]
+        BreakingChange(column=key, change_type=change.change_type, new_name=change.new_name,
                        affected_operations=sorted(references[key]))
         for key, change in sorted(changes.items())
         if key in references

@@ -43,15 +43,20 @@ def _check_id(value: str) -> str:
     return value
 
 
+def check_identifier(value: str, rule: str, reserved_code: str = "InvalidField") -> str:
+    """``value`` if it is an identifier (GEN-5); a `_` name fails with `reserved_code`."""
+    if value.startswith("_"):
+        raise fail(reserved_code, rule, f"{value!r}: names starting with '_' are reserved for the system (D7)")
+    if not IDENTIFIER_RE.fullmatch(value):
+        raise fail("InvalidField", rule, f"{value!r} is not an identifier (expected [A-Za-z][A-Za-z0-9_]*)")
+    return value
+
+
 def identifier_check(rule: str, reserved_code: str = "InvalidField") -> AfterValidator:
     """An identifier (GEN-5); a `_` name fails with `reserved_code` (VAL-013 uses ReservedColumn)."""
 
     def check(value: str) -> str:
-        if value.startswith("_"):
-            raise fail(reserved_code, rule, f"{value!r}: names starting with '_' are reserved for the system (D7)")
-        if not IDENTIFIER_RE.fullmatch(value):
-            raise fail("InvalidField", rule, f"{value!r} is not an identifier (expected [A-Za-z][A-Za-z0-9_]*)")
-        return value
+        return check_identifier(value, rule, reserved_code)
 
     return AfterValidator(check)
 

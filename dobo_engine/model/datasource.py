@@ -58,7 +58,7 @@ with warnings.catch_warnings():
     class DatabaseOptions(_Options):
         source_type: Literal["database"] = Field(exclude=True, repr=False)
         connection_string: SafeUrl
-        schema: Annotated[str, sql_identifier_check("SRC-1", "schema name")] | None = None  # type: ignore[assignment]
+        schema: Annotated[str, sql_identifier_check("SRC-1", "schema name")] | None = None  # type: ignore[assignment]  # field `schema` shadows BaseModel.schema()
 
 
 class ParquetOptions(_Options):

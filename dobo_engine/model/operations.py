@@ -24,6 +24,7 @@ from dobo_engine.model.common import (
     Expression,
     Issue,
     Version,
+    check_identifier,
     fail,
     identifier_check,
     positive,
@@ -83,7 +84,7 @@ def _check_target(value: str) -> str:
         return value
     if "." in value:
         raise fail("ReservedColumn", "OP-UPD-3", f"{value!r}: assignment targets are not qualified (D7)")
-    return identifier_check("OP-UPD-3", "ReservedColumn").func(value)
+    return check_identifier(value, "OP-UPD-3", "ReservedColumn")
 
 
 UpdateTarget = Annotated[str, AfterValidator(_check_target)]
@@ -247,7 +248,7 @@ with warnings.catch_warnings():
         datasource_id: EntityId
         table: Annotated[OutputTemplate, sql_identifier_check("OP-OUT-1", "table name", template=True)] | None = None
         path: OutputTemplate | None = None
-        schema: Annotated[str, sql_identifier_check("OP-OUT-1", "schema name")] | None = None  # type: ignore[assignment]
+        schema: Annotated[str, sql_identifier_check("OP-OUT-1", "schema name")] | None = None  # type: ignore[assignment]  # field `schema` shadows BaseModel.schema()
 
         @model_validator(mode="after")
         def _one_target(self) -> OutputDestination:
@@ -268,6 +269,7 @@ Destination = Annotated[
     Annotated[Literal["default"], Tag("default")] | Annotated[OutputDestination, Tag("datasource")],
     Discriminator(_destination_kind),
 ]
+OutputMode = Literal["overwrite", "append"]
 
 
 class OutputParameters(DoboModel):
@@ -282,7 +284,7 @@ class OutputParameters(DoboModel):
     destination: Destination
     columns: list[ColumnRef] | None = None
     include_deleted: StrictBool = False
-    mode: Literal["overwrite", "append"] = "overwrite"
+    mode: OutputMode = "overwrite"
     register_as_dataset: EntityId | None = None
 
     def issues(self, path: tuple[str | int, ...]) -> list[Issue]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal, Union, cast
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
@@ -18,8 +17,8 @@ from dobo_engine.model.common import (
     Issue,
     NonEmptyStr,
     Version,
+    check_identifier,
     fail,
-    identifier_check,
     repeated,
     sql_identifier_check,
 )
@@ -110,12 +109,8 @@ class CatalogStrategy(DoboModel):
 Strategy = Annotated[Union[PathStrategy, TableStrategy, CatalogStrategy], Field(discriminator="type")]
 
 
-# identifier_check wraps a one-argument (no-info) validator; pydantic types `.func` as either kind.
-_check_identifier = cast(Callable[[str], str], identifier_check("RES-4").func)
-
-
 def _check_data_level(value: str) -> str:
-    return value if value == "any" else _check_identifier(value)
+    return value if value == "any" else check_identifier(value, "RES-4")
 
 
 class ResolverRule(DoboModel):

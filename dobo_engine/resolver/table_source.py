@@ -133,7 +133,7 @@ class ResolvingTableSource:
     def load_table(self, dataset: Dataset, table: TableRef) -> pl.LazyFrame:
         """Every location of ``table`` for the Run's Period, checked and concatenated in order."""
         locations = self.resolve(dataset, table)
-        sources = {loc.datasource_id: usable_datasource(self.catalog, loc) for loc in locations}
+        sources = {loc.datasource_id or "": usable_datasource(self.catalog, loc) for loc in locations}
         loader = SourceLoader(sources, data_root=self.data_root)
         periods = self.period.identifiers() if table.temporal_mode == "period" else None
 

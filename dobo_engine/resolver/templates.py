@@ -10,15 +10,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
+from typing import Protocol
 
 from dobo_engine.errors import UnknownTemplateToken
-from dobo_engine.model.calendar import Period
 from dobo_engine.model.resolver import TEMPLATE_TOKENS
 
 _TOKEN = re.compile(r"\{\{(.*?)\}\}")
 
 
-def template_values(table_name: str, period: Period) -> dict[str, str]:
+class PeriodFields(Protocol):
+    """What rendering reads of a Period: a catalog Period or the PeriodDetails a Run recorded."""
+
+    @property
+    def identifier(self) -> str: ...
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def year(self) -> int: ...
+
+    @property
+    def sequence(self) -> int: ...
+
+    @property
+    def start_date(self) -> date: ...
+
+
+def template_values(table_name: str, period: PeriodFields) -> dict[str, str]:
     """The value of every token for one table and Period."""
     start = period.start_date
     return {

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import polars as pl
 
@@ -21,6 +22,7 @@ from dobo_engine.io.file_writer import append_part_name
 from dobo_engine.io.protocols import Destination, plain_datasource
 from dobo_engine.io.sources import SourceWriter
 from dobo_engine.model.datasource import DataSource
+from dobo_engine.model.operations import OutputDestination, OutputMode
 from dobo_engine.model.run import PeriodDetails, WriteResult
 from dobo_engine.resolver.registered_outputs import OUTPUTS_DATASOURCE_ID
 from dobo_engine.resolver.templates import render_template, template_values
@@ -43,21 +45,22 @@ class DestinationOutputs:
     writer: SourceWriter | None = None
 
     def __post_init__(self) -> None:
-        self.writer = self.writer or SourceWriter(data_root=self.settings.data_root)
+        self._writer = self.writer or SourceWriter(data_root=self.settings.data_root)
         self.would_register: list[dict[str, object]] = []  # OP-OUT-7 diagnostics of a sandbox Run
         self.registrations: list[dict[str, object]] = []  # registered when the Run completes (RUN-9)
 
-    def resolve(self, destination: object, order: int, mode: str) -> Destination:
+    def resolve(self, destination: Literal["default"] | OutputDestination, order: int,
+                mode: OutputMode) -> Destination:
         file_name = f"operation={order}.parquet"
-        named = Destination(mode=mode, period_identifier=self.period.identifier,  # type: ignore[arg-type]
+        named = Destination(mode=mode, period_identifier=self.period.identifier,
                             run_id=self.run_id, operation_order=order)
         if self.sandbox:
             return replace(named, uri=_join(self.settings.sandbox_root, self.project_id, self.run_id, file_name))
-        if destination == "default":
+        if not isinstance(destination, OutputDestination):  # "default"
             return replace(named, uri=_join(self.settings.output_root, self.project_id, self.period.identifier,
                                             file_name))
-        datasource = plain_datasource(self.datasource(destination.datasource_id))  # type: ignore[attr-defined]
-        values = template_values("", self.period)  # type: ignore[arg-type]
+        datasource = plain_datasource(self.datasource(destination.datasource_id))
+        values = template_values("", self.period)
         del values["table_name"]  # OP-OUT-1: every Resolver token but {{table_name}}
 
         def render(text: str | None) -> str | None:
@@ -69,14 +72,15 @@ class DestinationOutputs:
                 raise UnknownTemplateToken(f"{{{{{missing.args[0]}}}}} cannot be used in an output destination",
                                            rule="OP-OUT-1") from None
 
-        path, table = render(destination.path), render(destination.table)  # type: ignore[attr-defined]
+        path, table = render(destination.path), render(destination.table)
         if (path is None) == (table is None):
             raise InvalidDestination("an output destination needs exactly one of `path` and `table`",
                                      rule="OP-OUT-1")
         return replace(named, datasource=datasource, path=path, table=table,
-                       schema=destination.schema)  # type: ignore[attr-defined]
+                       schema=destination.schema)
 
-    def _location(self, destination: object, target: Destination, order: int) -> dict[str, object]:
+    def _location(self, destination: Literal["default"] | OutputDestination, target: Destination,
+                  order: int) -> dict[str, object]:
         """Where a registered output can be read again (D25): a DataSource and a relative path or table.
 
         An ``append`` to a file is read back from the part this Run wrote. The
@@ -84,24 +88,22 @@ class DestinationOutputs:
         its content (a re-run of the Period), so a shape change would read a
         file twice.
         """
-        part = append_part_name(self.run_id, order, "parquet" if destination == "default"
-                                else target.datasource.type)  # type: ignore[union-attr]
-        if destination == "default":
+        if not isinstance(destination, OutputDestination):  # "default": parquet under the output root
             under_root = f"{self.project_id}/{self.period.identifier}/operation={order}.parquet"
             if target.mode == "append":
-                under_root = f"{under_root}/{part}"
+                under_root = f"{under_root}/{append_part_name(self.run_id, order, 'parquet')}"
             return {"datasource_id": OUTPUTS_DATASOURCE_ID, "strategy": "path", "path": under_root}
         path: str | None = target.path
-        if path is not None and target.mode == "append":
-            path = f"{path.rstrip('/')}/{part}"
-        return {"datasource_id": destination.datasource_id,  # type: ignore[attr-defined]
+        if path is not None and target.mode == "append" and target.datasource is not None:
+            path = f"{path.rstrip('/')}/{append_part_name(self.run_id, order, target.datasource.type)}"
+        return {"datasource_id": destination.datasource_id,
                 "strategy": "table" if target.table else "path",
                 "path": path, "table": target.table, "schema": target.schema}
 
-    def write(self, frame: pl.DataFrame, *, operation_order: int, destination: object, mode: str,
-              register_as: str | None, temporal_mode: str) -> WriteResult:
+    def write(self, frame: pl.DataFrame, *, operation_order: int, destination: Literal["default"] | OutputDestination,
+              mode: OutputMode, register_as: str | None, temporal_mode: str) -> WriteResult:
         target = self.resolve(destination, operation_order, mode)
-        outcome = self.writer.write(frame, target)  # type: ignore[union-attr]
+        outcome = self._writer.write(frame, target)
         if self.sandbox and register_as:
             self.would_register.append({"operation_order": operation_order, "dataset_id": register_as})
         elif register_as:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from dobo_engine.engine.checkpoints import CheckpointStore, step_holding
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.pipeline import Executor, StepReport
@@ -26,6 +28,7 @@ from dobo_engine.errors import (
 )
 from dobo_engine.lifecycle.impact import analyse_dataset
 from dobo_engine.model.calendar import RUNNABLE_PERIOD_STATUSES
+from dobo_engine.model.datasource import DataSource
 from dobo_engine.model.project import RUNNABLE_STATUSES, runs_in_sandbox
 from dobo_engine.model.run import ErrorDetail, ProjectSnapshot
 from dobo_engine.resolver.periods import period_details
@@ -53,7 +56,7 @@ class RunCatalog(StoreCatalog):
         super().__init__(store)
         self.settings = settings
 
-    def datasource(self, datasource_id: str):  # type: ignore[no-untyped-def]
+    def datasource(self, datasource_id: str) -> DataSource:
         if datasource_id == OUTPUTS_DATASOURCE_ID:
             return outputs_datasource(self.settings.output_root)
         return super().datasource(datasource_id)
@@ -63,7 +66,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _json(model: Any) -> dict[str, Any]:
+def _json(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
@@ -254,8 +257,9 @@ class RunService:
             if step.write is not None and step.write.register_as:  # kept until the Run completes (RUN-9)
                 pending = [r for r in self.checkpoints().registrations(run_id)
                            if r["operation_order"] != step.order]
-                pending += [r for r in executor.ctx.outputs.registrations  # type: ignore[attr-defined]
-                            if r["operation_order"] == step.order]
+                outputs = executor.ctx.outputs
+                if isinstance(outputs, DestinationOutputs):
+                    pending += [r for r in outputs.registrations if r["operation_order"] == step.order]
                 self.checkpoints().save_registrations(run_id, pending)
             recorded = snapshot.model_copy(update={"resolver_snapshots": list(tables.resolver_snapshots),
                                                    "locations": list(tables.locations)})

@@ -36,7 +36,7 @@ def entity_of(record: StoredEntity, model: type[E]) -> E:
         content["conflict_report"] = record.system["conflict_report"]
     if record.kind == "project" and record.status is not None:
         # A stored Project's status is a fact, not a declaration: skip the D22 authoring check.
-        entity = model.model_validate(content)
+        entity: Entity = model.model_validate(content)
     else:
         entity = entity_from_dict(record.kind, content)
     assert isinstance(entity, model)
@@ -56,7 +56,7 @@ def period_of(record: PeriodRecord) -> Period:
         start_date=record.start_date,
         end_date=record.end_date,
         parent=record.parent,
-        status=record.status,  # type: ignore[arg-type]
+        status=record.status,
         version=record.version,
         created_at=record.created_at,
         updated_at=record.updated_at,

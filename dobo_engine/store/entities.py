@@ -94,7 +94,7 @@ def set_status(conn: sa.Connection, kind: str, id: str, status: str) -> None:
     _update_entity(conn, kind, id, status=status)
 
 
-def set_system(conn: sa.Connection, kind: str, id: str, **fields: Any) -> dict[str, Any]:
+def set_system(conn: sa.Connection, /, kind: str, id: str, **fields: Any) -> dict[str, Any]:
     """Merge ``fields`` into the system state; a ``None`` value removes that key."""
     system = dict(_entity_row(conn, kind, id, for_update=True).system)
     for key, value in fields.items():

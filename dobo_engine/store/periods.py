@@ -138,7 +138,7 @@ def _authored(period: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(period) - set(AUTHORED) - {"id"})
     if unknown:
         raise InvalidField(f"Period fields {', '.join(unknown)} are not authored fields")
-    values = {key: period.get(key) for key in AUTHORED}
+    values: dict[str, Any] = {key: period.get(key) for key in AUTHORED}
     values["start_date"] = _as_date(values["start_date"], "start_date")
     values["end_date"] = _as_date(values["end_date"], "end_date")
     values["year"] = int(values["year"])

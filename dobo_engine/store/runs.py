@@ -49,7 +49,7 @@ def get_run(conn: sa.Connection, run_id: str) -> RunRecord:
 
 
 def update_run(
-    conn: sa.Connection, run_id: str, *, expect_status: str | Collection[str] | None = None, **fields: Any
+    conn: sa.Connection, /, run_id: str, *, expect_status: str | Collection[str] | None = None, **fields: Any
 ) -> RunRecord:
     """Change Run fields; with ``expect_status`` only if the Run is in one of those statuses.
 
@@ -74,7 +74,7 @@ def update_run(
 
 
 def update_running_run(
-    conn: sa.Connection, run_id: str, *, lease_owner: str | None, unless_cancel_requested: bool = False,
+    conn: sa.Connection, /, run_id: str, *, lease_owner: str | None, unless_cancel_requested: bool = False,
     **fields: Any,
 ) -> RunRecord | None:
     """Write fields of a running Run only while ``lease_owner`` holds its lease; None when it does not.
