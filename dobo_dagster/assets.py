@@ -42,30 +42,57 @@ class LineageSpecs:
             self.specs[spec.key] = spec  # a registered output's spec (partitioned) wins over the bare Dataset
 
     def dataset(self, dataset_id: str, name: str | None = None) -> None:
-        self.add(AssetSpec(self.translator.dataset_asset_key(dataset_id), description=name or dataset_id,
-                           group_name="dobo_datasets", kinds={"dobo"}, metadata={"dobo/dataset_id": dataset_id}))
+        self.add(
+            AssetSpec(
+                self.translator.dataset_asset_key(dataset_id),
+                description=name or dataset_id,
+                group_name="dobo_datasets",
+                kinds={"dobo"},
+                metadata={"dobo/dataset_id": dataset_id},
+            )
+        )
 
     def project(self, project: Project, version: int, partitions: DynamicPartitionsDefinition) -> None:
         t = self.translator
         trace_key = t.trace_asset_key(project.id)
-        self.add(AssetSpec(trace_key, description=f"trace of {project.name}", group_name=t.group_name(project.id),
-                           deps=[t.dataset_asset_key(d) for d in consumed_datasets(project)],
-                           partitions_def=partitions, kinds={"dobo"},
-                           metadata={"dobo/project_id": project.id, "dobo/project_version": version}))
+        self.add(
+            AssetSpec(
+                trace_key,
+                description=f"trace of {project.name}",
+                group_name=t.group_name(project.id),
+                deps=[t.dataset_asset_key(d) for d in consumed_datasets(project)],
+                partitions_def=partitions,
+                kinds={"dobo"},
+                metadata={"dobo/project_id": project.id, "dobo/project_version": version},
+            )
+        )
         for op in project.operations:
             if op.type != "output":
                 continue
-            self.add(AssetSpec(t.output_asset_key(project.id, op), deps=[trace_key], partitions_def=partitions,
-                               group_name=t.group_name(project.id), kinds={"dobo"},
-                               description=f"output of operation {op.order} of {project.id}",
-                               metadata={"dobo/project_id": project.id, "dobo/operation_order": op.order}))
+            self.add(
+                AssetSpec(
+                    t.output_asset_key(project.id, op),
+                    deps=[trace_key],
+                    partitions_def=partitions,
+                    group_name=t.group_name(project.id),
+                    kinds={"dobo"},
+                    description=f"output of operation {op.order} of {project.id}",
+                    metadata={"dobo/project_id": project.id, "dobo/operation_order": op.order},
+                )
+            )
 
     def broken_project(self, project_id: str, error: str) -> AssetChecksDefinition:
         """A project that could not be built keeps its trace asset, with a failing check saying why."""
         key = self.translator.trace_asset_key(project_id)
-        self.add(AssetSpec(key, group_name=self.translator.group_name(project_id), kinds={"dobo"},
-                           description=f"project {project_id} could not be loaded: {error}",
-                           metadata={"dobo/project_id": project_id, "dobo/load_error": error}))
+        self.add(
+            AssetSpec(
+                key,
+                group_name=self.translator.group_name(project_id),
+                kinds={"dobo"},
+                description=f"project {project_id} could not be loaded: {error}",
+                metadata={"dobo/project_id": project_id, "dobo/load_error": error},
+            )
+        )
 
         @asset_check(asset=key, name="dobo_project_loads", description=f"project {project_id} loads")
         def _check() -> AssetCheckResult:

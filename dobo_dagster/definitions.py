@@ -72,8 +72,15 @@ def _default_calendar() -> str:
     return default.id if default else "gregorian"
 
 
-def _add_project(loc: _Location, catalog: StoreCatalog, project_id: str, version: int, status: str,
-                 default_calendar: str, job_names: set[str]) -> None:
+def _add_project(
+    loc: _Location,
+    catalog: StoreCatalog,
+    project_id: str,
+    version: int,
+    status: str,
+    default_calendar: str,
+    job_names: set[str],
+) -> None:
     t = loc.translator
     project = catalog.project(project_id, version)
     name = t.job_name(project.id)
@@ -108,8 +115,11 @@ def _registered_input_sensors(loc: _Location) -> None:
     for b in loc.built:
         if b.status != "active":
             continue
-        upstream = [k for k in (t.dataset_asset_key(d) for d in consumed_datasets(b.project))
-                    if produced.get(k, set()) - {b.project.id}]
+        upstream = [
+            k
+            for k in (t.dataset_asset_key(d) for d in consumed_datasets(b.project))
+            if produced.get(k, set()) - {b.project.id}
+        ]
         if upstream:
             try:
                 loc.sensors.append(registered_output_sensor(b.project, b.job, b.partitions, upstream, t))
@@ -135,8 +145,13 @@ def build_definitions(translator: DoboTranslator | None = None, state: LocationS
             loc.broken(p.id, err)
     _registered_input_sensors(loc)
     sensors = [period_sync_sensor(loc.calendars, t), *loc.sensors] if loc.calendars else loc.sensors
-    defs = Definitions(assets=list(loc.lineage.all()), asset_checks=loc.checks,
-                       jobs=[b.job for b in loc.built], schedules=loc.schedules, sensors=sensors)
+    defs = Definitions(
+        assets=list(loc.lineage.all()),
+        asset_checks=loc.checks,
+        jobs=[b.job for b in loc.built],
+        schedules=loc.schedules,
+        sensors=sensors,
+    )
     with warnings.catch_warnings():  # reconstruction metadata is a preview API in dagster 1.13
         warnings.simplefilter("ignore")
         return defs.with_reconstruction_metadata({STATE_KEY: state.to_json()})

@@ -63,5 +63,4 @@ def discard_frames(dagster_run_ids: list[str]) -> None:
             folder.fs.rm(folder.path, recursive=True)
 
 
-__all__ = ["WorkingFrameIOManager", "discard_frames", "frame_from_bytes", "frame_to_bytes",
-           "working_frame_io_manager"]
+__all__ = ["WorkingFrameIOManager", "discard_frames", "frame_from_bytes", "frame_to_bytes", "working_frame_io_manager"]

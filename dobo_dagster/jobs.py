@@ -37,8 +37,9 @@ def frozen_snapshot(project_id: str, version: int, calendar_id: str, period_iden
     service = run_service()
     stored = service.store.get_entity("project", project_id)
     if stored.status not in RUNNABLE_STATUSES:
-        raise ProjectNotRunnable(f"Project {project_id} is {stored.status}; only active and draft Projects run",
-                                 rule="PRJ-10")
+        raise ProjectNotRunnable(
+            f"Project {project_id} is {stored.status}; only active and draft Projects run", rule="PRJ-10"
+        )
     snapshot = service.build_snapshot(project_id, period_identifier, version=version)
     # The job's status decides the sandbox, not the status of `version` when it was stored.
     return snapshot.model_copy(update={"sandbox": runs_in_sandbox(stored.status)})
@@ -47,8 +48,14 @@ def frozen_snapshot(project_id: str, version: int, calendar_id: str, period_iden
 _RESOURCE = DoboRunResource()  # one instance for every job: its config comes per run
 
 
-def build_job(project: Project, version: int, status: str, calendar_id: str,
-              partitions: DynamicPartitionsDefinition, translator: DoboTranslator) -> JobDefinition:
+def build_job(
+    project: Project,
+    version: int,
+    status: str,
+    calendar_id: str,
+    partitions: DynamicPartitionsDefinition,
+    translator: DoboTranslator,
+) -> JobDefinition:
     operations = sorted(project.operations, key=lambda o: o.order)
     load = load_op(project, translator)
     node_defs = [load]
@@ -69,14 +76,16 @@ def build_job(project: Project, version: int, status: str, calendar_id: str,
         return translator.run_tags(project.id, calendar_id, partition_key)
 
     name = translator.job_name(project.id)
-    graph = GraphDefinition(name=name, node_defs=node_defs, dependencies=deps,
-                            description=project.description or project.name)
+    graph = GraphDefinition(
+        name=name, node_defs=node_defs, dependencies=deps, description=project.description or project.name
+    )
     return graph.to_job(
         name=name,
         description=f"{project.name} (v{version}, {status}{', manual only, sandbox outputs' if status == 'draft' else ''})",
         resource_defs={"dobo": _RESOURCE, "io_manager": working_frame_io_manager},
-        config=PartitionedConfig(partitions_def=partitions, run_config_for_partition_key_fn=run_config,
-                                 tags_for_partition_key_fn=run_tags),
+        config=PartitionedConfig(
+            partitions_def=partitions, run_config_for_partition_key_fn=run_config, tags_for_partition_key_fn=run_tags
+        ),
         executor_def=in_process_executor,
         tags=translator.job_tags(project, version, status),
         metadata=translator.job_metadata(project, version, status),

@@ -9,7 +9,6 @@ structural edit and a code-location reload, a resumed Run still executes
 every operation of its snapshot exactly once, in order (D13, RUN-7).
 """
 
-
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,8 +38,9 @@ from dobo_engine.model.run import ProjectSnapshot, WriteResult
 from dobo_engine.store.records import RunRecord
 
 # One Dagster type for every frame edge: resolving a Python class per In/Out is slow with many jobs.
-WORKING = PythonObjectDagsterType(WorkingFrame, name="DoboWorkingFrame",
-                                  description="a dobo working frame (data, column types, lookups)")
+WORKING = PythonObjectDagsterType(
+    WorkingFrame, name="DoboWorkingFrame", description="a dobo working frame (data, column types, lookups)"
+)
 
 
 def _destination(write: WriteResult) -> str:
@@ -50,34 +50,56 @@ def _destination(write: WriteResult) -> str:
     return f"{dest.get('datasource_id')}:{dest.get('path') or dest.get('table')}"
 
 
-def step_events(translator: DoboTranslator, snapshot: ProjectSnapshot, run_id: str, step: StepReport,
-                op_model: Operation | None, working: WorkingFrame) -> Iterator[AssetMaterialization]:
+def step_events(
+    translator: DoboTranslator,
+    snapshot: ProjectSnapshot,
+    run_id: str,
+    step: StepReport,
+    op_model: Operation | None,
+    working: WorkingFrame,
+) -> Iterator[AssetMaterialization]:
     """The trace of a step, and what an `output` wrote, as materializations for the Period."""
     partition = translator.partition_key(snapshot.period.identifier)
     if step.trace_file:
         yield AssetMaterialization(
-            asset_key=translator.trace_asset_key(snapshot.project_id), partition=partition,
+            asset_key=translator.trace_asset_key(snapshot.project_id),
+            partition=partition,
             description=f"trace of operation {step.order} ({step.type})",
-            metadata={"path": MetadataValue.path(step.trace_file), "dobo/run_id": run_id,
-                      "dobo/operation_order": step.order, "dobo/operation_type": step.type,
-                      "rows_in": step.rows_in, "rows_changed": step.rows_changed,
-                      "rows_created": step.rows_created, "rows_deleted": step.rows_deleted})
+            metadata={
+                "path": MetadataValue.path(step.trace_file),
+                "dobo/run_id": run_id,
+                "dobo/operation_order": step.order,
+                "dobo/operation_type": step.type,
+                "rows_in": step.rows_in,
+                "rows_changed": step.rows_changed,
+                "rows_created": step.rows_created,
+                "rows_deleted": step.rows_deleted,
+            },
+        )
     write = step.write
     if write is None or op_model is None or write.sandboxed:
         return  # a sandbox write (draft Project) is not the output Dataset (D16)
     schema = working.frame.schema
     columns = [TableColumn(name=c, type=str(schema[c]) if c in schema else "unknown") for c in write.columns]
     yield AssetMaterialization(
-        asset_key=translator.output_asset_key(snapshot.project_id, op_model), partition=partition,
+        asset_key=translator.output_asset_key(snapshot.project_id, op_model),
+        partition=partition,
         description=f"written by operation {step.order} of {snapshot.project_id} v{snapshot.project_version}",
-        metadata={"dagster/row_count": write.rows_written, "dagster/column_schema": TableSchema(columns=columns),
-                  "location": _destination(write), "dobo/run_id": run_id,
-                  "dobo/project_version": snapshot.project_version, "dobo/operation_order": step.order})
+        metadata={
+            "dagster/row_count": write.rows_written,
+            "dagster/column_schema": TableSchema(columns=columns),
+            "location": _destination(write),
+            "dobo/run_id": run_id,
+            "dobo/project_version": snapshot.project_version,
+            "dobo/operation_order": step.order,
+        },
+    )
 
 
 def _log_step(context: OpExecutionContext, step: StepReport) -> None:
-    counts = f"{step.rows_in} rows in, {step.rows_changed} changed, {step.rows_created} created, " \
-             f"{step.rows_deleted} deleted"
+    counts = (
+        f"{step.rows_in} rows in, {step.rows_changed} changed, {step.rows_created} created, {step.rows_deleted} deleted"
+    )
     wrote = f"; {step.write.rows_written} written to {_destination(step.write)}" if step.write else ""
     context.log.info(f"operation {step.order} ({step.type}): {counts}{wrote} ({step.seconds:.2f}s)")
 
@@ -113,40 +135,59 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
         yield Output(working)
 
     # OpDefinition directly: the @op decorator's signature inspection dominates load time at scale.
-    return OpDefinition(name=translator.op_definition_name(project.id, LOAD_NODE), compute_fn=_load,
-                        outs={"result": Out(WORKING)}, required_resource_keys={"dobo"},
-                        description=f"operation 0: resolve and load {project.input_dataset_id} for the "
-                                    "partition's Period", tags={"dobo/operation_order": "0"})
+    return OpDefinition(
+        name=translator.op_definition_name(project.id, LOAD_NODE),
+        compute_fn=_load,
+        outs={"result": Out(WORKING)},
+        required_resource_keys={"dobo"},
+        description=f"operation 0: resolve and load {project.input_dataset_id} for the partition's Period",
+        tags={"dobo/operation_order": "0"},
+    )
 
 
-def operation_op(project: Project, operation: Operation, after: int, last: bool,
-                 translator: DoboTranslator) -> OpDefinition:
+def operation_op(
+    project: Project, operation: Operation, after: int, last: bool, translator: DoboTranslator
+) -> OpDefinition:
     node = translator.node_name(operation.order)
 
     def _operation(context: OpExecutionContext, inputs: dict[str, Any]) -> Iterator[Output[WorkingFrame]]:
         working: WorkingFrame = inputs["working"]
         resource: DoboRunResource = context.resources.dobo
         record = begin_attempt(context, resource)
-        working = run_slice(context, resource, record, working, after, None if last else operation.order,
-                            translator)
+        working = run_slice(context, resource, record, working, after, None if last else operation.order, translator)
         if last:
             finish(context, resource, record)
             return  # the last op keeps nothing (RUN-6)
         yield Output(working)
 
-    return OpDefinition(name=translator.op_definition_name(project.id, node), compute_fn=_operation,
-                        ins={"working": In(WORKING)}, outs={} if last else {"result": Out(WORKING)},
-                        required_resource_keys={"dobo"}, description=translator.op_description(operation),
-                        tags={"dobo/operation_order": str(operation.order), "dobo/operation_type": operation.type})
+    return OpDefinition(
+        name=translator.op_definition_name(project.id, node),
+        compute_fn=_operation,
+        ins={"working": In(WORKING)},
+        outs={} if last else {"result": Out(WORKING)},
+        required_resource_keys={"dobo"},
+        description=translator.op_description(operation),
+        tags={"dobo/operation_order": str(operation.order), "dobo/operation_type": operation.type},
+    )
 
 
-def run_slice(context: OpExecutionContext, resource: DoboRunResource, record: RunRecord, working: WorkingFrame,
-              after: int, upto: int | None, translator: DoboTranslator) -> WorkingFrame:
+def run_slice(
+    context: OpExecutionContext,
+    resource: DoboRunResource,
+    record: RunRecord,
+    working: WorkingFrame,
+    after: int,
+    upto: int | None,
+    translator: DoboTranslator,
+) -> WorkingFrame:
     """Execute the snapshot operations with after < order <= upto (upto None: all later ones)."""
     service = resource.service()
     snapshot = ProjectSnapshot.model_validate(record.snapshot)
-    todo = [o for o in sorted(snapshot.operations, key=lambda o: o.order)
-            if o.order > after and (upto is None or o.order <= upto)]
+    todo = [
+        o
+        for o in sorted(snapshot.operations, key=lambda o: o.order)
+        if o.order > after and (upto is None or o.order <= upto)
+    ]
     done = record.last_completed_operation
     finished = [o for o in todo if done is not None and o.order <= done]
     if finished:  # completed by the engine in an earlier attempt: continue from its checkpoint (RUN-7)
@@ -154,7 +195,7 @@ def run_slice(context: OpExecutionContext, resource: DoboRunResource, record: Ru
     if not todo:
         context.log.info("the Run's snapshot has no operation for this step")
     executor = service.executor(record.id)
-    for operation in todo[len(finished):]:
+    for operation in todo[len(finished) :]:
         try:
             working, step = executor.run_operation(operation, working)
         except Exception as err:  # noqa: BLE001 - every failure is recorded on the Run (RUN-5)

@@ -35,23 +35,30 @@ def calendar_partitions(calendar_id: str, translator: DoboTranslator) -> Dynamic
 
 def store_partition_keys(calendar_id: str, translator: DoboTranslator) -> list[str]:
     """The Calendar's Periods in time order (coarser first on the same start date)."""
-    periods = sorted(current_store().list_periods(calendar_id), key=lambda p: (p.start_date, -(p.end_date - p.start_date).days))
+    periods = sorted(
+        current_store().list_periods(calendar_id), key=lambda p: (p.start_date, -(p.end_date - p.start_date).days)
+    )
     return [translator.partition_key(p.identifier) for p in periods]
 
 
-def known_partition_keys(context: SensorEvaluationContext | ScheduleEvaluationContext,
-                         partitions: DynamicPartitionsDefinition) -> set[str]:
+def known_partition_keys(
+    context: SensorEvaluationContext | ScheduleEvaluationContext, partitions: DynamicPartitionsDefinition
+) -> set[str]:
     """Keys already in the instance; requesting any other key fails the whole tick."""
     if partitions.name is None:  # calendar_partitions always names them
         raise ValueError("a Calendar's partitions definition has no name")
     return set(context.instance.get_dynamic_partitions(partitions.name))
 
 
-def period_sync_sensor(calendars: Mapping[str, DynamicPartitionsDefinition], translator: DoboTranslator,
-                       minimum_interval_seconds: int = 60) -> SensorDefinition:
-    @sensor(name=SYNC_SENSOR, minimum_interval_seconds=minimum_interval_seconds,
-            default_status=DefaultSensorStatus.RUNNING,
-            description="Keeps each Calendar's partitions equal to its Periods in the dobo metadata store.")
+def period_sync_sensor(
+    calendars: Mapping[str, DynamicPartitionsDefinition], translator: DoboTranslator, minimum_interval_seconds: int = 60
+) -> SensorDefinition:
+    @sensor(
+        name=SYNC_SENSOR,
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Keeps each Calendar's partitions equal to its Periods in the dobo metadata store.",
+    )
     def _sync(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = []
         for calendar_id, partitions in calendars.items():
@@ -70,5 +77,4 @@ def period_sync_sensor(calendars: Mapping[str, DynamicPartitionsDefinition], tra
     return _sync
 
 
-__all__ = ["SYNC_SENSOR", "calendar_partitions", "known_partition_keys", "period_sync_sensor",
-           "store_partition_keys"]
+__all__ = ["SYNC_SENSOR", "calendar_partitions", "known_partition_keys", "period_sync_sensor", "store_partition_keys"]

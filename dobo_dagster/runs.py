@@ -39,11 +39,18 @@ def trigger_of(tags: Mapping[str, str]) -> tuple[str, str]:
     return "manual", tags.get("dagster/user") or "dagster"
 
 
-def create_from_snapshot(service: RunService, snapshot: ProjectSnapshot, run_id: str, *,
-                         trigger_type: str, triggered_by: str) -> RunRecord:
+def create_from_snapshot(
+    service: RunService, snapshot: ProjectSnapshot, run_id: str, *, trigger_type: str, triggered_by: str
+) -> RunRecord:
     """The dobo Run (id = the Dagster root run id, D21) keeping the snapshot frozen at creation (D13)."""
-    return service.create_run(snapshot.project_id, snapshot.period.identifier, trigger_type=trigger_type,
-                              triggered_by=triggered_by, run_id=run_id, snapshot=snapshot)
+    return service.create_run(
+        snapshot.project_id,
+        snapshot.period.identifier,
+        trigger_type=trigger_type,
+        triggered_by=triggered_by,
+        run_id=run_id,
+        snapshot=snapshot,
+    )
 
 
 def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> RunRecord:
@@ -58,29 +65,41 @@ def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> Run
             if context.run.tags.get(TAG_TRACE, "").lower() == "off":  # D32
                 snapshot = snapshot.model_copy(update={"trace": False})
             trigger_type, triggered_by = trigger_of(context.run.tags)
-            record = create_from_snapshot(service, snapshot, run_id, trigger_type=trigger_type,
-                                          triggered_by=triggered_by)
-            context.log.info(f"dobo Run {run_id} created: {snapshot.project_id} v{snapshot.project_version} "
-                             f"for {snapshot.period.identifier}{' (sandbox)' if snapshot.sandbox else ''}")
+            record = create_from_snapshot(
+                service, snapshot, run_id, trigger_type=trigger_type, triggered_by=triggered_by
+            )
+            context.log.info(
+                f"dobo Run {run_id} created: {snapshot.project_id} v{snapshot.project_version} "
+                f"for {snapshot.period.identifier}{' (sandbox)' if snapshot.sandbox else ''}"
+            )
         if record.status == "failed":  # a re-execution from failure is a resume (D21, RUN-7)
             record = service.resume(run_id)
-            context.log.info(f"dobo Run {run_id} resumed (attempt {record.attempt}) after operation "
-                             f"{record.last_completed_operation}")
+            context.log.info(
+                f"dobo Run {run_id} resumed (attempt {record.attempt}) after operation "
+                f"{record.last_completed_operation}"
+            )
         if record.status == "queued":
             record = service.start(run_id)
     except DoboError as err:
         refuse(err, run_id)
     if record.status != "running":
-        refuse(OperationFailure(f"dobo Run {run_id} is {record.status}; launch a new run for the Period "
-                                "instead of re-executing this one"), run_id)
+        refuse(
+            OperationFailure(
+                f"dobo Run {run_id} is {record.status}; launch a new run for the Period "
+                "instead of re-executing this one"
+            ),
+            run_id,
+        )
     return record
 
 
 def refuse(err: DoboError, run_id: str) -> NoReturn:
     """A Run that cannot start or resume: the Dagster run fails with dobo's message and code."""
-    raise Failure(description=f"{err.code}: {err.message}",
-                  metadata={"dobo/code": err.code, "dobo/run_id": run_id,
-                            "detail": MetadataValue.text(err.detail or "")}, allow_retries=False)
+    raise Failure(
+        description=f"{err.code}: {err.message}",
+        metadata={"dobo/code": err.code, "dobo/run_id": run_id, "detail": MetadataValue.text(err.detail or "")},
+        allow_retries=False,
+    )
 
 
 def fail(service: RunService, run_id: str, err: Exception) -> NoReturn:
@@ -89,11 +108,16 @@ def fail(service: RunService, run_id: str, err: Exception) -> NoReturn:
     service.fail(run_id, dobo_err)
     order = dobo_err.location.operation_order
     where = f"at operation {order}" if order is not None else "during load (before the first operation)"
-    raise Failure(description=f"dobo Run {run_id} failed {where}: {dobo_err.code}: {dobo_err.message}",
-                  metadata={"dobo/code": dobo_err.code, "dobo/run_id": run_id,
-                            "dobo/operation_order": -1 if order is None else order,
-                            "detail": MetadataValue.text(dobo_err.detail or "")},
-                  allow_retries=False) from err
+    raise Failure(
+        description=f"dobo Run {run_id} failed {where}: {dobo_err.code}: {dobo_err.message}",
+        metadata={
+            "dobo/code": dobo_err.code,
+            "dobo/run_id": run_id,
+            "dobo/operation_order": -1 if order is None else order,
+            "detail": MetadataValue.text(dobo_err.detail or ""),
+        },
+        allow_retries=False,
+    ) from err
 
 
 __all__ = ["begin_attempt", "create_from_snapshot", "dobo_run_id", "fail", "refuse", "trigger_of"]

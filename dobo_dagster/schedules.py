@@ -42,12 +42,22 @@ def due_periods(calendar_id: str, settings: ScheduleSettings, today: date) -> li
     return due
 
 
-def period_schedule(project_id: str, calendar_id: str, job: JobDefinition, partitions: DynamicPartitionsDefinition,
-                    settings: ScheduleSettings, translator: DoboTranslator) -> ScheduleDefinition:
-    @schedule(name=f"{translator.job_name(project_id)}_schedule", job=job, cron_schedule=settings.cron,
-              execution_timezone=settings.timezone, default_status=DefaultScheduleStatus.RUNNING,
-              description=f"runs each {settings.level} Period of {calendar_id} {settings.offset_days} day(s) "
-                          "after it ends")
+def period_schedule(
+    project_id: str,
+    calendar_id: str,
+    job: JobDefinition,
+    partitions: DynamicPartitionsDefinition,
+    settings: ScheduleSettings,
+    translator: DoboTranslator,
+) -> ScheduleDefinition:
+    @schedule(
+        name=f"{translator.job_name(project_id)}_schedule",
+        job=job,
+        cron_schedule=settings.cron,
+        execution_timezone=settings.timezone,
+        default_status=DefaultScheduleStatus.RUNNING,
+        description=f"runs each {settings.level} Period of {calendar_id} {settings.offset_days} day(s) after it ends",
+    )
     def _schedule(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
         when = context.scheduled_execution_time
         today = when.date() if when is not None else date.today()

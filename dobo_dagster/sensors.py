@@ -50,9 +50,15 @@ def location_fingerprints(project: Project, calendar_id: str, period_identifier:
     """One line per resolved file of the input Dataset for the Period: path, size, modification time."""
     store, settings = current_store(), current_settings()
     catalog = StoreCatalog(store)
-    report = explain_resolution(catalog, project.input_dataset_id, period_identifier, calendar_id, project=project,
-                                dataset_version=project.input_dataset_version,
-                                registered=StoreRegisteredLocations(store))
+    report = explain_resolution(
+        catalog,
+        project.input_dataset_id,
+        period_identifier,
+        calendar_id,
+        project=project,
+        dataset_version=project.input_dataset_version,
+        registered=StoreRegisteredLocations(store),
+    )
     lines = []
     for table in report.tables:
         for loc in table.locations:
@@ -71,12 +77,21 @@ def location_fingerprints(project: Project, calendar_id: str, period_identifier:
     return sorted(lines)
 
 
-def upstream_data_sensor(project: Project, calendar_id: str, job: JobDefinition,
-                         partitions: DynamicPartitionsDefinition, settings: SensorSettings,
-                         translator: DoboTranslator) -> SensorDefinition:
-    @sensor(name=f"{translator.job_name(project.id)}_upstream_data", job=job,
-            minimum_interval_seconds=settings.minimum_interval_seconds, default_status=DefaultSensorStatus.RUNNING,
-            description=f"runs a {settings.level} Period when the files of {project.input_dataset_id} for it change")
+def upstream_data_sensor(
+    project: Project,
+    calendar_id: str,
+    job: JobDefinition,
+    partitions: DynamicPartitionsDefinition,
+    settings: SensorSettings,
+    translator: DoboTranslator,
+) -> SensorDefinition:
+    @sensor(
+        name=f"{translator.job_name(project.id)}_upstream_data",
+        job=job,
+        minimum_interval_seconds=settings.minimum_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=f"runs a {settings.level} Period when the files of {project.input_dataset_id} for it change",
+    )
     def _sensor(context: SensorEvaluationContext) -> SensorResult:
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
         known = known_partition_keys(context, partitions)
@@ -92,20 +107,32 @@ def upstream_data_sensor(project: Project, calendar_id: str, job: JobDefinition,
             if seen.get(key) == version:
                 continue
             seen[key] = version
-            requests.append(RunRequest(run_key=f"{project.id}:{key}:{version}", partition_key=key,
-                                       tags={"dobo/input_version": version}))
+            requests.append(
+                RunRequest(
+                    run_key=f"{project.id}:{key}:{version}", partition_key=key, tags={"dobo/input_version": version}
+                )
+            )
         return SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
 
     return _sensor
 
 
-def registered_output_sensor(project: Project, job: JobDefinition, partitions: DynamicPartitionsDefinition,
-                             upstream: Iterable[AssetKey], translator: DoboTranslator) -> SensorDefinition:
+def registered_output_sensor(
+    project: Project,
+    job: JobDefinition,
+    partitions: DynamicPartitionsDefinition,
+    upstream: Iterable[AssetKey],
+    translator: DoboTranslator,
+) -> SensorDefinition:
     keys = sorted(set(upstream), key=lambda k: k.to_user_string())
 
-    @sensor(name=f"{translator.job_name(project.id)}_registered_inputs", job=job, minimum_interval_seconds=60,
-            default_status=DefaultSensorStatus.RUNNING,
-            description="runs this project for a Period when a Dataset it reads is registered for that Period")
+    @sensor(
+        name=f"{translator.job_name(project.id)}_registered_inputs",
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="runs this project for a Period when a Dataset it reads is registered for that Period",
+    )
     def _sensor(context: SensorEvaluationContext) -> SensorResult:
         cursor: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
         store = current_store()
@@ -114,7 +141,8 @@ def registered_output_sensor(project: Project, job: JobDefinition, partitions: D
         for key in keys:
             after = cursor.get(key.to_user_string())
             records = context.instance.fetch_materializations(
-                AssetRecordsFilter(asset_key=key, after_storage_id=after), limit=100, ascending=True).records
+                AssetRecordsFilter(asset_key=key, after_storage_id=after), limit=100, ascending=True
+            ).records
             for record in records:
                 materialization = record.asset_materialization
                 meta = materialization.metadata if materialization else {}
@@ -130,8 +158,9 @@ def registered_output_sensor(project: Project, job: JobDefinition, partitions: D
                 cursor[key.to_user_string()] = record.storage_id
                 partition = record.partition_key
                 if status == "completed" and partition and partition in known:
-                    requests.append(RunRequest(run_key=f"{project.id}:{partition}:{record.storage_id}",
-                                               partition_key=partition))
+                    requests.append(
+                        RunRequest(run_key=f"{project.id}:{partition}:{record.storage_id}", partition_key=partition)
+                    )
         return SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
 
     return _sensor

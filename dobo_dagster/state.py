@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType  # not re-exported in 1.13
+from dagster._core.definitions.definitions_load_context import (  # not re-exported in 1.13
+    DefinitionsLoadContext,
+    DefinitionsLoadType,
+)
 
 from dobo_dagster.resources import current_store
 from dobo_engine.model.project import RUNNABLE_STATUSES  # inactive and conflict Projects get no job (PRJ-10)
@@ -36,22 +39,30 @@ class LocationState:
         return json.dumps({"projects": [p.__dict__ for p in self.projects]}, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "LocationState":
+    def from_json(cls, text: str) -> LocationState:
         return cls(tuple(ProjectState(**p) for p in json.loads(text)["projects"]))
 
 
 def fetch_state() -> LocationState:
     """The runnable Projects and their current versions, from the metadata store."""
     entities = current_store().list_entities("project")
-    return LocationState(tuple(ProjectState(e.id, e.latest_version, e.status or "draft")
-                               for e in sorted(entities, key=lambda e: e.id) if e.status in RUNNABLE_STATUSES))
+    return LocationState(
+        tuple(
+            ProjectState(e.id, e.latest_version, e.status or "draft")
+            for e in sorted(entities, key=lambda e: e.id)
+            if e.status in RUNNABLE_STATUSES
+        )
+    )
 
 
 def load_state() -> LocationState:
     """The recorded state when reconstructing for a run, else a fresh read; recorded either way."""
     context = DefinitionsLoadContext.get() if DefinitionsLoadContext.is_set() else None
-    if context is not None and context.load_type == DefinitionsLoadType.RECONSTRUCTION \
-            and STATE_KEY in context.reconstruction_metadata:
+    if (
+        context is not None
+        and context.load_type == DefinitionsLoadType.RECONSTRUCTION
+        and STATE_KEY in context.reconstruction_metadata
+    ):
         state = LocationState.from_json(context.reconstruction_metadata[STATE_KEY])
     else:
         state = fetch_state()

@@ -56,17 +56,26 @@ class DoboTranslator:
         return f"operation {op.order}: {op.type}{label}{where}"
 
     def job_tags(self, project: Project, version: int, status: str) -> dict[str, str]:
-        tags = {TAG_PROJECT: project.id, TAG_VERSION: str(version), TAG_STATUS: status,
-                TAG_INPUT: project.input_dataset_id}
+        tags = {
+            TAG_PROJECT: project.id,
+            TAG_VERSION: str(version),
+            TAG_STATUS: status,
+            TAG_INPUT: project.input_dataset_id,
+        }
         pod = self.dagster_settings(project).pod
         if pod is not None:
             tags.update(pod_tags(pod))
         return tags
 
     def job_metadata(self, project: Project, version: int, status: str) -> dict[str, Any]:
-        return {"dobo/project_id": project.id, "dobo/project_version": version, "dobo/status": status,
-                "dobo/input_dataset": project.input_dataset_id, "dobo/calendar": project.calendar_id or "",
-                "dobo/operations": len(project.operations)}
+        return {
+            "dobo/project_id": project.id,
+            "dobo/project_version": version,
+            "dobo/status": status,
+            "dobo/input_dataset": project.input_dataset_id,
+            "dobo/calendar": project.calendar_id or "",
+            "dobo/operations": len(project.operations),
+        }
 
     def group_name(self, project_id: str) -> str:
         return sanitize(project_id)
@@ -97,8 +106,12 @@ class DoboTranslator:
         return period_identifier
 
     def run_tags(self, project_id: str, calendar_id: str, period_identifier: str) -> dict[str, str]:
-        return {TAG_PROJECT: project_id, TAG_PERIOD: period_identifier, TAG_CALENDAR: calendar_id,
-                TAG_PROJECT_PERIOD: f"{project_id}:{calendar_id}:{period_identifier}"}
+        return {
+            TAG_PROJECT: project_id,
+            TAG_PERIOD: period_identifier,
+            TAG_CALENDAR: calendar_id,
+            TAG_PROJECT_PERIOD: f"{project_id}:{calendar_id}:{period_identifier}",
+        }
 
     # -- automation ----------------------------------------------------------------
 

@@ -137,7 +137,9 @@ def ordered_names(user_columns: Iterable[str], present: Iterable[str]) -> list[s
     return [*users, *others, *system]
 
 
-def frame_schema(columns: Iterable[ColumnLike], temporal_mode: str, *, knowledge_axis: bool = False) -> Mapping[str, pl.DataType]:
+def frame_schema(
+    columns: Iterable[ColumnLike], temporal_mode: str, *, knowledge_axis: bool = False
+) -> Mapping[str, pl.DataType]:
     """The full schema of a loaded table: declared columns, then its system columns."""
     schema: dict[str, pl.DataType] = {c.name: column_dtype(c) for c in columns}
     for name in system_columns_for(temporal_mode, knowledge_axis=knowledge_axis):

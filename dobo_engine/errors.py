@@ -162,8 +162,10 @@ def debug_enabled() -> bool:
     return os.environ.get("DOBO_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
 
 
-BUG_HINT = ("please report it with the command you ran and the traceback "
-            "(run again with DOBO_DEBUG=1 or `dobo --debug ...` to see it)")
+BUG_HINT = (
+    "please report it with the command you ran and the traceback "
+    "(run again with DOBO_DEBUG=1 or `dobo --debug ...` to see it)"
+)
 
 
 class InternalError(DoboError, catalogued=False):
@@ -176,8 +178,7 @@ class InternalError(DoboError, catalogued=False):
     code = "InternalError"
     category = FAILURE
 
-    def __init__(self, message: str, *, location: Location | None = None,
-                 cause: BaseException | None = None) -> None:
+    def __init__(self, message: str, *, location: Location | None = None, cause: BaseException | None = None) -> None:
         detail = BUG_HINT
         if cause is not None and debug_enabled():
             detail += "\n" + "".join(traceback.format_exception(cause)).rstrip()

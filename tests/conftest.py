@@ -98,6 +98,12 @@ def dobo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An isolated $DOBO_HOME (SQLite store and local roots) for one test."""
     home = tmp_path / "dobo-home"
     monkeypatch.setenv("DOBO_HOME", str(home))
-    for var in ("DOBO_METADATA_URL", "DOBO_OUTPUT_ROOT", "DOBO_SANDBOX_ROOT", "DOBO_TRACE_ROOT", "DOBO_CHECKPOINT_ROOT"):
+    for var in (
+        "DOBO_METADATA_URL",
+        "DOBO_OUTPUT_ROOT",
+        "DOBO_SANDBOX_ROOT",
+        "DOBO_TRACE_ROOT",
+        "DOBO_CHECKPOINT_ROOT",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home

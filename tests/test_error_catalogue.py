@@ -106,7 +106,9 @@ def test_the_base_class_alone_has_no_code():
 
 
 def test_error_renders_file_line_path_rule_and_message():
-    err = SchemaMismatch("column amount missing", location=Location(file="a.yaml", line=3, path="dataset.x"), rule="DS-6")
+    err = SchemaMismatch(
+        "column amount missing", location=Location(file="a.yaml", line=3, path="dataset.x"), rule="DS-6"
+    )
     assert err.render() == "a.yaml:3: dataset.x: SchemaMismatch [DS-6]: column amount missing"
     assert err.exit_code == 1
 

@@ -57,9 +57,13 @@ def suite_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     args = [FOLDER] if files is None else [str(f.relative_to(ROOT)) for f in files]
     report = tmp / "results.json"
     dobo = str(Path(sys.executable).parent / "dobo")
-    done = subprocess.run([dobo, "test", *args, "--format", "json", "--output", str(report),
-                           "--snapshot-dir", str(tmp / "snapshots")],
-                          cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [dobo, "test", *args, "--format", "json", "--output", str(report), "--snapshot-dir", str(tmp / "snapshots")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert report.exists(), f"`dobo test` wrote no report (exit {done.returncode}):\n{done.stderr}"
     data = json.loads(report.read_text(encoding="utf-8"))
     results = {r["file"]: TestResult(**r) for r in data["results"]}

@@ -141,8 +141,12 @@ def check_defaults(view: ApplyView) -> list[DoboError]:
         if kind == "calendar" and not claims:
             for item in view.of_kind(kind):
                 record = view.stored(kind, item.key)
-                if (isinstance(item.entity, Calendar) and item.entity.is_default is False
-                        and record is not None and record.is_default):
+                if (
+                    isinstance(item.entity, Calendar)
+                    and item.entity.is_default is False
+                    and record is not None
+                    and record.is_default
+                ):
                     errors.append(
                         item.error(
                             ("is_default",),
@@ -300,8 +304,11 @@ def _position(view: ApplyView, item: Authored, period: Period) -> list[DoboError
             period.sequence,
         ) and other.identifier != period.identifier
 
-    holders = [o.entity.identifier for o in view.of_kind("period")
-               if o is not item and isinstance(o.entity, Period) and same(o.entity)]
+    holders = [
+        o.entity.identifier
+        for o in view.of_kind("period")
+        if o is not item and isinstance(o.entity, Period) and same(o.entity)
+    ]
     if view.stored("calendar", period.calendar_id) is not None:
         holders += [
             p.identifier

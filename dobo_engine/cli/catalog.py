@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import click
 from ruamel.yaml import YAML
@@ -35,9 +36,7 @@ def to_yaml(data: Any) -> str:
     yaml.default_flow_style = False
     representer = yaml.representer  # built once, with the flow style above
     representer.sort_base_mapping_type_on_output = False  # keep each mapping's own key order
-    representer.add_representer(
-        Decimal, lambda rep, value: rep.represent_scalar("tag:yaml.org,2002:float", str(value))
-    )
+    representer.add_representer(Decimal, lambda rep, value: rep.represent_scalar("tag:yaml.org,2002:float", str(value)))
     buffer = io.StringIO()
     yaml.dump(data, buffer)
     return buffer.getvalue()
@@ -83,17 +82,32 @@ def apply_command(catalog_dir: Path, as_json: bool) -> None:
 
 
 def _entity_row(record: StoredEntity) -> tuple[Any, ...]:
-    return (record.id, record.latest_version, record.status, "yes" if record.is_default else "",
-            record.content.get("name"))
+    return (
+        record.id,
+        record.latest_version,
+        record.status,
+        "yes" if record.is_default else "",
+        record.content.get("name"),
+    )
 
 
 def _period_dict(p: PeriodRecord) -> dict[str, Any]:
     return {
-        "id": p.id, "calendar_id": p.calendar_id, "identifier": p.identifier, "name": p.name,
-        "description": p.description, "level": p.level, "year": p.year, "sequence": p.sequence,
-        "start_date": p.start_date.isoformat(), "end_date": p.end_date.isoformat(), "parent": p.parent,
-        "status": p.status, "version": p.version,
-        "created_at": p.created_at.isoformat(), "updated_at": p.updated_at.isoformat(),
+        "id": p.id,
+        "calendar_id": p.calendar_id,
+        "identifier": p.identifier,
+        "name": p.name,
+        "description": p.description,
+        "level": p.level,
+        "year": p.year,
+        "sequence": p.sequence,
+        "start_date": p.start_date.isoformat(),
+        "end_date": p.end_date.isoformat(),
+        "parent": p.parent,
+        "status": p.status,
+        "version": p.version,
+        "created_at": p.created_at.isoformat(),
+        "updated_at": p.updated_at.isoformat(),
     }
 
 
@@ -103,10 +117,16 @@ def _run_dict(r: RunRecord) -> dict[str, Any]:
 
 def entity_dict(record: StoredEntity) -> dict[str, Any]:
     return {
-        "kind": record.kind, "id": record.id, "version": record.version,
-        "latest_version": record.latest_version, "status": record.status, "is_default": record.is_default,
-        "system": record.system, "content": record.content,
-        "created_at": record.created_at.isoformat(), "updated_at": record.updated_at.isoformat(),
+        "kind": record.kind,
+        "id": record.id,
+        "version": record.version,
+        "latest_version": record.latest_version,
+        "status": record.status,
+        "is_default": record.is_default,
+        "system": record.system,
+        "content": record.content,
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
     }
 
 
@@ -131,17 +151,23 @@ def list_command(kind: str, calendar_id: str | None, as_json: bool) -> None:
             if as_json:
                 echo_json([_period_dict(p) for p in periods])
                 return
-            print_table(["IDENTIFIER", "LEVEL", "START", "END", "PARENT", "STATUS", "NAME"],
-                        [(p.identifier, p.level, p.start_date, p.end_date, p.parent, p.status, p.name) for p in periods])
+            print_table(
+                ["IDENTIFIER", "LEVEL", "START", "END", "PARENT", "STATUS", "NAME"],
+                [(p.identifier, p.level, p.start_date, p.end_date, p.parent, p.status, p.name) for p in periods],
+            )
             return
         if kind == "run":
             runs = store.list_runs()
             if as_json:
                 echo_json([_run_dict(r) for r in runs])
                 return
-            print_table(["ID", "PROJECT", "VERSION", "PERIOD", "STATUS", "CREATED"],
-                        [(r.id, r.project_id, r.project_version, r.period_identifier, r.status,
-                          r.created_at.isoformat()) for r in runs])
+            print_table(
+                ["ID", "PROJECT", "VERSION", "PERIOD", "STATUS", "CREATED"],
+                [
+                    (r.id, r.project_id, r.project_version, r.period_identifier, r.status, r.created_at.isoformat())
+                    for r in runs
+                ],
+            )
             return
         records = store.list_entities(kind)
     if as_json:
@@ -187,8 +213,9 @@ def show_command(kind: str, id: str, version: int | None, calendar_id: str | Non
         echo_json(entity_dict(record))
         return
     default = ", default" if record.is_default else ""
-    click.echo(f"# {kind} {record.id}: version {record.version} of {record.latest_version}, "
-               f"status {record.status}{default}")
+    click.echo(
+        f"# {kind} {record.id}: version {record.version} of {record.latest_version}, status {record.status}{default}"
+    )
     click.echo(to_yaml({kind: readable(record)}), nl=False)
 
 

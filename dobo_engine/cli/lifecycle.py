@@ -30,7 +30,6 @@ from dobo_engine.lifecycle.conflict import Mode
 from dobo_engine.lifecycle.status import TOGGLE_KINDS
 from dobo_engine.store import MetadataStore, open_store
 
-
 T = TypeVar("T")
 
 
@@ -60,8 +59,12 @@ def _show_status(change: StatusChange, as_json: bool) -> None:
 
 @click.command("activate")
 @click.argument("project_id")
-@click.option("--dataset-version", type=click.IntRange(min=1), default=None,
-              help="Input Dataset version to pin (default: the authored one, else the pin, else the latest).")
+@click.option(
+    "--dataset-version",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Input Dataset version to pin (default: the authored one, else the pin, else the latest).",
+)
 @json_option
 @handle_errors
 def activate_command(project_id: str, dataset_version: int | None, as_json: bool) -> None:
@@ -124,11 +127,17 @@ def upgrade_command(project_id: str, as_json: bool) -> None:
 @click.command("resolve-conflict")
 @click.argument("project_id")
 @click.option("--pin", "mode", flag_value="pin", help="Keep the pinned version; the Project becomes active.")
-@click.option("--adapt", "mode", flag_value="adapt",
-              help="Move the pin to the new version; the Project becomes draft for re-activation.")
+@click.option(
+    "--adapt",
+    "mode",
+    flag_value="adapt",
+    help="Move the pin to the new version; the Project becomes draft for re-activation.",
+)
 @json_option
 @handle_errors
-def resolve_conflict_command(project_id: str, mode: Mode | None, as_json: bool) -> None:  # mode: the flag_value of --pin/--adapt
+def resolve_conflict_command(
+    project_id: str, mode: Mode | None, as_json: bool
+) -> None:  # mode: the flag_value of --pin/--adapt
     """Resolve a Project's conflict report as a whole (PRJ-15).
 
     \b
@@ -152,9 +161,11 @@ def _toggle(name: str, enabled: bool) -> click.Command:
     def command(kind: str, entity_id: str, as_json: bool) -> None:
         _show_status(_with_store(lambda s: set_enabled(s, kind, entity_id, enabled)), as_json)
 
-    command.help = (f"{verb} a Dataset, DataSource or Resolver (active ⇄ disabled).\n\n"
-                    "A disabled entity cannot be newly referenced; Projects already pinned to it keep running.\n\n"
-                    f"\b\nExample:\n  dobo {name} dataset ds-budgets")
+    command.help = (
+        f"{verb} a Dataset, DataSource or Resolver (active ⇄ disabled).\n\n"
+        "A disabled entity cannot be newly referenced; Projects already pinned to it keep running.\n\n"
+        f"\b\nExample:\n  dobo {name} dataset ds-budgets"
+    )
     return command
 
 
@@ -199,6 +210,12 @@ _period("close", "Close an open Period: Runs are still allowed, for corrections 
 _period("lock", "Lock a closed Period: no more Runs (PER-3, PER-5). Never unlocked.")
 
 COMMANDS: list[click.Command] = [
-    activate_command, deactivate_command, reopen_command, upgrade_command, resolve_conflict_command,
-    _toggle("disable", False), _toggle("enable", True), calendar_group,
+    activate_command,
+    deactivate_command,
+    reopen_command,
+    upgrade_command,
+    resolve_conflict_command,
+    _toggle("disable", False),
+    _toggle("enable", True),
+    calendar_group,
 ]

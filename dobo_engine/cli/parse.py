@@ -44,7 +44,9 @@ def scope_from_definitions(
     return Scope(bindings(columns), quals, context=context, group_by=frozenset(group_by))
 
 
-def _dataset_definitions(dataset_id: str, version: int | None) -> tuple[str, list[ColumnDef], dict[str, list[ColumnDef]]]:
+def _dataset_definitions(
+    dataset_id: str, version: int | None
+) -> tuple[str, list[ColumnDef], dict[str, list[ColumnDef]]]:
     """Main table name, its columns (with the readable system columns) and each lookup's columns."""
     from dobo_engine.store.api import open_store
     from dobo_engine.store.catalog_reader import StoreCatalog
@@ -60,7 +62,11 @@ def _dataset_definitions(dataset_id: str, version: int | None) -> tuple[str, lis
     for lookup in dataset.lookups:
         assert lookup.alias is not None, "LookupDef defaults the alias when it validates (DS-1)"
         target = lookup.target
-        table = catalog.dataset(target.dataset_id, target.dataset_version).main_table if target.type == "dataset" else target
+        table = (
+            catalog.dataset(target.dataset_id, target.dataset_version).main_table
+            if target.type == "dataset"
+            else target
+        )
         lookups[lookup.alias] = defs(table)
     return dataset.main_table.name, [*defs(dataset.main_table), *system], lookups
 
@@ -83,22 +89,48 @@ def node_to_dict(node: ast.Node) -> dict[str, Any]:
 
 def _tree(node: ast.Node, depth: int = 0) -> list[str]:
     info = node_to_dict(node)
-    label = " ".join(f"{k}={info[k]!r}" for k in ("op", "name", "qualifier", "value") if k in info and info[k] is not None)
+    label = " ".join(
+        f"{k}={info[k]!r}" for k in ("op", "name", "qualifier", "value") if k in info and info[k] is not None
+    )
     line = f"{'  ' * depth}{info['node']}{' ' + label if label else ''} : {info.get('type', '?')}"
     return [line, *(row for kid in node.children() for row in _tree(kid, depth + 1))]
 
 
 @click.command("parse", epilog=help_text())
 @click.argument("expression")
-@click.option("--column", "columns", multiple=True, metavar="NAME:TYPE", help="A bare column in scope, e.g. amount:decimal(38,2).")
-@click.option("--qualifier-column", "qcolumns", multiple=True, metavar="Q.NAME:TYPE", help="A qualified column, e.g. fx.rate:decimal.")
-@click.option("--context", default="parse", type=click.Choice(["parse", "selector", "assignment", "join_on", "aggregation", "resolver_when"]), help="Where the expression sits (aggregates only in aggregation).")
+@click.option(
+    "--column", "columns", multiple=True, metavar="NAME:TYPE", help="A bare column in scope, e.g. amount:decimal(38,2)."
+)
+@click.option(
+    "--qualifier-column",
+    "qcolumns",
+    multiple=True,
+    metavar="Q.NAME:TYPE",
+    help="A qualified column, e.g. fx.rate:decimal.",
+)
+@click.option(
+    "--context",
+    default="parse",
+    type=click.Choice(["parse", "selector", "assignment", "join_on", "aggregation", "resolver_when"]),
+    help="Where the expression sits (aggregates only in aggregation).",
+)
 @click.option("--group-by", "group_by", multiple=True, help="A group_by column (aggregation context).")
-@click.option("--dataset", "dataset_id", help="Take the scope from a stored Dataset: its columns, table name and lookups.")
+@click.option(
+    "--dataset", "dataset_id", help="Take the scope from a stored Dataset: its columns, table name and lookups."
+)
 @click.option("--dataset-version", type=int, help="With --dataset: a stored version (default: latest).")
 @json_option
 @handle_errors
-def parse_command(expression: str, columns: tuple[str, ...], qcolumns: tuple[str, ...], context: str, group_by: tuple[str, ...], dataset_id: str | None, dataset_version: int | None, as_json: bool) -> None:
+def parse_command(
+    expression: str,
+    columns: tuple[str, ...],
+    qcolumns: tuple[str, ...],
+    context: str,
+    group_by: tuple[str, ...],
+    dataset_id: str | None,
+    dataset_version: int | None,
+    as_json: bool,
+) -> None:
     """Print the AST, inferred type and errors of one expression.
 
     \b

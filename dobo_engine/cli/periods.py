@@ -47,17 +47,31 @@ def generate_command(calendar_id: str, from_year: int, to_year: int, as_json: bo
         for period in result.periods:
             tx.put_period(authored_content(period))
     created = [
-        {"identifier": p.identifier, "level": p.level, "start_date": p.start_date.isoformat(),
-         "end_date": p.end_date.isoformat(), "parent": p.parent}
+        {
+            "identifier": p.identifier,
+            "level": p.level,
+            "start_date": p.start_date.isoformat(),
+            "end_date": p.end_date.isoformat(),
+            "parent": p.parent,
+        }
         for p in result.periods
     ]
     if as_json:
-        echo_json({"ok": True, "calendar_id": calendar_id, "created": created,
-                   "unchanged": result.unchanged, "skipped": result.skipped})
+        echo_json(
+            {
+                "ok": True,
+                "calendar_id": calendar_id,
+                "created": created,
+                "unchanged": result.unchanged,
+                "skipped": result.skipped,
+            }
+        )
         return
     if created:
-        print_table(["IDENTIFIER", "LEVEL", "START", "END", "PARENT"],
-                    [(p["identifier"], p["level"], p["start_date"], p["end_date"], p["parent"]) for p in created])
+        print_table(
+            ["IDENTIFIER", "LEVEL", "START", "END", "PARENT"],
+            [(p["identifier"], p["level"], p["start_date"], p["end_date"], p["parent"]) for p in created],
+        )
     for reason in result.skipped:
         note(f"skipped {reason}")
     note(f"{len(created)} created, {len(result.unchanged)} already present")

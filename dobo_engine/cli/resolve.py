@@ -20,8 +20,14 @@ from dobo_engine.store.catalog_reader import StoreCatalog
 @click.option("--dataset-version", type=int, help="A stored version of the Dataset (default: latest).")
 @json_option
 @handle_errors
-def resolve_command(dataset_id: str, period: str, project_id: str | None, calendar_id: str | None,
-                    dataset_version: int | None, as_json: bool) -> None:
+def resolve_command(
+    dataset_id: str,
+    period: str,
+    project_id: str | None,
+    calendar_id: str | None,
+    dataset_version: int | None,
+    as_json: bool,
+) -> None:
     """Show the Resolver chosen, the matching rule and every location, without loading data.
 
     \b
@@ -34,8 +40,15 @@ def resolve_command(dataset_id: str, period: str, project_id: str | None, calend
     if calendar_id is None:
         default = store.get_default("calendar")
         calendar_id = default.id if default else "gregorian"
-    report = explain_resolution(catalog, dataset_id, period, calendar_id, project=project,
-                                dataset_version=dataset_version, registered=StoreRegisteredLocations(store))
+    report = explain_resolution(
+        catalog,
+        dataset_id,
+        period,
+        calendar_id,
+        project=project,
+        dataset_version=dataset_version,
+        registered=StoreRegisteredLocations(store),
+    )
     if as_json:
         echo_json(report.as_dict())
     else:

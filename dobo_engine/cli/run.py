@@ -22,24 +22,37 @@ def _service() -> RunService:
 def _progress(step: StepReport) -> None:
     name = f" ({step.name})" if step.name else ""
     counts = []
-    for label, value in (("changed", step.rows_changed), ("created", step.rows_created),
-                         ("deleted", step.rows_deleted)):
+    for label, value in (
+        ("changed", step.rows_changed),
+        ("created", step.rows_created),
+        ("deleted", step.rows_deleted),
+    ):
         if value:
             counts.append(f"{value} {label}")
     if step.write is not None:
         counts.append(f"{step.write.rows_written} written to {step.write.destination}")
-    note(f"  [{step.order:>4}] {step.type:<9}{name}: {step.rows_in} rows in"
-         f"{', ' + ', '.join(counts) if counts else ''} ({step.seconds:.2f}s)")
+    note(
+        f"  [{step.order:>4}] {step.type:<9}{name}: {step.rows_in} rows in"
+        f"{', ' + ', '.join(counts) if counts else ''} ({step.seconds:.2f}s)"
+    )
 
 
 def _summary(record: RunRecord) -> dict[str, object]:
     return {
-        "run_id": record.id, "project_id": record.project_id, "project_version": record.project_version,
-        "calendar_id": record.calendar_id, "period": record.period_identifier, "status": record.status,
-        "sandbox": record.sandbox, "attempt": record.attempt,
-        "last_completed_operation": record.last_completed_operation, "error": record.error,
-        "created_at": record.created_at, "completed_at": record.completed_at,
-        "cancel_requested": record.cancel_requested_at is not None, "lease_owner": record.lease_owner,
+        "run_id": record.id,
+        "project_id": record.project_id,
+        "project_version": record.project_version,
+        "calendar_id": record.calendar_id,
+        "period": record.period_identifier,
+        "status": record.status,
+        "sandbox": record.sandbox,
+        "attempt": record.attempt,
+        "last_completed_operation": record.last_completed_operation,
+        "error": record.error,
+        "created_at": record.created_at,
+        "completed_at": record.completed_at,
+        "cancel_requested": record.cancel_requested_at is not None,
+        "lease_owner": record.lease_owner,
         "heartbeat_at": record.heartbeat_at,
     }
 
@@ -52,8 +65,9 @@ def _summary(record: RunRecord) -> dict[str, object]:
 @click.option("--no-trace", is_flag=True, help="Write no trace for this Run (D32).")
 @json_option
 @handle_errors
-def run_command(project_id: str, period: str, as_known_at: datetime | None, resume_id: str | None, no_trace: bool,
-                as_json: bool) -> None:
+def run_command(
+    project_id: str, period: str, as_known_at: datetime | None, resume_id: str | None, no_trace: bool, as_json: bool
+) -> None:
     """Run a Project for one Period in this process.
 
     \b
@@ -63,13 +77,14 @@ def run_command(project_id: str, period: str, as_known_at: datetime | None, resu
     service = _service()
     if resume_id:
         record = service.resume(resume_id)
-        note(f"resuming Run {record.id} (attempt {record.attempt}) after operation "
-             f"{record.last_completed_operation}")
+        note(f"resuming Run {record.id} (attempt {record.attempt}) after operation {record.last_completed_operation}")
     else:
         known = as_known_at.date() if as_known_at else None
         record = service.create_run(project_id, period, as_known_at=known, trace=False if no_trace else None)
-        note(f"Run {record.id}: {project_id} v{record.project_version} for {period}"
-             f"{' (sandbox)' if record.sandbox else ''}")
+        note(
+            f"Run {record.id}: {project_id} v{record.project_version} for {period}"
+            f"{' (sandbox)' if record.sandbox else ''}"
+        )
     final = service.execute(record.id, on_step=None if as_json else _progress)
     for warning in service.load_warnings:  # e.g. rows labelled with another Period (TMP-1)
         note(warning.render())
@@ -109,8 +124,10 @@ def runs_command(project_id: str | None, period: str | None, status: str | None,
         return
     for r in records:
         stopping = " (cancel requested)" if r.status == "running" and r.cancel_requested_at else ""
-        click.echo(f"{r.id}  {r.project_id} v{r.project_version}  {r.period_identifier}  {r.status}{stopping}"
-                   f"  attempt {r.attempt}")
+        click.echo(
+            f"{r.id}  {r.project_id} v{r.project_version}  {r.period_identifier}  {r.status}{stopping}"
+            f"  attempt {r.attempt}"
+        )
 
 
 @click.command("cancel")

@@ -16,12 +16,21 @@ from dobo_engine.harness.runner import run_scenario
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["human", "json", "junit"]), default="human", show_default=True)
 @click.option("--output", "output", type=click.Path(path_type=Path), help="Write the report to FILE instead of stdout.")
-@click.option("--snapshot-dir", type=click.Path(path_type=Path),
-              help="Where failed scenarios save their actual output (default $DOBO_HOME/snapshots).")
-@click.option("--max-diffs", type=click.IntRange(min=1), default=DEFAULT_MAX_DIFFS, show_default=True,
-              help="Mismatches shown per scenario (human and junit).")
-def test_command(paths: tuple[Path, ...], fmt: str, output: Path | None, snapshot_dir: Path | None,
-                 max_diffs: int) -> None:
+@click.option(
+    "--snapshot-dir",
+    type=click.Path(path_type=Path),
+    help="Where failed scenarios save their actual output (default $DOBO_HOME/snapshots).",
+)
+@click.option(
+    "--max-diffs",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_DIFFS,
+    show_default=True,
+    help="Mismatches shown per scenario (human and junit).",
+)
+def test_command(
+    paths: tuple[Path, ...], fmt: str, output: Path | None, snapshot_dir: Path | None, max_diffs: int
+) -> None:
     """Run scenario tests; exit 0 all pass, 1 any fail, 2 any error or none found.
 
     \b
@@ -35,8 +44,11 @@ def test_command(paths: tuple[Path, ...], fmt: str, output: Path | None, snapsho
     results = [run_scenario(f, snapshot_dir) for f in files]
     if not files:
         click.echo("error: no scenario files found", err=True)
-    text = {"human": lambda: render_human(results, max_diffs), "json": lambda: render_json(results),
-            "junit": lambda: render_junit(results, max_diffs)}[fmt]()
+    text = {
+        "human": lambda: render_human(results, max_diffs),
+        "json": lambda: render_json(results),
+        "junit": lambda: render_junit(results, max_diffs),
+    }[fmt]()
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")

@@ -21,9 +21,12 @@ def run_info(run_id: str) -> RunInfo:
     record = RunService(open_store(settings.metadata_url), settings).run(run_id)
     snapshot = ProjectSnapshot.model_validate(record.snapshot)
     return RunInfo(
-        run_id=record.id, status=record.status, clock=snapshot.clock,
+        run_id=record.id,
+        status=record.status,
+        clock=snapshot.clock,
         operation_types={op.order: op.type for op in snapshot.operations},
-        last_completed_operation=record.last_completed_operation, trace_enabled=snapshot.trace,
+        last_completed_operation=record.last_completed_operation,
+        trace_enabled=snapshot.trace,
     )
 
 
@@ -38,8 +41,7 @@ def _show(value: object) -> str:
 @click.option("--operation", type=int, help="Every change one operation made.")
 @json_option
 @handle_errors
-def trace_command(run_id: str, row_id: str | None, at_step: int | None, operation: int | None,
-                  as_json: bool) -> None:
+def trace_command(run_id: str, row_id: str | None, at_step: int | None, operation: int | None, as_json: bool) -> None:
     """Read a Run's trace.
 
     \b

@@ -36,20 +36,23 @@ def project_body(path: Path) -> dict[str, Any]:
     bodies = [data["project"] for data in documents if isinstance(data, dict) and "project" in data]
     if len(bodies) != 1:
         found = "no" if not bodies else str(len(bodies))
-        raise InvalidField(f"{path} holds {found} project documents; expected exactly one",
-                           rule="GEN-2", location=Location(file=str(path)))
+        raise InvalidField(
+            f"{path} holds {found} project documents; expected exactly one",
+            rule="GEN-2",
+            location=Location(file=str(path)),
+        )
     body = bodies[0]
     if not isinstance(body, dict):
-        raise InvalidField("the project must be a mapping of fields", rule="GEN-2",
-                           location=Location(file=str(path), path="project"))
+        raise InvalidField(
+            "the project must be a mapping of fields", rule="GEN-2", location=Location(file=str(path), path="project")
+        )
     return body
 
 
 def folder_catalog(folder: Path) -> tuple[MemoryCatalog, dict[str, Project]]:
     """Every entity of a catalog folder: Projects by id, the rest in a MemoryCatalog."""
     if not folder.is_dir():
-        raise CatalogNotFound(f"catalog folder {folder} does not exist",
-                              location=Location(file=str(folder)))
+        raise CatalogNotFound(f"catalog folder {folder} does not exist", location=Location(file=str(folder)))
     catalog, projects = MemoryCatalog(), {}
     errors: list[DoboError] = []
     for path in sorted(p for p in folder.rglob("*") if p.suffix in FILE_SUFFIXES and p.is_file()):
@@ -84,10 +87,19 @@ def store_catalog() -> Iterator[tuple[CatalogReader, Callable[[str], Project]]]:
 
 @click.command("validate")
 @click.argument("target", metavar="PROJECT-ID | PROJECT.yaml")
-@click.option("--dataset-version", type=click.IntRange(min=1), default=None,
-              help="Validate against this version of the input Dataset (default: the pin, else the latest).")
-@click.option("--catalog", "catalog_dir", type=click.Path(path_type=Path), default=None,
-              help="Read Datasets, Resolvers and DataSources from this catalog folder instead of the store.")
+@click.option(
+    "--dataset-version",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Validate against this version of the input Dataset (default: the pin, else the latest).",
+)
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Read Datasets, Resolvers and DataSources from this catalog folder instead of the store.",
+)
 @json_option
 @handle_errors
 def validate_command(target: str, dataset_version: int | None, catalog_dir: Path | None, as_json: bool) -> None:

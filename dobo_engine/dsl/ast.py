@@ -183,8 +183,20 @@ class Invalid(Node):
 # (``Node.__subclasses__()`` also lists the pre-slots classes that
 # ``dataclass(slots=True)`` replaced).
 NODE_TYPES: tuple[type[Node], ...] = (
-    IntegerLit, DecimalLit, StringLit, BoolLit, NullLit, DateLit, Column,
-    SelectorRef, Selector, Negate, Not, Binary, Call, Invalid,
+    IntegerLit,
+    DecimalLit,
+    StringLit,
+    BoolLit,
+    NullLit,
+    DateLit,
+    Column,
+    SelectorRef,
+    Selector,
+    Negate,
+    Not,
+    Binary,
+    Call,
+    Invalid,
 )
 
 _EVOLVERS: dict[type, Callable[..., Node]] = {}

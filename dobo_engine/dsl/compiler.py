@@ -89,7 +89,9 @@ class Compiler:
     def c_Negate(self, node: ast.Negate) -> pl.Expr:
         t = _t(node)
         if t.kind == "integer":
-            return checked_int(lit(0, INT128) - self.typed(node.operand, INTEGER).cast(INT128_TARGET))  # Int128 has no neg
+            return checked_int(
+                lit(0, INT128) - self.typed(node.operand, INTEGER).cast(INT128_TARGET)
+            )  # Int128 has no neg
         if t.kind == "null":
             return lit(None)
         return -self.typed(node.operand, t)

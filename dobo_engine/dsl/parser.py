@@ -17,11 +17,28 @@ from dobo_engine.dsl.errors import ExpressionSyntaxError
 
 # Terminal names as a user would read them in "expected ..." lists.
 _DESCRIBE = {
-    "INT": "a number", "DECIMAL": "a number", "STRING": "a string", "NAME": "a column name",
-    "QNAME": "a column name", "SELECTOR_REF": "{{NAME}}", "TRUE": "TRUE", "FALSE": "FALSE",
-    "NULL": "NULL", "NOT": "NOT", "NOT_CALL": "NOT", "AND": "AND", "OR": "OR", "LPAR": "'('",
-    "RPAR": "')'", "COMMA": "','", "COMP_OP": "a comparison", "PLUS": "'+'", "MINUS": "'-'",
-    "STAR": "'*'", "SLASH": "'/'", "$END": "the end of the expression",
+    "INT": "a number",
+    "DECIMAL": "a number",
+    "STRING": "a string",
+    "NAME": "a column name",
+    "QNAME": "a column name",
+    "SELECTOR_REF": "{{NAME}}",
+    "TRUE": "TRUE",
+    "FALSE": "FALSE",
+    "NULL": "NULL",
+    "NOT": "NOT",
+    "NOT_CALL": "NOT",
+    "AND": "AND",
+    "OR": "OR",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "COMMA": "','",
+    "COMP_OP": "a comparison",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "STAR": "'*'",
+    "SLASH": "'/'",
+    "$END": "the end of the expression",
 }
 _OPERAND_STARTS = {"INT", "DECIMAL", "STRING", "NAME", "QNAME", "SELECTOR_REF", "LPAR"}
 
@@ -203,7 +220,11 @@ def _explain(text: str, err: UnexpectedInput) -> tuple[str, Span, list[str]]:
         if tok.type != "NOT":
             prev = _previous_token(text, tok.start_pos)
             where = f" after {prev!r}" if prev else ""
-            return f"expected an operand{where}, found {str(tok)!r} (a keyword; write qualifier.{str(tok).lower()} for a column)", span, expected
+            return (
+                f"expected an operand{where}, found {str(tok)!r} (a keyword; write qualifier.{str(tok).lower()} for a column)",
+                span,
+                expected,
+            )
     if names & _OPERAND_STARTS and not names & {"PLUS", "STAR", "COMP_OP"}:
         prev = _previous_token(text, tok.start_pos)
         where = f" after {prev!r}" if prev else ""

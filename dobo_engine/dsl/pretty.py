@@ -56,7 +56,11 @@ def pretty(node: ast.Node) -> str:
         return "NULL"
     if isinstance(node, ast.Negate):
         # `- -x` needs the space: `--x` would read the same, but keep it explicit.
-        return f"-{_wrap(node.operand, _LEVEL['NEG'])}" if not isinstance(node.operand, ast.Negate) else f"- {pretty(node.operand)}"
+        return (
+            f"-{_wrap(node.operand, _LEVEL['NEG'])}"
+            if not isinstance(node.operand, ast.Negate)
+            else f"- {pretty(node.operand)}"
+        )
     if isinstance(node, ast.Not):
         # Function form: an atom, so it never regroups with what follows it.
         return f"NOT({pretty(node.operand)})"

@@ -164,7 +164,13 @@ class Checker:
             self.reporter.leave_selector()
         t = body.dtype or UNKNOWN
         if not t.is_vague and t.kind != "boolean":
-            self._mismatch(node, "boolean", t, f"selector {{{{{node.name}}}}}", f"named selector {node.name} must be boolean, got {t}")
+            self._mismatch(
+                node,
+                "boolean",
+                t,
+                f"selector {{{{{node.name}}}}}",
+                f"named selector {node.name} must be boolean, got {t}",
+            )
             t = UNKNOWN
         return node.evolve(body=body, dtype=BOOLEAN if t.kind != "unknown" else UNKNOWN)
 
@@ -207,7 +213,9 @@ class Checker:
         if common is None:
             self._mismatch(right, f"a type comparable with {lt}", rt, where, f"cannot compare {lt} with {rt} ({where})")
         elif node.op not in ("=", "<>") and not common.is_vague and not common.is_orderable:
-            self._mismatch(left, "number, string, date or timestamp", common, where, f"{common} values are not ordered ({where})")
+            self._mismatch(
+                left, "number, string, date or timestamp", common, where, f"{common} values are not ordered ({where})"
+            )
         return BOOLEAN
 
     def _arithmetic(self, node: ast.Binary, left: ast.Node, right: ast.Node, lt: DslType, rt: DslType) -> DslType:
@@ -228,7 +236,9 @@ class Checker:
             if op == "+" and lt.kind == "integer" and rt.is_temporal:
                 return rt
             if op == "-" and lt.is_temporal and rt.is_temporal:
-                self._mismatch(right, "integer (days)", rt, where, f"cannot subtract {rt} from {lt}: use DATEDIFF(end, start)")
+                self._mismatch(
+                    right, "integer (days)", rt, where, f"cannot subtract {rt} from {lt}: use DATEDIFF(end, start)"
+                )
                 return UNKNOWN
             bad = right if lt.is_temporal else left
             self._mismatch(bad, "integer (days)", bad.dtype or UNKNOWN, where)
@@ -260,7 +270,13 @@ class Checker:
         if spec is None:
             suggestion = closest(node.name, list(FUNCTIONS), fold=True)
             hint = f"; did you mean {suggestion}?" if suggestion else ""
-            self.reporter.add(UnknownFunction, f"unknown function {node.name}{hint}", _name_span(node), function=node.name, suggestion=suggestion)
+            self.reporter.add(
+                UnknownFunction,
+                f"unknown function {node.name}{hint}",
+                _name_span(node),
+                function=node.name,
+                suggestion=suggestion,
+            )
             return UNKNOWN
         if node.name in self.scope.forbidden_functions:
             self._not_allowed(node)
@@ -327,8 +343,12 @@ class Checker:
     def _aggregate_type(self, node: ast.Call, spec: FunctionSpec, args: tuple[ast.Node, ...]) -> DslType:
         if not spec.accepts(len(args)):
             self.reporter.add(
-                WrongArity, f"{node.name} takes {spec.arity} argument(s), got {len(args)}", node.span,
-                function=node.name, expected=spec.arity, actual=len(args),
+                WrongArity,
+                f"{node.name} takes {spec.arity} argument(s), got {len(args)}",
+                node.span,
+                function=node.name,
+                expected=spec.arity,
+                actual=len(args),
             )
             return UNKNOWN
 
@@ -353,4 +373,3 @@ def _name_span(node: ast.Call) -> ast.Span:
 
 def _failed(node: ast.Node) -> bool:
     return (node.dtype or UNKNOWN).kind == "unknown"
-

@@ -95,8 +95,9 @@ def load_lookups(ctx: RunContext, dataset: Dataset, lookups: list[LookupDef]) ->
     return loaded
 
 
-def join_lookups(frame: pl.DataFrame, lookups: list[LoadedLookup], main_temporal_mode: str,
-                 dataset_id: str) -> pl.DataFrame:
+def join_lookups(
+    frame: pl.DataFrame, lookups: list[LoadedLookup], main_temporal_mode: str, dataset_id: str
+) -> pl.DataFrame:
     """Left-join each lookup on the rows' current keys; LK-2 checks every joined row."""
     for lookup in lookups:
         left = [pl.col(c) for c in lookup.source_columns]

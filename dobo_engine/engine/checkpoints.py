@@ -79,8 +79,14 @@ class CheckpointStore:
     def path(self, run_id: str, order: int) -> str:
         return f"{self.folder(run_id)}/operation={order}.arrow"
 
-    def save(self, run_id: str, order: int, working: WorkingFrame, previous: WorkingFrame | None = None,
-             changed: frozenset[str] | None = None) -> str:
+    def save(
+        self,
+        run_id: str,
+        order: int,
+        working: WorkingFrame,
+        previous: WorkingFrame | None = None,
+        changed: frozenset[str] | None = None,
+    ) -> str:
         """The frame after `order`; with `previous` (the frame the step started from) only the change.
 
         `changed` names the columns the step may have changed on existing rows, when the step knows.
@@ -125,15 +131,19 @@ class CheckpointStore:
         step = self.latest(run_id, order)
         if step is None or (expect_step is not None and step != expect_step):
             wanted = order if expect_step is None else expect_step
-            raise InvalidResumePoint(f"the checkpoint after operation {wanted} of Run {run_id} is missing "
-                                     f"({self.path(run_id, wanted)})", rule="RUN-7")
+            raise InvalidResumePoint(
+                f"the checkpoint after operation {wanted} of Run {run_id} is missing ({self.path(run_id, wanted)})",
+                rule="RUN-7",
+            )
         return self._load_step(run_id, step)
 
     def verify(self, run_id: str, step: int) -> None:
         """`InvalidResumePoint` unless the checkpoint of `step` and every one it builds on is whole (RUN-7)."""
         if step not in self.saved_orders(run_id):
-            raise InvalidResumePoint(f"the checkpoint after operation {step} of Run {run_id} is missing "
-                                     f"({self.path(run_id, step)})", rule="RUN-7")
+            raise InvalidResumePoint(
+                f"the checkpoint after operation {step} of Run {run_id} is missing ({self.path(run_id, step)})",
+                rule="RUN-7",
+            )
         meta, _ = self._read_sealed(run_id, step)
         if meta.get("delta") is not None:
             self.verify(run_id, int(meta["delta"]["base"]))
@@ -150,8 +160,12 @@ class CheckpointStore:
         path = self.path(run_id, step)
 
         def damaged(why: str) -> InvalidResumePoint:
-            return InvalidResumePoint(f"the checkpoint after operation {step} of Run {run_id} is damaged: {why}",
-                                      detail=path, location=Location(file=path), rule="RUN-7")
+            return InvalidResumePoint(
+                f"the checkpoint after operation {step} of Run {run_id} is damaged: {why}",
+                detail=path,
+                location=Location(file=path),
+                rule="RUN-7",
+            )
 
         try:
             meta = json.loads(read_bytes(_meta_path(path), self.options))
@@ -190,8 +204,9 @@ class CheckpointStore:
 _ADDED = "__dobo_added_rows"
 
 
-def _delta(before: pl.DataFrame, after: pl.DataFrame,
-           known: frozenset[str] | None) -> tuple[pl.DataFrame, dict[str, Any]]:
+def _delta(
+    before: pl.DataFrame, after: pl.DataFrame, known: frozenset[str] | None
+) -> tuple[pl.DataFrame, dict[str, Any]]:
     """What changed from `before` to `after`: changed columns of the old rows, then the new rows.
 
     Stored as one frame: the first `height` rows hold the changed columns, the
@@ -199,8 +214,12 @@ def _delta(before: pl.DataFrame, after: pl.DataFrame,
     """
     height = before.height
     old_rows = after.slice(0, height)
-    changed = [c for c in after.columns if c not in before.columns or (
-        c in known if known is not None else not old_rows[c].equals(before[c], check_dtypes=True, null_equal=True))]
+    changed = [
+        c
+        for c in after.columns
+        if c not in before.columns
+        or (c in known if known is not None else not old_rows[c].equals(before[c], check_dtypes=True, null_equal=True))
+    ]
     added = after.slice(height)
     head = old_rows.select(changed).with_columns(pl.lit(False).alias(_ADDED))
     frame = pl.concat([head, added.with_columns(pl.lit(True).alias(_ADDED))], how="diagonal_relaxed")
@@ -217,8 +236,14 @@ def _replay(before: pl.DataFrame, stored: pl.DataFrame, delta: dict[str, Any]) -
     added = stored.filter(pl.col(_ADDED)).drop(_ADDED)
     if added.height == 0:
         return old_rows.select(columns)
-    added = added.select([pl.col(c).cast(old_rows.schema[c]) if c in added.columns else
-                          pl.lit(None, dtype=old_rows.schema[c]).alias(c) for c in columns])
+    added = added.select(
+        [
+            pl.col(c).cast(old_rows.schema[c])
+            if c in added.columns
+            else pl.lit(None, dtype=old_rows.schema[c]).alias(c)
+            for c in columns
+        ]
+    )
     return pl.concat([old_rows.select(columns), added], how="vertical")
 
 

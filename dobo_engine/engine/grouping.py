@@ -20,8 +20,9 @@ class AggregationResult:
     rows: pl.DataFrame
 
 
-def group_columns(group_by: Sequence[str], scope: Scope, main_table: str, compiler: OperationCompiler,
-                  where: str) -> list[str]:
+def group_columns(
+    group_by: Sequence[str], scope: Scope, main_table: str, compiler: OperationCompiler, where: str
+) -> list[str]:
     """`group_by` entries as bare working columns (`main.col` means `col`, OP-AGG-2)."""
     names = []
     for index, entry in enumerate(group_by):
@@ -31,8 +32,9 @@ def group_columns(group_by: Sequence[str], scope: Scope, main_table: str, compil
                 f"group_by entry {entry!r} is not a working column; in scope: {', '.join(sorted(scope.columns))}",
                 rule="OP-AGG-2",
             )
-            err.location = err.location.__class__(path=compiler.path(f"{where}.group_by[{index}]"),
-                                                  operation_order=compiler.order)
+            err.location = err.location.__class__(
+                path=compiler.path(f"{where}.group_by[{index}]"), operation_order=compiler.order
+            )
             raise err
         names.append(column)
     return names

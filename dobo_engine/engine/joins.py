@@ -110,6 +110,10 @@ def _raise(label: JoinLabel, examples: list[tuple[dict[str, object], int]], tota
         f"{label.alias} (dataset {label.dataset_id}): {count} key value(s) match more than one row on {terms}",
         detail=f"offending keys (up to {MAX_REPORTED_KEYS}): {shown}",
         rule="LK-2",
-        payload={"dataset_id": label.dataset_id, "alias": label.alias, "keys": [k for k, _ in examples],
-                 "match_counts": [n for _, n in examples]},
+        payload={
+            "dataset_id": label.dataset_id,
+            "alias": label.alias,
+            "keys": [k for k, _ in examples],
+            "match_counts": [n for _, n in examples],
+        },
     )

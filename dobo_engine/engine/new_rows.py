@@ -18,7 +18,12 @@ def _temporal(name: str, rows: pl.DataFrame, default: pl.Expr) -> pl.Expr:
 
 
 def stamp_new_rows(
-    rows: pl.DataFrame, working: WorkingFrame, ctx: RunContext, *, order: int, source_dataset_id: str,
+    rows: pl.DataFrame,
+    working: WorkingFrame,
+    ctx: RunContext,
+    *,
+    order: int,
+    source_dataset_id: str,
     source_table: str,
 ) -> pl.DataFrame:
     """Incoming user columns plus fresh system columns, in the working frame's column layout."""

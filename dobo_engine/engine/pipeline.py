@@ -175,8 +175,9 @@ class Executor:
         if resume_after is None:
             working = self.load()
         else:
-            working = self.checkpoints.load(self.ctx.run_id, resume_after,
-                                            expect_step=step_holding(self.snapshot.operations, resume_after))
+            working = self.checkpoints.load(
+                self.ctx.run_id, resume_after, expect_step=step_holding(self.snapshot.operations, resume_after)
+            )
         outcome = RunOutcome(working)
         for op in self.operations():
             if resume_after is not None and op.order <= resume_after:
@@ -202,17 +203,22 @@ class Executor:
         """Operation 0: assemble the working frame, trace it, checkpoint it (TR-2, RUN-4)."""
         qualifiers, runtime = self._qualifiers, self._runtime
         started = time.perf_counter()
-        working = _guarded(None, lambda: assemble(self.ctx, self.ctx.input_dataset, qualifiers,
-                                                   join_now=not runtime).working)
+        working = _guarded(
+            None, lambda: assemble(self.ctx, self.ctx.input_dataset, qualifiers, join_now=not runtime).working
+        )
         trace_file = None
         if self.trace is not None:  # TR-2: operation 0 records every loaded row
-            events = created_events(working.working_frame(), run_id=self.ctx.run_id, operation_order=0,
-                                    operation_type="load")
+            events = created_events(
+                working.working_frame(), run_id=self.ctx.run_id, operation_order=0, operation_type="load"
+            )
             trace_file = self.trace.write(self.ctx.run_id, 0, "load", events, _schema(working))
         self.checkpoints.save(self.ctx.run_id, 0, working)
         rows = working.frame.height
-        self.on_step(StepReport(0, "load", None, rows, rows_created=rows,
-                                seconds=time.perf_counter() - started, trace_file=trace_file))
+        self.on_step(
+            StepReport(
+                0, "load", None, rows, rows_created=rows, seconds=time.perf_counter() - started, trace_file=trace_file
+            )
+        )
         return working
 
     def _runtime_lookups(self) -> list[LoadedLookup]:
@@ -220,7 +226,8 @@ class Executor:
             return []
         if self._lookups is None:  # loaded once per Run (or per process when resuming)
             self._lookups = _guarded(
-                None, lambda: assemble(self.ctx, self.ctx.input_dataset, self._qualifiers, join_now=False).lookups)
+                None, lambda: assemble(self.ctx, self.ctx.input_dataset, self._qualifiers, join_now=False).lookups
+            )
         return self._lookups
 
     def run_operation(self, op: Operation, working: WorkingFrame) -> tuple[WorkingFrame, StepReport]:
@@ -232,8 +239,12 @@ class Executor:
         def apply() -> OperationOutcome:
             current = working
             if lookups:  # LK-6 runtime: look values up by the rows' current keys
-                frame = join_lookups(drop_lookup_columns(working.frame, lookups), lookups, working.temporal_mode,
-                                     self.ctx.input_dataset.id)
+                frame = join_lookups(
+                    drop_lookup_columns(working.frame, lookups),
+                    lookups,
+                    working.temporal_mode,
+                    self.ctx.input_dataset.id,
+                )
                 current = working.with_frame(frame)
             return APPLY[op.type](op, current, self.ctx)
 
@@ -244,13 +255,23 @@ class Executor:
         trace_file = None
         trace, events = self.trace, result.events
         if trace is not None and events is not None:
-            trace_file = _guarded(op.order, lambda: trace.write(
-                self.ctx.run_id, op.order, op.type, events, _schema(after)))
+            trace_file = _guarded(
+                op.order, lambda: trace.write(self.ctx.run_id, op.order, op.type, events, _schema(after))
+            )
         if op.type != "output":  # an output leaves the frame unchanged: the previous checkpoint holds it
-            self.checkpoints.save(self.ctx.run_id, op.order, after, previous=working,
-                                  changed=result.changed_columns)
-        step = StepReport(op.order, op.type, op.name, rows_in, result.rows_changed, result.rows_created,
-                          result.rows_deleted, time.perf_counter() - started, trace_file, result.write)
+            self.checkpoints.save(self.ctx.run_id, op.order, after, previous=working, changed=result.changed_columns)
+        step = StepReport(
+            op.order,
+            op.type,
+            op.name,
+            rows_in,
+            result.rows_changed,
+            result.rows_created,
+            result.rows_deleted,
+            time.perf_counter() - started,
+            trace_file,
+            result.write,
+        )
         self.on_step(step)
         return after, step
 

@@ -104,8 +104,7 @@ def prepare_join(
     return prepared
 
 
-def _add_key(prepared: PreparedJoin, term: ast.Binary, scope: Scope, compiler: OperationCompiler,
-             where: str) -> None:
+def _add_key(prepared: PreparedJoin, term: ast.Binary, scope: Scope, compiler: OperationCompiler, where: str) -> None:
     left_text, right_text = pretty(term.left), pretty(term.right)
     left = compiler.compile(left_text, scope, where)
     right = compiler.compile(right_text, scope, where)

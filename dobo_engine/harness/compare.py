@@ -112,16 +112,24 @@ def _equal(name: str, dtype: pl.DataType, tolerance: float) -> pl.Expr:
 def _join_key(name: str, dtype: pl.DataType, tolerance: float) -> pl.Expr:
     """A hashable stand-in of a column for multiset matching."""
     if isinstance(dtype, pl.List):
-        return pl.col(name).list.eval(pl.element().cast(pl.Utf8) if not isinstance(dtype.inner, pl.Struct)
-                                      else pl.element().struct.json_encode()).list.join("\x1f")
+        return (
+            pl.col(name)
+            .list.eval(
+                pl.element().cast(pl.Utf8)
+                if not isinstance(dtype.inner, pl.Struct)
+                else pl.element().struct.json_encode()
+            )
+            .list.join("\x1f")
+        )
     if dtype.is_float():
         digits = max(0, min(15, round(-math.log10(tolerance)))) if tolerance > 0 else 15
         return pl.col(name).round(digits)
     return pl.col(name)
 
 
-def compare_frames(actual: pl.DataFrame, expected_raw: pl.DataFrame, config: CompareConfig,
-                   output: int | None = None) -> list[dict[str, Any]]:
+def compare_frames(
+    actual: pl.DataFrame, expected_raw: pl.DataFrame, config: CompareConfig, output: int | None = None
+) -> list[dict[str, Any]]:
     """Every mismatch between an output frame and an expected block (§5); never stops at the first."""
     found: list[dict[str, Any]] = []
 
@@ -129,8 +137,7 @@ def compare_frames(actual: pl.DataFrame, expected_raw: pl.DataFrame, config: Com
         found.append({"output": output, "type": kind, **fields})
 
     system = set(SYSTEM_COLUMNS)
-    expected_raw = expected_raw.select([c for c in expected_raw.columns
-                                        if config.validate_metadata or c not in system])
+    expected_raw = expected_raw.select([c for c in expected_raw.columns if config.validate_metadata or c not in system])
     listed = set(expected_raw.columns)
     actual = actual.select([c for c in actual.columns if c not in system or (config.validate_metadata and c in listed)])
     for name in expected_raw.columns:
@@ -158,8 +165,14 @@ def compare_frames(actual: pl.DataFrame, expected_raw: pl.DataFrame, config: Com
         return found + _multiset(actual, expected, raw, columns, config, output)
 
     joined = actual.with_columns(pl.lit(True).alias(_IN_A)).join(
-        expected.with_columns(pl.lit(True).alias(_IN_E)), on=on, how="full", nulls_equal=True,
-        suffix=_E, coalesce=True, maintain_order="left_right")
+        expected.with_columns(pl.lit(True).alias(_IN_E)),
+        on=on,
+        how="full",
+        nulls_equal=True,
+        suffix=_E,
+        coalesce=True,
+        maintain_order="left_right",
+    )
     if _I not in on:  # both sides keep their own index
         joined = joined.rename({_I: _I + "a"}).rename({_I + _E: _I})
     else:
@@ -168,8 +181,9 @@ def compare_frames(actual: pl.DataFrame, expected_raw: pl.DataFrame, config: Com
     diffs = [pl.when(~_equal(c, actual.schema[c], config.float_tolerance)).then(pl.lit(c)) for c in value_cols]
     both = joined.filter(pl.col(_IN_A) & pl.col(_IN_E))
     if value_cols:
-        differing = both.with_columns(pl.concat_list(diffs).list.drop_nulls().alias("__cols")) \
-            .filter(pl.col("__cols").list.len() > 0)
+        differing = both.with_columns(pl.concat_list(diffs).list.drop_nulls().alias("__cols")).filter(
+            pl.col("__cols").list.len() > 0
+        )
     else:
         differing = both.head(0).with_columns(pl.lit([], dtype=pl.List(pl.Utf8)).alias("__cols"))
 
@@ -181,8 +195,13 @@ def compare_frames(actual: pl.DataFrame, expected_raw: pl.DataFrame, config: Com
     act_rows = _records(_take(actual, differing[_I + "a"]), columns)
     for row, exp, act in zip(pairs, exp_rows, act_rows):
         cols = row["__cols"]
-        add("value_mismatch", key=key_of(row), expected={c: exp[c] for c in cols},
-            actual={c: act[c] for c in cols}, columns=cols)
+        add(
+            "value_mismatch",
+            key=key_of(row),
+            expected={c: exp[c] for c in cols},
+            actual={c: act[c] for c in cols},
+            columns=cols,
+        )
     missing = joined.filter(pl.col(_IN_A).is_null())
     for idx, exp in zip(missing[_I].to_list(), _records(_take(raw, missing[_I]), columns)):
         add("missing_row", key={k: exp[k] for k in keys} if keys else {"row": idx}, expected=exp)
@@ -194,8 +213,14 @@ def compare_frames(actual: pl.DataFrame, expected_raw: pl.DataFrame, config: Com
     return found
 
 
-def _multiset(actual: pl.DataFrame, expected: pl.DataFrame, raw: pl.DataFrame, columns: list[str],
-              config: CompareConfig, output: int | None) -> list[dict[str, Any]]:
+def _multiset(
+    actual: pl.DataFrame,
+    expected: pl.DataFrame,
+    raw: pl.DataFrame,
+    columns: list[str],
+    config: CompareConfig,
+    output: int | None,
+) -> list[dict[str, Any]]:
     """Whole-row matching: equal rows pair off one for one; the rest are missing or extra."""
     found: list[dict[str, Any]] = []
     tol = config.float_tolerance

@@ -9,7 +9,7 @@ positions shifted into the file the entity was written in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,17 @@ class PeriodSpec:
 
 def locate(doc: YamlDocument, path: YamlPath) -> Location:
     position = doc.position(path)
-    return Location(file=doc.file, path=format_path(path) or None,
-                    line=position[0] if position else None, column=position[1] if position else None)
+    return Location(
+        file=doc.file,
+        path=format_path(path) or None,
+        line=position[0] if position else None,
+        column=position[1] if position else None,
+    )
 
 
 def shifted_positions(doc: YamlDocument, source: YamlPath, target: YamlPath) -> Positions:
     """The positions of the nodes under ``source``, keyed as if that node sat at ``target``."""
-    return {(*target, *p[len(source):]): pos for p, pos in doc.positions.items() if p[:len(source)] == source}
+    return {(*target, *p[len(source) :]): pos for p, pos in doc.positions.items() if p[: len(source)] == source}
 
 
 class Reader:
@@ -61,8 +65,9 @@ class Reader:
     def fail(self, path: YamlPath, message: str) -> ScenarioParseError:
         return ScenarioParseError(message, location=locate(self.doc, path), rule="scenarios.md §1")
 
-    def mapping(self, value: Any, path: YamlPath, allowed: set[str],
-                required: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    def mapping(
+        self, value: Any, path: YamlPath, allowed: set[str], required: frozenset[str] | set[str] = frozenset()
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(path, f"{format_path(path) or 'the scenario'} must be a mapping")
         for key in value:
@@ -103,7 +108,7 @@ class Reader:
         except ValueError:
             raise self.fail(path, f"{format_path(path)} must be an ISO 8601 timestamp, got {value!r}") from None
         # A timestamp without an offset is taken as UTC, like every dobo clock.
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
     def entity(self, kind: str, body: dict[str, Any], path: YamlPath, positions: Positions | None = None) -> Any:
         """Build an entity with errors located in this file at ``path``.
@@ -125,9 +130,13 @@ class Reader:
         for i, item in enumerate(value):
             p = (*path, i)
             m = self.mapping(item, p, PERIOD_KEYS, {"identifier", "level", "start_date", "end_date"})
-            spec = PeriodSpec(self.text(str(m["identifier"]), (*p, "identifier")), self.text(m["level"], (*p, "level")),
-                              self.day(m["start_date"], (*p, "start_date")), self.day(m["end_date"], (*p, "end_date")),
-                              str(m["parent"]) if m.get("parent") is not None else None)
+            spec = PeriodSpec(
+                self.text(str(m["identifier"]), (*p, "identifier")),
+                self.text(m["level"], (*p, "level")),
+                self.day(m["start_date"], (*p, "start_date")),
+                self.day(m["end_date"], (*p, "end_date")),
+                str(m["parent"]) if m.get("parent") is not None else None,
+            )
             if spec.end_date < spec.start_date:
                 raise self.fail((*p, "end_date"), "end_date is before start_date")
             if any(f.identifier == spec.identifier for f in found):
@@ -160,8 +169,10 @@ class Reader:
         blocks: dict[str, DataBlock] = {}
         for table, block in data.items():
             if table not in tables:
-                raise self.fail((*path, table),
-                                f"Dataset {dataset.id!r} has no table {table!r} (tables: {', '.join(sorted(tables))})")
+                raise self.fail(
+                    (*path, table),
+                    f"Dataset {dataset.id!r} has no table {table!r} (tables: {', '.join(sorted(tables))})",
+                )
             blocks[table] = self.block(block, (*path, table))
         return blocks
 
@@ -178,7 +189,7 @@ def _relocated(exc: DoboErrors, prefix: YamlPath, kind: str) -> DoboErrors:
         loc = err.location
         path = loc.path
         if path and path.startswith(kind):
-            path = format_path(prefix) + path[len(kind):]
+            path = format_path(prefix) + path[len(kind) :]
         where = Location(loc.file, path, loc.line, loc.column, loc.operation_order)
         moved.append(error_class(err.code)(err.message, rule=err.rule, detail=err.detail, location=where))
     return DoboErrors(moved)
@@ -188,9 +199,16 @@ def parse_error_from(exc: DoboErrors) -> ScenarioParseError:
     """One ScenarioParseError carrying every entity error (first one locates it)."""
     first = exc.errors[0]
     detail = "\n".join(e.render() for e in exc.errors[1:]) or None
-    return ScenarioParseError(f"{first.code}: {first.message}", location=first.location, rule=first.rule,
-                              detail=detail)
+    return ScenarioParseError(f"{first.code}: {first.message}", location=first.location, rule=first.rule, detail=detail)
 
 
-__all__ = ["DataBlock", "PeriodSpec", "Reader", "locate", "shifted_positions", "parse_error_from", "Positions",
-           "table_names"]
+__all__ = [
+    "DataBlock",
+    "PeriodSpec",
+    "Reader",
+    "locate",
+    "shifted_positions",
+    "parse_error_from",
+    "Positions",
+    "table_names",
+]

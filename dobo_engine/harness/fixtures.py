@@ -46,8 +46,11 @@ class FixtureCatalog:
     def unknown(self, kind: str, name: str) -> str:
         """The message for a fixture name that no catalog defines."""
         known = sorted(self.datasets if kind == "Dataset" else self.periods)
-        where = f"fixture files: {', '.join(self.files)}" if self.files else \
-            f"no {FIXTURE_FILE_NAMES[0]} in the scenario's folder or above it"
+        where = (
+            f"fixture files: {', '.join(self.files)}"
+            if self.files
+            else f"no {FIXTURE_FILE_NAMES[0]} in the scenario's folder or above it"
+        )
         return f"unknown {kind} fixture {name!r} (known: {', '.join(known) or 'none'}; {where})"
 
 
@@ -90,8 +93,9 @@ def load_catalog(path: Path) -> FixtureCatalog:
     except DoboError as exc:
         raise ScenarioParseError(exc.message, location=exc.location, rule="D29") from None
     if len(docs) != 1:
-        raise ScenarioParseError("a fixture catalog holds exactly one YAML document", location=Location(file=shown),
-                                 rule="scenarios.md §10")
+        raise ScenarioParseError(
+            "a fixture catalog holds exactly one YAML document", location=Location(file=shown), rule="scenarios.md §10"
+        )
     reader = Reader(docs[0])
     top = reader.mapping(docs[0].data, (), CATALOG_KEYS)
     catalog = FixtureCatalog(files=[shown])
@@ -114,8 +118,9 @@ def _dataset_fixture(reader: Reader, name: str, value: Any, path: YamlPath) -> D
     return DatasetFixture(name, body, reader.data_blocks(dataset, entry.get("data"), (*path, "data")))
 
 
-def overlay_dataset(base: dict[str, Any], over: dict[str, Any], doc: YamlDocument, over_at: YamlPath,
-                    fallback: tuple[int, int] | None) -> tuple[dict[str, Any], Positions]:
+def overlay_dataset(
+    base: dict[str, Any], over: dict[str, Any], doc: YamlDocument, over_at: YamlPath, fallback: tuple[int, int] | None
+) -> tuple[dict[str, Any], Positions]:
     """A fixture Dataset with a scenario's additions (§10 rule 3), and positions for its errors.
 
     Mappings merge key by key; a `columns` list merges by column `name` (a
@@ -140,8 +145,9 @@ def overlay_dataset(base: dict[str, Any], over: dict[str, Any], doc: YamlDocumen
         if isinstance(old, dict) and isinstance(new, dict):
             if here is not None:
                 positions[at] = here
-            merged = {k: merge(v, new[k], (*at, k), (*source, k)) if k in new else keep(v, (*at, k))
-                      for k, v in old.items()}
+            merged = {
+                k: merge(v, new[k], (*at, k), (*source, k)) if k in new else keep(v, (*at, k)) for k, v in old.items()
+            }
             merged.update({k: take(v, (*at, k), (*source, k)) for k, v in new.items() if k not in old})
             return merged
         if at[-1] == "columns" and isinstance(old, list) and isinstance(new, list):
@@ -171,5 +177,12 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-__all__ = ["FIXTURE_FILE_NAMES", "DatasetFixture", "FixtureCatalog", "catalog_for", "load_catalog",
-           "overlay_dataset", "is_fixture_file"]
+__all__ = [
+    "FIXTURE_FILE_NAMES",
+    "DatasetFixture",
+    "FixtureCatalog",
+    "catalog_for",
+    "load_catalog",
+    "overlay_dataset",
+    "is_fixture_file",
+]

@@ -60,8 +60,16 @@ class MemoryOutputs:
 
     frames: dict[int, pl.DataFrame] = field(default_factory=dict)
 
-    def write(self, frame: pl.DataFrame, *, operation_order: int, destination: Destination, mode: OutputMode,
-              register_as: str | None, temporal_mode: str) -> WriteResult:
+    def write(
+        self,
+        frame: pl.DataFrame,
+        *,
+        operation_order: int,
+        destination: Destination,
+        mode: OutputMode,
+        register_as: str | None,
+        temporal_mode: str,
+    ) -> WriteResult:
         if mode == "append" and operation_order in self.frames:
             frame = pl.concat([self.frames[operation_order], frame], how="diagonal_relaxed")
         self.frames[operation_order] = frame

@@ -28,11 +28,20 @@ def period_details(scenario: Scenario) -> PeriodDetails:
     specs = scenario.periods
 
     def details(spec: PeriodSpec, descendants: list[PeriodDetails]) -> PeriodDetails:
-        siblings = sorted((p for p in specs if p.level == spec.level and p.start_date.year == spec.start_date.year),
-                          key=lambda p: p.start_date)
-        return PeriodDetails(calendar_id="scenario", identifier=spec.identifier, level=spec.level,
-                             year=spec.start_date.year, sequence=siblings.index(spec) + 1,
-                             start_date=spec.start_date, end_date=spec.end_date, descendants=descendants)
+        siblings = sorted(
+            (p for p in specs if p.level == spec.level and p.start_date.year == spec.start_date.year),
+            key=lambda p: p.start_date,
+        )
+        return PeriodDetails(
+            calendar_id="scenario",
+            identifier=spec.identifier,
+            level=spec.level,
+            year=spec.start_date.year,
+            sequence=siblings.index(spec) + 1,
+            start_date=spec.start_date,
+            end_date=spec.end_date,
+            descendants=descendants,
+        )
 
     def below(identifier: str) -> list[PeriodSpec]:
         children = [p for p in specs if p.parent == identifier]
@@ -55,17 +64,22 @@ def _read_block(scenario: Scenario, block: DataBlock, allowed: list[str], table:
     path = block.file
     assert path is not None
     if not path.exists():
-        raise DataFileNotFound(f"data file {path} of table {table!r} does not exist",
-                               location=locate(block.doc, (*block.path, "file")))
+        raise DataFileNotFound(
+            f"data file {path} of table {table!r} does not exist", location=locate(block.doc, (*block.path, "file"))
+        )
     try:
         frame = pl.read_csv(path, infer_schema=False) if path.suffix.lower() == ".csv" else pl.read_parquet(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the scenario's problem
-        raise SchemaValidationError(f"data file {path} of table {table!r} cannot be read: {exc}",
-                                    location=locate(block.doc, (*block.path, "file"))) from None
+        raise SchemaValidationError(
+            f"data file {path} of table {table!r} cannot be read: {exc}",
+            location=locate(block.doc, (*block.path, "file")),
+        ) from None
     unknown = [c for c in frame.columns if c not in allowed]
     if unknown:
-        raise SchemaValidationError(f"data file {path}: column {unknown[0]!r} of table {table!r} is not declared",
-                                    location=locate(block.doc, (*block.path, "file")))
+        raise SchemaValidationError(
+            f"data file {path}: column {unknown[0]!r} of table {table!r} is not declared",
+            location=locate(block.doc, (*block.path, "file")),
+        )
     return frame
 
 
@@ -74,6 +88,7 @@ def block_where(scenario: Scenario, block: DataBlock) -> Locator:
         if block.rows is None:
             return locate(block.doc, (*block.path, "file"))
         return locate(block.doc, (*block.path, "rows", index, column))
+
     return where
 
 
@@ -85,10 +100,12 @@ def input_frame(scenario: Scenario, entry: ScenarioDataset, table: TableRef) -> 
     targets: dict[str, pl.DataType] = {c.name: column_dtype(c) for c in table.columns}
     targets.update({n: SYSTEM_COLUMNS[n] for n in ROW_SYSTEM_COLUMNS if n != "_labels"})
     # Decimals from a typed file keep their stored type: the engine's load check applies DS-6.
-    targets = {n: t for n, t in targets.items()
-               if not (isinstance(t, pl.Decimal) and n in frame.columns and frame.schema[n] != pl.Utf8)}
-    frame = convert_frame(frame, targets, table=table.name, where=block_where(scenario, block),
-                          decimals_as_text=True)
+    targets = {
+        n: t
+        for n, t in targets.items()
+        if not (isinstance(t, pl.Decimal) and n in frame.columns and frame.schema[n] != pl.Utf8)
+    }
+    frame = convert_frame(frame, targets, table=table.name, where=block_where(scenario, block), decimals_as_text=True)
     if block.rows is not None:  # a key no row gives is NULL in every row (§2 rule 3); a file must have it (DS-6)
         absent = [c for c in table.columns if c.name not in frame.columns]
         frame = frame.with_columns(pl.lit(None, dtype=column_dtype(c)).alias(c.name) for c in absent)
@@ -128,14 +145,18 @@ def provision(scenario: Scenario, project: Project) -> MemoryTables:
     for dataset_id, version, what in needed_datasets(project, entries):
         entry = entries.get(dataset_id)
         if entry is None:
-            raise DatasetNotProvided(f"{what} loads Dataset {dataset_id!r}, which the scenario does not define "
-                                     f"under `datasets`", location=locate(scenario.doc, ("datasets",)),
-                                     rule="scenarios.md §1 rule 4")
+            raise DatasetNotProvided(
+                f"{what} loads Dataset {dataset_id!r}, which the scenario does not define under `datasets`",
+                location=locate(scenario.doc, ("datasets",)),
+                rule="scenarios.md §1 rule 4",
+            )
         have = entry.dataset.version or 1
         if version is not None and version != have:
-            raise DatasetNotProvided(f"{what} pins Dataset {dataset_id!r} version {version}, the scenario defines "
-                                     f"version {have}", location=locate(scenario.doc, entry.path),
-                                     rule="scenarios.md §1 rule 4")
+            raise DatasetNotProvided(
+                f"{what} pins Dataset {dataset_id!r} version {version}, the scenario defines version {have}",
+                location=locate(scenario.doc, entry.path),
+                rule="scenarios.md §1 rule 4",
+            )
     rows: dict[tuple[str, str], pl.DataFrame] = {}
     for entry in scenario.all_datasets():
         for name in entry.data:

@@ -29,8 +29,11 @@ def mismatch_lines(result: TestResult, max_diffs: int = DEFAULT_MAX_DIFFS) -> li
             lines.append(f"{head}: {', '.join(m.get('columns', []))}")
         elif m["type"] == "value_mismatch":
             cols = m.get("columns", [])
-            detail = "; ".join(f"{c}: expected {json.dumps(m['expected'].get(c), default=str)}, "
-                               f"actual {json.dumps(m['actual'].get(c), default=str)}" for c in cols)
+            detail = "; ".join(
+                f"{c}: expected {json.dumps(m['expected'].get(c), default=str)}, "
+                f"actual {json.dumps(m['actual'].get(c), default=str)}"
+                for c in cols
+            )
             lines.append(f"{head}{where} columns [{', '.join(cols)}]: {detail}")
         elif m["type"] == "missing_row":
             lines.append(f"{head}{where}: expected {_values(m.get('expected'))}")
@@ -43,8 +46,12 @@ def mismatch_lines(result: TestResult, max_diffs: int = DEFAULT_MAX_DIFFS) -> li
         cols = f" columns [{', '.join(m.get('columns') or [])}]" if m.get("columns") else ""
         reason = f" ({m['reason']})" if m.get("reason") else ""
         actual = m.get("actual")
-        got = f"; event {actual['change_type']} of row {actual['row_id']} before {_values(actual['before'])} " \
-              f"after {_values(actual['after'])}" if actual else ""
+        got = (
+            f"; event {actual['change_type']} of row {actual['row_id']} before {_values(actual['before'])} "
+            f"after {_values(actual['after'])}"
+            if actual
+            else ""
+        )
         want = f"; expected {expected.get('change_type')} {_values(expected.get('expected_diff'))}" if expected else ""
         lines.append(f"{head}{match}{cols}{reason}{want}{got}")
     if len(lines) > max_diffs:
@@ -62,7 +69,9 @@ def error_lines(result: TestResult) -> list[str]:
     if err.get("detail"):
         lines += [f"  {line}" for line in str(err["detail"]).splitlines()]
     for failure in err.get("failures") or []:
-        lines.append(f"  - {failure.get('code') or failure.get('type')}: {failure.get('message') or failure.get('detail')}")
+        lines.append(
+            f"  - {failure.get('code') or failure.get('type')}: {failure.get('message') or failure.get('detail')}"
+        )
     return lines
 
 
@@ -87,14 +96,22 @@ def render_human(results: Sequence[TestResult], max_diffs: int = DEFAULT_MAX_DIF
 
 
 def render_json(results: Sequence[TestResult]) -> str:
-    return json.dumps({"summary": summary(results), "results": [r.as_dict() for r in results]},
-                      indent=2, ensure_ascii=False, default=str) + "\n"
+    return (
+        json.dumps(
+            {"summary": summary(results), "results": [r.as_dict() for r in results]},
+            indent=2,
+            ensure_ascii=False,
+            default=str,
+        )
+        + "\n"
+    )
 
 
 def render_junit(results: Sequence[TestResult], max_diffs: int = DEFAULT_MAX_DIFFS) -> str:
     s = summary(results)
-    suite = ET.Element("testsuite", name="dobo", tests=str(s["total"]), failures=str(s["failed"]),
-                       errors=str(s["errors"]))
+    suite = ET.Element(
+        "testsuite", name="dobo", tests=str(s["total"]), failures=str(s["failed"]), errors=str(s["errors"])
+    )
     for result in results:
         case = ET.SubElement(suite, "testcase", name=result.scenario_name, classname=result.file)
         if result.status == "fail":

@@ -35,11 +35,24 @@ class TestResult:
         if self.status == "pass" and (self.data_mismatches or self.trace_mismatches or self.notes):
             self.status = "fail"
 
-    def set_error(self, code: str, message: str, *, detail: str | None = None, operation_order: int | None = None,
-                  failures: list[dict[str, Any]] | None = None, location: str | None = None) -> None:
+    def set_error(
+        self,
+        code: str,
+        message: str,
+        *,
+        detail: str | None = None,
+        operation_order: int | None = None,
+        failures: list[dict[str, Any]] | None = None,
+        location: str | None = None,
+    ) -> None:
         self.status = "error"
-        self.error = {"code": code, "message": message, "detail": detail, "operation_order": operation_order,
-                      "failures": failures or []}
+        self.error = {
+            "code": code,
+            "message": message,
+            "detail": detail,
+            "operation_order": operation_order,
+            "failures": failures or [],
+        }
         if location:
             self.error["location"] = location
 
@@ -47,14 +60,23 @@ class TestResult:
         loc = err.location
         where = loc.render() or None
         failures = [e.to_dict() for e in getattr(err, "errors", [])]
-        self.set_error(code or err.code, err.message if code is None else f"{err.code}: {err.message}",
-                       detail=err.detail, operation_order=loc.operation_order, failures=failures, location=where)
+        self.set_error(
+            code or err.code,
+            err.message if code is None else f"{err.code}: {err.message}",
+            detail=err.detail,
+            operation_order=loc.operation_order,
+            failures=failures,
+            location=where,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "scenario_name": self.scenario_name, "file": self.file, "status": self.status,
+            "scenario_name": self.scenario_name,
+            "file": self.file,
+            "status": self.status,
             "warnings": list(self.warnings),
-            "data_mismatches": plain(self.data_mismatches), "trace_mismatches": plain(self.trace_mismatches),
+            "data_mismatches": plain(self.data_mismatches),
+            "trace_mismatches": plain(self.trace_mismatches),
         }
         if self.notes:
             data["notes"] = list(self.notes)

@@ -94,11 +94,18 @@ class _Run:
             if failures:
                 self.result.set_error("ValidationFailed", f"{len(failures)} validation failure(s)", failures=failures)
                 return
-            self.result.set_error("ValidationFailed", f"the Project is invalid: {errs.errors[0].render()}",
-                                  failures=[e.to_dict() for e in errs.errors])
+            self.result.set_error(
+                "ValidationFailed",
+                f"the Project is invalid: {errs.errors[0].render()}",
+                failures=[e.to_dict() for e in errs.errors],
+            )
             return
         except DoboError as err:
-            if expected and isinstance(err, _EXPECTABLE_HARNESS) and self.match(expected, [(err.code, None, err.render())]):
+            if (
+                expected
+                and isinstance(err, _EXPECTABLE_HARNESS)
+                and self.match(expected, [(err.code, None, err.render())])
+            ):
                 return
             raise
         if self.validation_failed(scenario, project):
@@ -110,8 +117,10 @@ class _Run:
             try:
                 self.execute(scenario, project, tables, outputs, Path(tmp))
             except DoboError as err:
-                codes = [(e.code, e.location.operation_order or err.location.operation_order, e.render())
-                         for e in getattr(err, "errors", [err])]
+                codes = [
+                    (e.code, e.location.operation_order or err.location.operation_order, e.render())
+                    for e in getattr(err, "errors", [err])
+                ]
                 if expected:
                     self.match(expected, codes)
                     return
@@ -146,16 +155,21 @@ class _Run:
             finally:
                 store.close()
         except (EntityNotFound, VersionNotFound) as err:
-            raise ProjectNotFound(f"no stored Project {project_id!r}"
-                                  + (f" version {version}" if version else ""), detail=err.message,
-                                  location=scenario.location(("project", "ref"))) from None
+            raise ProjectNotFound(
+                f"no stored Project {project_id!r}" + (f" version {version}" if version else ""),
+                detail=err.message,
+                location=scenario.location(("project", "ref")),
+            ) from None
         if version is not None and (latest.version or 1) != version:
-            self.result.warnings.append(f"Project {project_id!r} is at version {latest.version}, "
-                                        f"the scenario pins version {version}")
+            self.result.warnings.append(
+                f"Project {project_id!r} is at version {latest.version}, the scenario pins version {version}"
+            )
         if stored.input_dataset_id != scenario.input.dataset.id:
-            raise ScenarioParseError(f"stored Project {project_id!r} reads Dataset {stored.input_dataset_id!r}, "
-                                     f"the scenario's input is {scenario.input.dataset.id!r}",
-                                     location=scenario.location(("input", "dataset")))
+            raise ScenarioParseError(
+                f"stored Project {project_id!r} reads Dataset {stored.input_dataset_id!r}, "
+                f"the scenario's input is {scenario.input.dataset.id!r}",
+                location=scenario.location(("input", "dataset")),
+            )
         return stored
 
     def validate(self, scenario: Scenario, project: Project | dict[str, Any]) -> list[dict[str, Any]]:
@@ -166,8 +180,11 @@ class _Run:
         """
         datasets = [e.dataset.model_copy(update={"resolver_id": None}) for e in scenario.all_datasets()]
         catalog = MemoryCatalog([*datasets, test_resolver()])
-        body = (project.model_copy(update={"resolver_overrides": {}}) if isinstance(project, Project)
-                else {**project, "resolver_overrides": {}})
+        body = (
+            project.model_copy(update={"resolver_overrides": {}})
+            if isinstance(project, Project)
+            else {**project, "resolver_overrides": {}}
+        )
         report = validate_project(body, catalog, purpose="run")
         self.result.warnings += [str(w) for w in report.warnings]
         return [f.model_dump(mode="json") for f in report.failures]
@@ -202,15 +219,31 @@ class _Run:
     def execute(self, scenario: Scenario, project: Project, tables: Any, outputs: MemoryOutputs, tmp: Path) -> None:
         period = period_details(scenario)
         snapshot = ProjectSnapshot(
-            project_id=project.id, project_version=project.version or 1, input_dataset_id=project.input_dataset_id,
-            input_dataset_version=scenario.input.dataset.version or 1, materialization=project.materialization,
-            selectors=project.selectors, operations=project.operations, period=period, clock=scenario.clock,
-            today=scenario.clock.date(), as_known_at=scenario.as_known_at, trace=project.trace,
+            project_id=project.id,
+            project_version=project.version or 1,
+            input_dataset_id=project.input_dataset_id,
+            input_dataset_version=scenario.input.dataset.version or 1,
+            materialization=project.materialization,
+            selectors=project.selectors,
+            operations=project.operations,
+            period=period,
+            clock=scenario.clock,
+            today=scenario.clock.date(),
+            as_known_at=scenario.as_known_at,
+            trace=project.trace,
         )
         ctx = RunContext(
-            run_id=RUN_ID, project_id=project.id, clock=scenario.clock, today=scenario.clock.date(), period=period,
-            input_dataset=scenario.input.dataset, materialization=project.materialization, tables=tables,
-            outputs=outputs, selectors=project.selectors, as_known_at=scenario.as_known_at,
+            run_id=RUN_ID,
+            project_id=project.id,
+            clock=scenario.clock,
+            today=scenario.clock.date(),
+            period=period,
+            input_dataset=scenario.input.dataset,
+            materialization=project.materialization,
+            tables=tables,
+            outputs=outputs,
+            selectors=project.selectors,
+            as_known_at=scenario.as_known_at,
         )
         trace = TraceWriter(str(tmp / "trace")) if project.trace else None
         Executor(snapshot, ctx, CheckpointStore(str(tmp / "checkpoints")), trace).run()
@@ -225,12 +258,16 @@ class _Run:
             if expected.message_contains is not None and expected.message_contains not in text:
                 continue
             return True
-        said = "; ".join(f"{code}{f' at operation {order}' if order is not None else ''}: {text.splitlines()[0]}"
-                         for code, order, text in codes)
-        self.result.notes.append(f"expected error {expected.code}"
-                                 + (f" at operation {expected.operation_order}" if expected.operation_order else "")
-                                 + (f" containing {expected.message_contains!r}" if expected.message_contains else "")
-                                 + f", but the Run ended with {said}")
+        said = "; ".join(
+            f"{code}{f' at operation {order}' if order is not None else ''}: {text.splitlines()[0]}"
+            for code, order, text in codes
+        )
+        self.result.notes.append(
+            f"expected error {expected.code}"
+            + (f" at operation {expected.operation_order}" if expected.operation_order else "")
+            + (f" containing {expected.message_contains!r}" if expected.message_contains else "")
+            + f", but the Run ended with {said}"
+        )
         return False
 
     # -- comparison ---------------------------------------------------------------------
@@ -242,18 +279,26 @@ class _Run:
         for block in scenario.expected_outputs:
             order = block.operation if block.operation is not None else (output_orders[-1] if output_orders else None)
             if order not in output_orders:
-                raise ScenarioParseError(f"expected_output names operation {order}, which is not an output "
-                                         f"of the Project (outputs: {output_orders})",
-                                         location=scenario.location(block.data.path))
+                raise ScenarioParseError(
+                    f"expected_output names operation {order}, which is not an output "
+                    f"of the Project (outputs: {output_orders})",
+                    location=scenario.location(block.data.path),
+                )
             actual = outputs.frames.get(order)
             if actual is None:
-                raise ScenarioParseError(f"output operation {order} wrote nothing", location=scenario.location(block.data.path))
+                raise ScenarioParseError(
+                    f"output operation {order} wrote nothing", location=scenario.location(block.data.path)
+                )
             expected = self.expected_frame(scenario, block.data)
             natural = scenario.input.dataset.natural_key_columns
-            keys = cfg["key_columns"] if cfg["key_columns"] is not None else (
-                natural if natural and all(k in expected.columns for k in natural) else None)
-            config = CompareConfig(cfg["match_mode"], cfg["order_sensitive"], keys, cfg["validate_metadata"],
-                                   cfg["float_tolerance"])
+            keys = (
+                cfg["key_columns"]
+                if cfg["key_columns"] is not None
+                else (natural if natural and all(k in expected.columns for k in natural) else None)
+            )
+            config = CompareConfig(
+                cfg["match_mode"], cfg["order_sensitive"], keys, cfg["validate_metadata"], cfg["float_tolerance"]
+            )
             self.result.data_mismatches += compare_frames(actual, expected, config, output=order)
             compared[order] = actual
         return compared
@@ -288,17 +333,32 @@ class _Run:
         orders = {op.order: op.type for op in project.operations}
         info = RunInfo(RUN_ID, "completed", scenario.clock, orders, last_completed_operation=max(orders))
         self.result.trace_mismatches += check_trace(
-            assertions, TraceReader(str(tmp / "trace")), info,
-            exact=scenario.config["trace_match_mode"] == "exact", tolerance=scenario.config["float_tolerance"])
+            assertions,
+            TraceReader(str(tmp / "trace")),
+            info,
+            exact=scenario.config["trace_match_mode"] == "exact",
+            tolerance=scenario.config["float_tolerance"],
+        )
 
 
 def test_resolver() -> Resolver:
     """The built-in test resolver as an entity (SC-1/SC-2): serving is done by MemoryTables."""
-    return Resolver.model_validate({
-        "id": "dobo-test", "name": "dobo-test", "status": "active", "is_default": True, "version": 1,
-        "rules": [{"name": "memory", "data_level": "any",
-                   "strategy": {"type": "path", "datasource_id": "dobo-test", "path": "{{table_name}}"}}],
-    })
+    return Resolver.model_validate(
+        {
+            "id": "dobo-test",
+            "name": "dobo-test",
+            "status": "active",
+            "is_default": True,
+            "version": 1,
+            "rules": [
+                {
+                    "name": "memory",
+                    "data_level": "any",
+                    "strategy": {"type": "path", "datasource_id": "dobo-test", "path": "{{table_name}}"},
+                }
+            ],
+        }
+    )
 
 
 def _codes(failures: list[dict[str, Any]]) -> list[tuple[str, int | None, str]]:

@@ -10,7 +10,7 @@ documents, with their positions shifted into the scenario file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,28 @@ from dobo_engine.model.dataset import Dataset
 from dobo_engine.model.project import Project
 from dobo_engine.model.yaml_loader import YamlDocument, YamlPath, format_path, load_yaml_text
 
-TOP_KEYS = {"name", "description", "periods", "run", "input", "datasets", "project", "expected_output",
-            "expected_trace", "expected_error", "config"}
+TOP_KEYS = {
+    "name",
+    "description",
+    "periods",
+    "run",
+    "input",
+    "datasets",
+    "project",
+    "expected_output",
+    "expected_trace",
+    "expected_error",
+    "config",
+}
 RUN_KEYS = {"period", "clock", "as_known_at"}
 CONFIG_DEFAULTS: dict[str, Any] = {
-    "match_mode": "exact", "order_sensitive": False, "key_columns": None, "validate_metadata": False,
-    "validate_traceability": False, "trace_match_mode": "subset", "snapshot_on_failure": True,
+    "match_mode": "exact",
+    "order_sensitive": False,
+    "key_columns": None,
+    "validate_metadata": False,
+    "validate_traceability": False,
+    "trace_match_mode": "subset",
+    "snapshot_on_failure": True,
     "float_tolerance": 1e-9,
 }
 ASSERTION_KEYS = {"operation_order", "change_type", "row_match", "expected_diff"}
@@ -112,9 +128,11 @@ class _Parser(Reader):
         target = next((p for p in periods if p.identifier == run_period), None)
         if target is None:
             raise self.fail(("run", "period"), f"run.period {run_period!r} is not one of the scenario's periods")
-        clock = (self.timestamp(run["clock"], ("run", "clock")) if "clock" in run
-                 else datetime(target.start_date.year, target.start_date.month, target.start_date.day,
-                               tzinfo=timezone.utc))
+        clock = (
+            self.timestamp(run["clock"], ("run", "clock"))
+            if "clock" in run
+            else datetime(target.start_date.year, target.start_date.month, target.start_date.day, tzinfo=UTC)
+        )
         as_known_at = self.day(run["as_known_at"], ("run", "as_known_at")) if "as_known_at" in run else None
         input_ds = self.dataset_entry(data["input"], ("input",), default_id="input")
         datasets = [self.dataset_entry(d, ("datasets", i)) for i, d in enumerate(self.sequence(data, "datasets"))]
@@ -129,8 +147,16 @@ class _Parser(Reader):
         return Scenario(
             name=self.text(data["name"], ("name",)),
             description=self.text(data.get("description", ""), ("description",), empty_ok=True),
-            file=self.file, doc=self.doc, periods=periods, run_period=run_period, clock=clock,
-            as_known_at=as_known_at, input=input_ds, datasets=datasets, project_body=body, project_ref=ref,
+            file=self.file,
+            doc=self.doc,
+            periods=periods,
+            run_period=run_period,
+            clock=clock,
+            as_known_at=as_known_at,
+            input=input_ds,
+            datasets=datasets,
+            project_body=body,
+            project_ref=ref,
             expected_outputs=self.expected_outputs(data) if has_output else [],
             expected_trace=self.assertions(data.get("expected_trace")),
             expected_error=self.expected_error(data["expected_error"]) if has_error else None,
@@ -169,8 +195,9 @@ class _Parser(Reader):
             fixture = self.fixtures.datasets.get(name)
             if fixture is None:
                 raise self.fail((*path, "fixture"), self.fixtures.unknown("Dataset", name))
-            body, positions = overlay_dataset(fixture.body, own, self.doc, (*path, "dataset"),
-                                              self.doc.position((*path, "fixture")))
+            body, positions = overlay_dataset(
+                fixture.body, own, self.doc, (*path, "dataset"), self.doc.position((*path, "fixture"))
+            )
             blocks.update(fixture.data)
         else:
             body = dict(own)
@@ -271,5 +298,17 @@ def inline_project(scenario: Scenario) -> Project:
     return project
 
 
-__all__ = ["Scenario", "ScenarioDataset", "DataBlock", "ExpectedBlock", "ExpectedError", "PeriodSpec",
-           "load_scenario", "inline_body", "inline_project", "parse_error_from", "locate", "CONFIG_DEFAULTS"]
+__all__ = [
+    "Scenario",
+    "ScenarioDataset",
+    "DataBlock",
+    "ExpectedBlock",
+    "ExpectedError",
+    "PeriodSpec",
+    "load_scenario",
+    "inline_body",
+    "inline_project",
+    "parse_error_from",
+    "locate",
+    "CONFIG_DEFAULTS",
+]

@@ -10,7 +10,7 @@ events set ``_deleted``. ``row_match`` is then a frame filter.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -43,8 +43,10 @@ def rebuild_states(reader: TraceReader, run: RunInfo, step: int) -> pl.DataFrame
         touched = pl.concat([updated[ROW_ID], deleted])
         state = state.with_columns(
             pl.when(pl.col(_RID).is_in(deleted.implode())).then(True).otherwise(pl.col("_deleted")).alias("_deleted"),
-            pl.when(pl.col(_RID).is_in(touched.implode())).then(pl.lit(run.clock).cast(state.schema["_updated_at"]))
-            .otherwise(pl.col("_updated_at")).alias("_updated_at"),
+            pl.when(pl.col(_RID).is_in(touched.implode()))
+            .then(pl.lit(run.clock).cast(state.schema["_updated_at"]))
+            .otherwise(pl.col("_updated_at"))
+            .alias("_updated_at"),
         )
     if state is None:
         return pl.DataFrame({_RID: []}, schema={_RID: pl.Utf8})
@@ -56,8 +58,11 @@ def _merge_updates(state: pl.DataFrame, updated: pl.DataFrame) -> pl.DataFrame:
     if not isinstance(after, pl.Struct):  # every trace file stores `after` as a struct (TR-2)
         raise TypeError(f"trace column {AFTER!r} is {after}, not a struct")
     fields = [f.name for f in after.fields]
-    new = updated.select(pl.col(ROW_ID).alias(_RID), pl.col(CHANGED_COLUMNS),
-                         *[pl.col(AFTER).struct.field(f).alias(f + _NEW) for f in fields])
+    new = updated.select(
+        pl.col(ROW_ID).alias(_RID),
+        pl.col(CHANGED_COLUMNS),
+        *[pl.col(AFTER).struct.field(f).alias(f + _NEW) for f in fields],
+    )
     missing = [pl.lit(None, dtype=new.schema[f + _NEW]).alias(f) for f in fields if f not in state.columns]
     merged = state.with_columns(missing).join(new, on=_RID, how="left", maintain_order="left")
     exprs = []
@@ -120,8 +125,8 @@ def same_value(expected: Any, actual: Any, tolerance: float) -> bool:
             parsed = datetime.fromisoformat(str(expected).replace("Z", "+00:00"))
         except ValueError:
             return False
-        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-        return parsed == (actual if actual.tzinfo else actual.replace(tzinfo=timezone.utc))
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed == (actual if actual.tzinfo else actual.replace(tzinfo=UTC))
     if isinstance(actual, date):
         return str(to_text(expected)) == actual.isoformat()
     if isinstance(actual, list):
@@ -132,9 +137,13 @@ def same_value(expected: Any, actual: Any, tolerance: float) -> bool:
 def _event_view(event: Mapping[str, Any]) -> dict[str, Any]:
     changed = list(event[CHANGED_COLUMNS] or [])
     before = event[BEFORE] or None
-    return {"row_id": event[ROW_ID], "change_type": event[CHANGE_TYPE], "changed_columns": changed,
-            "before": {c: plain(before.get(c)) for c in changed} if before else None,
-            "after": {c: plain((event[AFTER] or {}).get(c)) for c in changed}}
+    return {
+        "row_id": event[ROW_ID],
+        "change_type": event[CHANGE_TYPE],
+        "changed_columns": changed,
+        "before": {c: plain(before.get(c)) for c in changed} if before else None,
+        "after": {c: plain((event[AFTER] or {}).get(c)) for c in changed},
+    }
 
 
 def _diff_problems(assertion: Mapping[str, Any], event: Mapping[str, Any], tolerance: float) -> list[str]:
@@ -142,7 +151,7 @@ def _diff_problems(assertion: Mapping[str, Any], event: Mapping[str, Any], toler
     kind = assertion["change_type"]
     changed = set(event[CHANGED_COLUMNS] or [])
     before, after = event[BEFORE] or {}, event[AFTER] or {}
-    if kind == "deleted" and not (after.get("_deleted") is True):
+    if kind == "deleted" and after.get("_deleted") is not True:
         problems.append("_deleted")
     for column, diff in (assertion.get("expected_diff") or {}).items():
         if kind != "created" and column not in changed:
@@ -155,16 +164,26 @@ def _diff_problems(assertion: Mapping[str, Any], event: Mapping[str, Any], toler
     return problems
 
 
-def check_trace(assertions: Sequence[Mapping[str, Any]], reader: TraceReader, run: RunInfo, *, exact: bool,
-                tolerance: float) -> list[dict[str, Any]]:
+def check_trace(
+    assertions: Sequence[Mapping[str, Any]], reader: TraceReader, run: RunInfo, *, exact: bool, tolerance: float
+) -> list[dict[str, Any]]:
     """Every trace mismatch (§6): missing_event, diff_mismatch, and extra_event in exact mode."""
     found: list[dict[str, Any]] = []
     valid = set(run.valid_steps())
     for order in sorted({int(a["operation_order"]) for a in assertions}):
         items = [a for a in assertions if int(a["operation_order"]) == order]
         if order not in valid:
-            found += [{"operation_order": order, "type": "missing_event", "expected": dict(a), "actual": None,
-                       "columns": [], "reason": f"operation {order} is not a step of this Run"} for a in items]
+            found += [
+                {
+                    "operation_order": order,
+                    "type": "missing_event",
+                    "expected": dict(a),
+                    "actual": None,
+                    "columns": [],
+                    "reason": f"operation {order} is not a step of this Run",
+                }
+                for a in items
+            ]
             continue
         state = rebuild_states(reader, run, order)
         events = reader.operation_changes(run, order)
@@ -172,29 +191,67 @@ def check_trace(assertions: Sequence[Mapping[str, Any]], reader: TraceReader, ru
         for assertion in items:
             ids, why = pick(state, assertion["row_match"] or {})
             if not ids:
-                found.append({"operation_order": order, "type": "missing_event", "expected": dict(assertion),
-                              "actual": None, "columns": [], "reason": why or "no row matches row_match"})
+                found.append(
+                    {
+                        "operation_order": order,
+                        "type": "missing_event",
+                        "expected": dict(assertion),
+                        "actual": None,
+                        "columns": [],
+                        "reason": why or "no row matches row_match",
+                    }
+                )
                 continue
             by_id = {e[ROW_ID]: e for e in events.filter(pl.col(ROW_ID).is_in(ids)).to_dicts()}
             for row_id in ids:  # the handful of rows one assertion picks
                 event = by_id.get(row_id)
                 if event is None:
-                    found.append({"operation_order": order, "type": "missing_event", "expected": dict(assertion),
-                                  "actual": None, "columns": [], "reason": f"row {row_id} has no event"})
+                    found.append(
+                        {
+                            "operation_order": order,
+                            "type": "missing_event",
+                            "expected": dict(assertion),
+                            "actual": None,
+                            "columns": [],
+                            "reason": f"row {row_id} has no event",
+                        }
+                    )
                     continue
                 claimed.add(row_id)
                 if event[CHANGE_TYPE] != assertion["change_type"]:
-                    found.append({"operation_order": order, "type": "diff_mismatch", "expected": dict(assertion),
-                                  "actual": _event_view(event), "columns": ["change_type"]})
+                    found.append(
+                        {
+                            "operation_order": order,
+                            "type": "diff_mismatch",
+                            "expected": dict(assertion),
+                            "actual": _event_view(event),
+                            "columns": ["change_type"],
+                        }
+                    )
                     continue
                 problems = _diff_problems(assertion, event, tolerance)
                 if problems:
-                    found.append({"operation_order": order, "type": "diff_mismatch", "expected": dict(assertion),
-                                  "actual": _event_view(event), "columns": problems})
+                    found.append(
+                        {
+                            "operation_order": order,
+                            "type": "diff_mismatch",
+                            "expected": dict(assertion),
+                            "actual": _event_view(event),
+                            "columns": problems,
+                        }
+                    )
         if exact:
             extra = events.filter(~pl.col(ROW_ID).is_in(sorted(claimed)))
-            found += [{"operation_order": order, "type": "extra_event", "expected": None,
-                       "actual": _event_view(e), "columns": list(e[CHANGED_COLUMNS] or [])} for e in extra.to_dicts()]
+            found += [
+                {
+                    "operation_order": order,
+                    "type": "extra_event",
+                    "expected": None,
+                    "actual": _event_view(e),
+                    "columns": list(e[CHANGED_COLUMNS] or []),
+                }
+                for e in extra.to_dicts()
+            ]
     return found
 
 

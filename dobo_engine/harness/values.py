@@ -20,8 +20,18 @@ from dobo_engine.columns import LABELS_DTYPE, SYSTEM_COLUMNS
 from dobo_engine.errors import Location, SchemaValidationError
 
 # System columns a scenario row may carry (§2 rule 3).
-ROW_SYSTEM_COLUMNS = ("_row_id", "_deleted", "_period", "_period_from", "_period_to", "_valid_from", "_valid_to",
-                      "_labels", "_created_at", "_updated_at")
+ROW_SYSTEM_COLUMNS = (
+    "_row_id",
+    "_deleted",
+    "_period",
+    "_period_from",
+    "_period_to",
+    "_valid_from",
+    "_valid_to",
+    "_labels",
+    "_created_at",
+    "_updated_at",
+)
 _DECIMAL_TEXT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _FRACTION = r"^[+-]?\d*\.(\d*?)0*(?:[eE].*)?$"
 
@@ -56,7 +66,9 @@ def labels_value(value: Any) -> list[dict[str, str]] | None:
     return [{"key": str(k), "value": value[k]} for k in sorted(value) if value[k] is not None]
 
 
-def rows_frame(rows: Sequence[Mapping[str, Any]], allowed: Sequence[str], *, table: str, where: Locator) -> pl.DataFrame:
+def rows_frame(
+    rows: Sequence[Mapping[str, Any]], allowed: Sequence[str], *, table: str, where: Locator
+) -> pl.DataFrame:
     """Inline rows as a frame of text columns (``_labels`` already typed).
 
     Columns are the allowed ones that any row mentions, in ``allowed`` order;
@@ -69,7 +81,9 @@ def rows_frame(rows: Sequence[Mapping[str, Any]], allowed: Sequence[str], *, tab
             if key not in allowed_set:
                 raise SchemaValidationError(
                     f"table {table!r}, row {index + 1}: column {key!r} is neither declared nor a scenario system column",
-                    location=where(index, key), rule="scenarios.md §2")
+                    location=where(index, key),
+                    rule="scenarios.md §2",
+                )
         present.update(row)
     columns: dict[str, pl.Series] = {}
     for name in (c for c in allowed if c in present):
@@ -78,8 +92,9 @@ def rows_frame(rows: Sequence[Mapping[str, Any]], allowed: Sequence[str], *, tab
                 values = [labels_value(row.get(name)) for row in rows]
             except ValueError as exc:
                 bad = next(i for i, r in enumerate(rows) if _bad_labels(r.get(name)))
-                raise SchemaValidationError(f"table {table!r}, row {bad + 1}, column '_labels': {exc}",
-                                            location=where(bad, name)) from None
+                raise SchemaValidationError(
+                    f"table {table!r}, row {bad + 1}, column '_labels': {exc}", location=where(bad, name)
+                ) from None
             columns[name] = pl.Series(name, values, dtype=LABELS_DTYPE)
             continue
         texts: list[str | None] = []
@@ -89,7 +104,8 @@ def rows_frame(rows: Sequence[Mapping[str, Any]], allowed: Sequence[str], *, tab
             except TypeError:
                 raise SchemaValidationError(
                     f"table {table!r}, row {index + 1}, column {name!r}: a value must be a scalar",
-                    location=where(index, name)) from None
+                    location=where(index, name),
+                ) from None
         columns[name] = pl.Series(name, texts, dtype=pl.Utf8)
     return pl.DataFrame(columns, height=len(rows)) if columns else pl.DataFrame(height=len(rows))
 
@@ -142,8 +158,9 @@ def fraction_digits(series: pl.Series) -> int:
     return widest if isinstance(widest, int) else 0
 
 
-def convert_frame(frame: pl.DataFrame, targets: Mapping[str, pl.DataType], *, table: str, where: Locator,
-                  decimals_as_text: bool) -> pl.DataFrame:
+def convert_frame(
+    frame: pl.DataFrame, targets: Mapping[str, pl.DataType], *, table: str, where: Locator, decimals_as_text: bool
+) -> pl.DataFrame:
     """Convert the text columns of ``frame`` to ``targets``; the first failure is a SchemaValidationError."""
     exprs: list[pl.Expr] = []
     for name in frame.columns:
@@ -152,8 +169,13 @@ def convert_frame(frame: pl.DataFrame, targets: Mapping[str, pl.DataType], *, ta
         if dtype is None or source != pl.Utf8 or dtype == pl.Utf8:
             exprs.append(pl.col(name) if dtype is None or source == dtype else pl.col(name).cast(dtype, strict=False))
             continue
-        scale = None if decimals_as_text else min(max(fraction_digits(frame[name]), dtype.scale or 0), 30) \
-            if isinstance(dtype, pl.Decimal) else None
+        scale = (
+            None
+            if decimals_as_text
+            else min(max(fraction_digits(frame[name]), dtype.scale or 0), 30)
+            if isinstance(dtype, pl.Decimal)
+            else None
+        )
         exprs.append(text_to(pl.col(name), dtype, decimal_scale=scale).alias(name))
     converted = frame.select(exprs)
     failed = [(name, (frame[name].is_not_null() & converted[name].is_null()).arg_true()) for name in frame.columns]
@@ -163,7 +185,9 @@ def convert_frame(frame: pl.DataFrame, targets: Mapping[str, pl.DataType], *, ta
             raise SchemaValidationError(
                 f"table {table!r}, row {index + 1}, column {name!r}: {frame[name][index]!r} is not a valid "
                 f"{type_name(targets.get(name))} ({rows.len()} value(s) fail)",
-                location=where(index, name), rule="scenarios.md §2")
+                location=where(index, name),
+                rule="scenarios.md §2",
+            )
     return converted
 
 
@@ -174,7 +198,12 @@ def type_name(dtype: pl.DataType | None) -> str:
         return "decimal"
     if isinstance(dtype, pl.Datetime):
         return "timestamp"
-    names: dict[pl.DataType, str] = {pl.Utf8(): "string", pl.Int64(): "integer", pl.Boolean(): "boolean", pl.Date(): "date"}
+    names: dict[pl.DataType, str] = {
+        pl.Utf8(): "string",
+        pl.Int64(): "integer",
+        pl.Boolean(): "boolean",
+        pl.Date(): "date",
+    }
     return names.get(dtype, str(dtype))
 
 
@@ -182,5 +211,13 @@ def system_dtype(name: str) -> pl.DataType:
     return SYSTEM_COLUMNS[name]
 
 
-__all__ = ["ROW_SYSTEM_COLUMNS", "rows_frame", "convert_frame", "text_to", "to_text", "fraction_digits",
-           "labels_value", "type_name"]
+__all__ = [
+    "ROW_SYSTEM_COLUMNS",
+    "rows_frame",
+    "convert_frame",
+    "text_to",
+    "to_text",
+    "fraction_digits",
+    "labels_value",
+    "type_name",
+]

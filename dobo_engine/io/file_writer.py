@@ -58,7 +58,9 @@ class FileWriter:
             fmt = destination.file_format or "parquet"
             return destination.uri, fmt, ",", True, {}
         if ds.type not in FILE_TYPES:
-            raise UnsupportedSourceType(f"DataSource {ds.id!r} of type {ds.type!r} cannot take a file output", rule="SRC-1")
+            raise UnsupportedSourceType(
+                f"DataSource {ds.id!r} of type {ds.type!r} cannot take a file output", rule="SRC-1"
+            )
         if not destination.path:
             raise WriteFailure(f"output to DataSource {ds.id!r} needs a path")
         uri = join_under_prefix(str(ds.options["path_prefix"]), destination.path, data_root=self.data_root)
@@ -80,8 +82,9 @@ class FileWriter:
                 if fmt == "parquet":
                     written.write_parquet(path)
                 else:
-                    written.write_csv(path, separator=delimiter, include_header=has_header,
-                                      datetime_format=CSV_DATETIME_FORMAT)
+                    written.write_csv(
+                        path, separator=delimiter, include_header=has_header, datetime_format=CSV_DATETIME_FORMAT
+                    )
 
             storage.write_atomically(target, produce, options)
         except DoboError:
@@ -101,10 +104,20 @@ class FileWriter:
             raise WriteFailure(
                 f"cannot overwrite {uri}: it is a folder of appended parts; an `overwrite` output needs "
                 "a path of its own",
-                rule="OP-OUT-4", payload={"destination": uri})
+                rule="OP-OUT-4",
+                payload={"destination": uri},
+            )
 
-    def _append_part(self, uri: str, fmt: str, destination: Destination, columns: list[str], delimiter: str,
-                     has_header: bool, options: Mapping[str, Any]) -> str:
+    def _append_part(
+        self,
+        uri: str,
+        fmt: str,
+        destination: Destination,
+        columns: list[str],
+        delimiter: str,
+        has_header: bool,
+        options: Mapping[str, Any],
+    ) -> str:
         """The part file this write appends as, after checking it fits the parts already there (OP-OUT-4)."""
         if destination.run_id is None or destination.operation_order is None:
             raise WriteFailure(f"an append to {uri} needs the Run and operation it comes from", rule="OP-OUT-4")
@@ -113,7 +126,9 @@ class FileWriter:
             raise WriteFailure(
                 f"cannot append to {uri}: it is a single file; an `append` output writes a folder of parts "
                 "(one per Run and operation), so give it a path no `overwrite` output uses",
-                rule="OP-OUT-4", payload={"destination": uri})
+                rule="OP-OUT-4",
+                payload={"destination": uri},
+            )
         folder = uri.rstrip("/")
         target = f"{folder}/{append_part_name(destination.run_id, destination.operation_order, fmt)}"
         others = [p for p in storage.folder_parts(folder, fmt, options) if p != target] if fs.isdir(folder) else []

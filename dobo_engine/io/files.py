@@ -78,8 +78,10 @@ class FileLoader:
                 raise ValueError("no locations to load")
             return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
         if not location.path:
-            raise DataNotFound(f"table {location.table_name!r}, Period {location.period_identifier!r}: the location has no path",
-                               rule="RES-8")
+            raise DataNotFound(
+                f"table {location.table_name!r}, Period {location.period_identifier!r}: the location has no path",
+                rule="RES-8",
+            )
         uri = self.location_uri(location.path)
         options = self._options()
         if not storage.exists(uri, options):
@@ -89,24 +91,34 @@ class FileLoader:
                 rule="RES-8",
                 payload={"table": location.table_name, "period": location.period_identifier, "location": uri},
             )
-        where = (f"DataSource {self.datasource.id!r}, file {location.path!r} "
-                 f"(table {location.table_name!r}, Period {location.period_identifier!r})")
+        where = (
+            f"DataSource {self.datasource.id!r}, file {location.path!r} "
+            f"(table {location.table_name!r}, Period {location.period_identifier!r})"
+        )
         if storage.is_folder(uri, options):
             return self._scan_parts(uri, table_schema, options, where)
         return self.scan(uri, table_schema, options, where=where)
 
-    def _scan_parts(self, folder: str, table_schema: TableSchemaLike, options: Mapping[str, Any],
-                    where: str) -> pl.LazyFrame:
+    def _scan_parts(
+        self, folder: str, table_schema: TableSchemaLike, options: Mapping[str, Any], where: str
+    ) -> pl.LazyFrame:
         """A folder of parts (what an ``append`` output writes), read in name order; no part is zero rows."""
         parts = storage.folder_parts(folder, self.datasource.type, options)
         if not parts:
             return _empty(table_schema)
-        frames = [self.scan(part, table_schema, options, where=f"{where}, part {part.rsplit('/', 1)[-1]!r}")
-                  for part in parts]
+        frames = [
+            self.scan(part, table_schema, options, where=f"{where}, part {part.rsplit('/', 1)[-1]!r}") for part in parts
+        ]
         return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
 
-    def scan(self, uri: str, table_schema: TableSchemaLike, options: Mapping[str, Any] | None = None,
-             *, where: str | None = None) -> pl.LazyFrame:
+    def scan(
+        self,
+        uri: str,
+        table_schema: TableSchemaLike,
+        options: Mapping[str, Any] | None = None,
+        *,
+        where: str | None = None,
+    ) -> pl.LazyFrame:
         """Scan an existing file at ``uri`` (absolute) as this DataSource's format.
 
         ``where`` names the location in error messages (default: the URI).
@@ -125,8 +137,9 @@ def _reason(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def scan_parquet(uri: str, table_schema: TableSchemaLike, *, options: Mapping[str, Any] | None = None,
-                 where: str | None = None) -> pl.LazyFrame:
+def scan_parquet(
+    uri: str, table_schema: TableSchemaLike, *, options: Mapping[str, Any] | None = None, where: str | None = None
+) -> pl.LazyFrame:
     """A Parquet file, its footer read now (corrupt or truncated: ``UnreadableData``); 0 bytes is zero rows (RES-8)."""
     where = where or f"file {uri!r}"
     if storage.size(uri, options) == 0:
@@ -135,13 +148,23 @@ def scan_parquet(uri: str, table_schema: TableSchemaLike, *, options: Mapping[st
     try:
         frame.collect_schema()
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise UnreadableData(f"{where}: not a readable Parquet file (corrupt or truncated): {_reason(exc)}",
-                             rule="RES-8", payload={"location": uri}) from None
+        raise UnreadableData(
+            f"{where}: not a readable Parquet file (corrupt or truncated): {_reason(exc)}",
+            rule="RES-8",
+            payload={"location": uri},
+        ) from None
     return frame
 
 
-def scan_csv(uri: str, table_schema: TableSchemaLike, delimiter: str = ",", has_header: bool = True,
-             *, options: Mapping[str, Any] | None = None, where: str | None = None) -> pl.LazyFrame:
+def scan_csv(
+    uri: str,
+    table_schema: TableSchemaLike,
+    delimiter: str = ",",
+    has_header: bool = True,
+    *,
+    options: Mapping[str, Any] | None = None,
+    where: str | None = None,
+) -> pl.LazyFrame:
     """A CSV file as text columns (DS-6 converts them); an empty file is zero rows.
 
     The file is checked now (UTF-8, every row complete), see :func:`check_csv_lines`.
@@ -150,21 +173,29 @@ def scan_csv(uri: str, table_schema: TableSchemaLike, delimiter: str = ",", has_
     if storage.size(uri, options) == 0:
         return _empty(table_schema)
     popts = storage.polars_options(uri, options)
-    frame = pl.scan_csv(uri, separator=delimiter, has_header=has_header, infer_schema=False,
-                        storage_options=popts, glob=False)
+    frame = pl.scan_csv(
+        uri, separator=delimiter, has_header=has_header, infer_schema=False, storage_options=popts, glob=False
+    )
     try:
         current = frame.collect_schema().names()
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise UnreadableData(f"{where}: not a readable CSV file: {_reason(exc)}", rule="RES-8",
-                             payload={"location": uri}) from None
+        raise UnreadableData(
+            f"{where}: not a readable CSV file: {_reason(exc)}", rule="RES-8", payload={"location": uri}
+        ) from None
     check_csv_lines(uri, len(current), delimiter, options=options, where=where)
     if not has_header:
         frame = frame.rename(dict(zip(current, _physical_names(table_schema, len(current)), strict=True)))
     return frame
 
 
-def check_csv_lines(uri: str, field_count: int, delimiter: str = ",", *,
-                    options: Mapping[str, Any] | None = None, where: str | None = None) -> None:
+def check_csv_lines(
+    uri: str,
+    field_count: int,
+    delimiter: str = ",",
+    *,
+    options: Mapping[str, Any] | None = None,
+    where: str | None = None,
+) -> None:
     """Refuse a CSV file that is not UTF-8 (``UnreadableData``) or whose rows miss or add fields (``SchemaMismatch``, DS-6).
 
     One Polars pass reads every physical line as text (invalid bytes become
@@ -173,20 +204,36 @@ def check_csv_lines(uri: str, field_count: int, delimiter: str = ",", *,
     """
     where = where or f"file {uri!r}"
     text = pl.col("line")
-    lines = pl.scan_csv(uri, has_header=False, separator=_LINE_SEPARATOR, quote_char=None, new_columns=["line"],
-                        encoding="utf8-lossy", infer_schema=False, truncate_ragged_lines=True,
-                        storage_options=storage.polars_options(uri, options), glob=False).with_row_index("line_no", offset=1)
+    lines = pl.scan_csv(
+        uri,
+        has_header=False,
+        separator=_LINE_SEPARATOR,
+        quote_char=None,
+        new_columns=["line"],
+        encoding="utf8-lossy",
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        storage_options=storage.polars_options(uri, options),
+        glob=False,
+    ).with_row_index("line_no", offset=1)
     plain = text.is_not_null() & ~text.str.contains('"', literal=True) & (text.str.strip_chars("\r") != "")
     short = plain & (text.str.count_matches(delimiter, literal=True) != field_count - 1)
     replaced = text.str.contains("\ufffd", literal=True).fill_null(False)
-    found = lines.select(
-        short.sum().alias("short"),
-        pl.col("line_no").filter(short).head(_EXAMPLE_LINES).implode().alias("short_lines"),
-        pl.col("line_no").filter(replaced).first().alias("bad_line"),
-    ).collect().row(0, named=True)
+    found = (
+        lines.select(
+            short.sum().alias("short"),
+            pl.col("line_no").filter(short).head(_EXAMPLE_LINES).implode().alias("short_lines"),
+            pl.col("line_no").filter(replaced).first().alias("bad_line"),
+        )
+        .collect()
+        .row(0, named=True)
+    )
     if found["bad_line"] is not None and not _is_utf8(uri, options):
-        raise UnreadableData(f"{where}: line {found['bad_line']} is not valid UTF-8 (CSV files must be UTF-8)",
-                             rule="RES-8", payload={"location": uri, "line": found["bad_line"]})
+        raise UnreadableData(
+            f"{where}: line {found['bad_line']} is not valid UTF-8 (CSV files must be UTF-8)",
+            rule="RES-8",
+            payload={"location": uri, "line": found["bad_line"]},
+        )
     if found["short"]:
         shown = ", ".join(str(n) for n in found["short_lines"])
         raise SchemaMismatch(

@@ -86,9 +86,11 @@ class PostgresWriter:
             raise
         except Exception as exc:  # driver or compute failure: nothing was committed
             conn.rollback()
-            raise WriteFailure(f"could not write table {target} of DataSource {ds.id!r}: "
-                               f"{type(exc).__name__}: {redact_url(str(exc).strip())}",
-                               payload={"destination": target}) from None
+            raise WriteFailure(
+                f"could not write table {target} of DataSource {ds.id!r}: "
+                f"{type(exc).__name__}: {redact_url(str(exc).strip())}",
+                payload={"destination": target},
+            ) from None
         finally:
             conn.close()
         return WriteOutcome(destination=f"{ds.id}:{target}", rows_written=data.height, columns=list(data.columns))
@@ -107,19 +109,22 @@ class PostgresWriter:
             for name in (c for c in data.columns if c not in existing):
                 # A column the table lacks (the Project gained an output column) is added,
                 # NULL for the rows already there; in this transaction, so a failed write undoes it.
-                cur.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
-                    ident, sql.Identifier(name), sql.SQL(sql_type(data.schema[name]))))
+                cur.execute(
+                    sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
+                        ident, sql.Identifier(name), sql.SQL(sql_type(data.schema[name]))
+                    )
+                )
             _check_scales(data, numeric_scales(conn, schema, table), f"{schema}.{table}")
             if destination.mode == "overwrite":
                 self._delete_period(cur, ident, data, destination, "_period" in existing)
             else:
                 self._delete_own_append(cur, schema, table, destination)
             buffer = io.BytesIO()
-            csv_ready(data).write_csv(buffer, include_header=False, datetime_format=CSV_DATETIME_FORMAT,
-                                      null_value="")
+            csv_ready(data).write_csv(buffer, include_header=False, datetime_format=CSV_DATETIME_FORMAT, null_value="")
             buffer.seek(0)
             copy = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-                ident, sql.SQL(", ").join(sql.Identifier(c) for c in data.columns))
+                ident, sql.SQL(", ").join(sql.Identifier(c) for c in data.columns)
+            )
             cur.copy_expert(copy.as_string(conn), buffer)
 
     @staticmethod
@@ -130,15 +135,18 @@ class PostgresWriter:
         cur.execute(delete, (append_key(destination),))
 
     @staticmethod
-    def _delete_period(cur: Any, ident: sql.Composable, data: pl.DataFrame, destination: Destination,
-                       table_has_period: bool) -> None:
+    def _delete_period(
+        cur: Any, ident: sql.Composable, data: pl.DataFrame, destination: Destination, table_has_period: bool
+    ) -> None:
         # OP-OUT-4 on a table shared by many Periods: replace only this Run's
         # Period; a frame without _period replaces everything.
         if "_period" in data.columns and table_has_period:
             if destination.period_identifier is None:
                 raise WriteFailure("overwrite of a table with _period needs the Run's Period", rule="OP-OUT-4")
-            cur.execute(sql.SQL("DELETE FROM {} WHERE {} = %s").format(ident, sql.Identifier("_period")),
-                        (destination.period_identifier,))
+            cur.execute(
+                sql.SQL("DELETE FROM {} WHERE {} = %s").format(ident, sql.Identifier("_period")),
+                (destination.period_identifier,),
+            )
         else:
             cur.execute(sql.SQL("DELETE FROM {}").format(ident))
 
@@ -153,8 +161,9 @@ def _delete_own_append_sql(schema: str, table: str) -> tuple[sql.Composable, sql
 
 def _check_scales(data: pl.DataFrame, scales: dict[str, int], target: str) -> None:
     """Refuse decimals a NUMERIC(p, s) column would round: PostgreSQL rounds silently (D4)."""
-    narrower = [c for c, s in scales.items()
-                if isinstance(dtype := data.schema.get(c), pl.Decimal) and (dtype.scale or 0) > s]
+    narrower = [
+        c for c, s in scales.items() if isinstance(dtype := data.schema.get(c), pl.Decimal) and (dtype.scale or 0) > s
+    ]
     if not narrower:
         return
     lost = data.select((pl.col(c) != pl.col(c).round(scales[c])).any() for c in narrower).row(0)
@@ -163,7 +172,9 @@ def _check_scales(data: pl.DataFrame, scales: dict[str, int], target: str) -> No
         raise WriteFailure(
             f"table {target}: column(s) {', '.join(f'{c} (NUMERIC scale {scales[c]})' for c in bad)} would round "
             "values of this output; widen the column or round in the Project",
-            rule="OP-OUT-4", payload={"destination": target})
+            rule="OP-OUT-4",
+            payload={"destination": target},
+        )
 
 
 __all__ = ["APPEND_KEY_COLUMN", "PostgresWriter", "append_key", "sql_type"]

@@ -43,8 +43,9 @@ def connect(datasource: DataSourceLike) -> Any:
     are ``ConnectionFailure`` with the connection string redacted.
     """
     if datasource.type != "database":
-        raise UnsupportedSourceType(f"DataSource {datasource.id!r} of type {datasource.type!r} is not a database",
-                                    rule="SRC-1")
+        raise UnsupportedSourceType(
+            f"DataSource {datasource.id!r} of type {datasource.type!r} is not a database", rule="SRC-1"
+        )
     base = str(datasource.options["connection_string"])
     secret = resolve_credential(datasource.credential_ref)
     try:
@@ -111,8 +112,11 @@ class PostgresLoader:
                 f"table {location.table_name!r}, Period {location.period_identifier!r}: "
                 f"{schema}.{table} does not exist in DataSource {self.datasource.id!r}",
                 rule="RES-8",
-                payload={"table": location.table_name, "period": location.period_identifier,
-                         "location": f"{schema}.{table}"},
+                payload={
+                    "table": location.table_name,
+                    "period": location.period_identifier,
+                    "location": f"{schema}.{table}",
+                },
             )
         wanted = {c.name for c in table_schema.columns} | set(SYSTEM_COLUMNS)
         selected = [c for c in physical if c in wanted]  # projection pushed into SQL
@@ -130,7 +134,8 @@ class PostgresLoader:
         if periods is not None:
             values = sql.SQL(", ").join(sql.Literal(str(p)) for p in periods) if periods else sql.SQL("NULL")
             select = sql.SQL("{select} WHERE {col} IN ({values})").format(
-                select=select, col=sql.Identifier("_period"), values=values)
+                select=select, col=sql.Identifier("_period"), values=values
+            )
         return sql.SQL("COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(select=select)
 
 
@@ -158,8 +163,9 @@ class _CachedCopy:
             with conn.cursor() as cur:
                 cur.copy_expert(self._query.as_string(conn), buffer)
         except psycopg2.Error as exc:
-            raise ConnectionFailure(f"reading {self._where} from DataSource {self._datasource.id!r} failed: "
-                                    f"{redact_url(str(exc).strip())}") from None
+            raise ConnectionFailure(
+                f"reading {self._where} from DataSource {self._datasource.id!r} failed: {redact_url(str(exc).strip())}"
+            ) from None
         finally:
             conn.close()
         if buffer.tell() == 0:

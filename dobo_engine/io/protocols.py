@@ -93,9 +93,13 @@ def plain_datasource(datasource: Any) -> DataSourceView:
     options = datasource.options
     if hasattr(options, "model_dump"):
         options = options.model_dump(exclude_none=True)
-    return DataSourceView(id=datasource.id, type=datasource.type, options=dict(options or {}),
-                          credential_ref=getattr(datasource, "credential_ref", None),
-                          status=getattr(datasource, "status", None) or "active")
+    return DataSourceView(
+        id=datasource.id,
+        type=datasource.type,
+        options=dict(options or {}),
+        credential_ref=getattr(datasource, "credential_ref", None),
+        status=getattr(datasource, "status", None) or "active",
+    )
 
 
 @dataclass(frozen=True)

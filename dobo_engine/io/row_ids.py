@@ -21,7 +21,7 @@ wraps, as splitmix64 needs). Polars expressions have no shift operators:
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
@@ -29,7 +29,7 @@ _GAMMA = 0x9E3779B97F4A7C15
 _MUL1 = 0xBF58476D1CE4E5B9
 _MUL2 = 0x94D049BB133111EB
 _MASK64 = (1 << 64) - 1
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Hex text of every 16-bit value; ids are built by gathering from it, which is
 # far faster than formatting integers one nibble at a time.
@@ -75,7 +75,7 @@ def seed_text(*parts: object) -> str:
 
 def _clock_ms(clock: datetime) -> int:
     if clock.tzinfo is None:
-        clock = clock.replace(tzinfo=timezone.utc)  # dobo clocks are UTC (GEN-5)
+        clock = clock.replace(tzinfo=UTC)  # dobo clocks are UTC (GEN-5)
     # Integer arithmetic on timedeltas: float timestamps can be off by one ms.
     ms = (clock - _EPOCH) // timedelta(milliseconds=1)
     if not 0 <= ms < (1 << 48):

@@ -65,20 +65,29 @@ def _type_text(column: ColumnLike | None, dtype: pl.DataType) -> str:
     return column.type
 
 
-def _period_problem(temporal_mode: str, present: set[str], period_identifier: str | None,
-                    descendants_ok: bool) -> list[ColumnProblem]:
+def _period_problem(
+    temporal_mode: str, present: set[str], period_identifier: str | None, descendants_ok: bool
+) -> list[ColumnProblem]:
     problems: list[ColumnProblem] = []
     if temporal_mode == "period" and "_period" not in present and not (descendants_ok and period_identifier):
         why = f"Period {period_identifier!r}" if period_identifier else "this location"
-        problems.append(ColumnProblem("_period", "unavailable",
-                                      expected=f"missing, and {why} is not the Run's Period or a descendant (ROW-2)"))
+        problems.append(
+            ColumnProblem(
+                "_period", "unavailable", expected=f"missing, and {why} is not the Run's Period or a descendant (ROW-2)"
+            )
+        )
     if temporal_mode == "bitemporal":
         if "_period_from" not in present:
-            problems.append(ColumnProblem("_period_from", "unavailable", expected="missing from a bitemporal table (ROW-2)"))
+            problems.append(
+                ColumnProblem("_period_from", "unavailable", expected="missing from a bitemporal table (ROW-2)")
+            )
         valid = [c for c in KNOWLEDGE_COLUMNS if c in present]
         if len(valid) == 1:
-            problems.append(ColumnProblem(valid[0], "unavailable",
-                                          expected="_valid_from and _valid_to appear together or not at all (D9)"))
+            problems.append(
+                ColumnProblem(
+                    valid[0], "unavailable", expected="_valid_from and _valid_to appear together or not at all (D9)"
+                )
+            )
     return problems
 
 
@@ -156,9 +165,11 @@ def conform(
         except pl.exceptions.PolarsError as exc:
             # A lazily scanned file fails only now (a corrupt Parquet page, say): say which location.
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise UnreadableData(f"{where}: the data cannot be read: {reason}", rule="RES-8",
-                                 payload={"dataset_id": dataset_id, "table": table_name,
-                                          "period": period_identifier}) from None
+            raise UnreadableData(
+                f"{where}: the data cannot be read: {reason}",
+                rule="RES-8",
+                payload={"dataset_id": dataset_id, "table": table_name, "period": period_identifier},
+            ) from None
         for idx, (kind, name, expected) in enumerate(check_meta):
             count = int(result[f"f{idx}"] or 0)
             if count:
@@ -170,15 +181,29 @@ def conform(
         raise SchemaMismatch(
             f"{where}: {len(problems)} column problem(s): {listing}",
             rule="DS-6",
-            payload={"dataset_id": dataset_id, "table": table_name, "period": period_identifier,
-                     "columns": [p.as_dict() for p in problems]},
+            payload={
+                "dataset_id": dataset_id,
+                "table": table_name,
+                "period": period_identifier,
+                "columns": [p.as_dict() for p in problems],
+            },
         )
     if duplicates:
         raise DuplicateRowId(f"{where}: {duplicates} row(s) repeat a stored _row_id", rule="OP-SYS-2")
 
-    return frame.select(_output_columns(columns, system_names, converted, dataset_id=dataset_id,
-                                        table_name=table_name, period_identifier=period_identifier,
-                                        clock=clock, row_id_seed=row_id_seed, descendants_ok=descendants_ok)).filter(~pl.col("_deleted"))
+    return frame.select(
+        _output_columns(
+            columns,
+            system_names,
+            converted,
+            dataset_id=dataset_id,
+            table_name=table_name,
+            period_identifier=period_identifier,
+            clock=clock,
+            row_id_seed=row_id_seed,
+            descendants_ok=descendants_ok,
+        )
+    ).filter(~pl.col("_deleted"))
 
 
 def _output_columns(
@@ -214,7 +239,11 @@ def _output_columns(
         dtype = SYSTEM_COLUMNS[name]
         stored = converted.get(name)
         fill = fills.get(name)
-        if stored is not None and fill is not None and name not in ("_created_by_project_id", "_created_by_run_id", "_period_to", "_valid_to"):
+        if (
+            stored is not None
+            and fill is not None
+            and name not in ("_created_by_project_id", "_created_by_run_id", "_period_to", "_valid_to")
+        ):
             expr = pl.coalesce(stored, fill)
         elif stored is not None:
             expr = stored

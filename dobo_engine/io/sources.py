@@ -34,8 +34,9 @@ def _usable(datasource: DataSourceLike) -> DataSourceLike:
     if getattr(datasource, "status", "active") == "disabled":
         raise DataSourceDisabled(f"DataSource {datasource.id!r} is disabled", rule="SRC-6")
     if datasource.type == "api" or datasource.type not in (*FILE_TYPES, "database"):
-        raise UnsupportedSourceType(f"DataSource {datasource.id!r} of type {datasource.type!r} has no adapter",
-                                    rule="SRC-1")
+        raise UnsupportedSourceType(
+            f"DataSource {datasource.id!r} of type {datasource.type!r} has no adapter", rule="SRC-1"
+        )
     return datasource
 
 
@@ -46,8 +47,9 @@ class SourceLoader:
         self.datasources = datasources
         self.data_root = data_root
 
-    def load(self, location: ResolvedLocationLike, table_schema: TableSchemaLike, *,
-             periods: Sequence[str] | None = None) -> pl.LazyFrame:
+    def load(
+        self, location: ResolvedLocationLike, table_schema: TableSchemaLike, *, periods: Sequence[str] | None = None
+    ) -> pl.LazyFrame:
         datasource = _usable(self.datasources[location.datasource_id or ""])
         if datasource.type == "database":
             return PostgresLoader(datasource).load(location, table_schema, periods=periods)
@@ -88,18 +90,20 @@ def load_table(
     parts = []
     for location in locations:
         where = location.path or f"{location.schema or ''}.{location.table or ''}"
-        parts.append(conform(
-            loader(location, table_schema),
-            table_schema.columns,
-            table_schema.temporal_mode,
-            dataset_id=dataset_id,
-            table_name=table_schema.name,
-            period_identifier=location.period_identifier,
-            clock=clock,
-            row_id_seed=seed_text(dataset_id, table_schema.name, location.datasource_id, where),
-            location=where,
-            descendants_ok=location.period_identifier in allowed,
-        ))
+        parts.append(
+            conform(
+                loader(location, table_schema),
+                table_schema.columns,
+                table_schema.temporal_mode,
+                dataset_id=dataset_id,
+                table_name=table_schema.name,
+                period_identifier=location.period_identifier,
+                clock=clock,
+                row_id_seed=seed_text(dataset_id, table_schema.name, location.datasource_id, where),
+                location=where,
+                descendants_ok=location.period_identifier in allowed,
+            )
+        )
     if not parts:
         raise ValueError("a table needs at least one location")
     return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")

@@ -24,6 +24,16 @@ from dobo_engine.lifecycle.status import (
 )
 
 __all__ = [
-    "Impact", "ProjectState", "StatusChange", "activate", "analyse_dataset", "deactivate", "move_calendar",
-    "move_period", "reopen", "resolve_conflict", "set_enabled", "upgrade",
+    "Impact",
+    "ProjectState",
+    "StatusChange",
+    "activate",
+    "analyse_dataset",
+    "deactivate",
+    "move_calendar",
+    "move_period",
+    "reopen",
+    "resolve_conflict",
+    "set_enabled",
+    "upgrade",
 ]

@@ -52,9 +52,14 @@ class ProjectState:
 def state_of(tx: StoreAPI, project_id: str, previous: str | None, warnings: list[str] | None = None) -> ProjectState:
     record = tx.get_entity("project", project_id)
     return ProjectState(
-        project_id=project_id, version=record.version, status=record.status or "draft", previous_status=previous,
-        pinned_dataset_version=record.system.get(PIN), upgrade_available=record.system.get(UPGRADE),
-        conflict_report=record.system.get(REPORT), warnings=list(warnings or []),
+        project_id=project_id,
+        version=record.version,
+        status=record.status or "draft",
+        previous_status=previous,
+        pinned_dataset_version=record.system.get(PIN),
+        upgrade_available=record.system.get(UPGRADE),
+        conflict_report=record.system.get(REPORT),
+        warnings=list(warnings or []),
     )
 
 
@@ -69,7 +74,8 @@ def project_model(tx: StoreAPI, project_id: str, version: int | None = None) -> 
 def require_status(record: StoredEntity, allowed: tuple[str, ...], action: str, rule: str) -> None:
     if record.status not in allowed:
         raise InvalidTransition(
-            f"Project {record.id!r} is {record.status}; `{action}` needs it {' or '.join(allowed)}", rule=rule)
+            f"Project {record.id!r} is {record.status}; `{action}` needs it {' or '.join(allowed)}", rule=rule
+        )
 
 
 def latest_dataset_version(tx: StoreAPI, dataset_id: str) -> int | None:

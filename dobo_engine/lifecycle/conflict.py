@@ -38,12 +38,23 @@ def resolve_conflict(store: StoreAPI, project_id: str, mode: Mode) -> ProjectSta
         require_status(record, ("conflict",), "resolve-conflict", "PRJ-15")
         report = ConflictReport.model_validate(record.system[REPORT])
         resolution = "pinned" if mode == "pin" else "adapted"
-        resolved = report.model_copy(update={"breaking_changes": [
-            change.model_copy(update={"resolution": resolution}) for change in report.breaking_changes]})
+        resolved = report.model_copy(
+            update={
+                "breaking_changes": [
+                    change.model_copy(update={"resolution": resolution}) for change in report.breaking_changes
+                ]
+            }
+        )
         pin = report.dataset_version_from if mode == "pin" else report.dataset_version_to
         tx.set_status("project", project_id, "active" if mode == "pin" else "draft")
-        tx.set_system("project", project_id, **{
-            PIN: pin, REPORT: None, UPGRADE: None,
-            LAST_RESOLUTION: resolved.model_dump(mode="json", exclude_none=True),
-        })
+        tx.set_system(
+            "project",
+            project_id,
+            **{
+                PIN: pin,
+                REPORT: None,
+                UPGRADE: None,
+                LAST_RESOLUTION: resolved.model_dump(mode="json", exclude_none=True),
+            },
+        )
         return state_of(tx, project_id, record.status)

@@ -50,8 +50,10 @@ class Impact:
     def describe(self) -> str:
         if self.conflict_report is not None:
             columns = ", ".join(c["column"] for c in self.conflict_report["breaking_changes"])
-            return (f"Project {self.project_id} {self.status_before} → {self.status_after}: "
-                    f"v{self.dataset_version_to} breaks {columns}")
+            return (
+                f"Project {self.project_id} {self.status_before} → {self.status_after}: "
+                f"v{self.dataset_version_to} breaks {columns}"
+            )
         return f"Project {self.project_id}: v{self.dataset_version_to} offered as an upgrade of v{self.dataset_version_from}"
 
 
@@ -64,15 +66,20 @@ def conflict_report(project: Project, pinned: Dataset, newest: Dataset, catalog:
 
     changes = column_changes(pinned, newest, nested)
     breaking = [
-        BreakingChange(column=key, change_type=change.change_type, new_name=change.new_name,
-                       affected_operations=sorted(references[key]))
+        BreakingChange(
+            column=key,
+            change_type=change.change_type,
+            new_name=change.new_name,
+            affected_operations=sorted(references[key]),
+        )
         for key, change in sorted(changes.items())
         if key in references
     ]
     if not breaking:
         return None
-    return ConflictReport(dataset_version_from=pinned.version or 1, dataset_version_to=newest.version or 1,
-                          breaking_changes=breaking)
+    return ConflictReport(
+        dataset_version_from=pinned.version or 1, dataset_version_to=newest.version or 1, breaking_changes=breaking
+    )
 
 
 def analyse_dataset(tx: StoreAPI, dataset_id: str) -> list[Impact]:
@@ -98,8 +105,7 @@ def analyse_dataset(tx: StoreAPI, dataset_id: str) -> list[Impact]:
     return impacts
 
 
-def _settle(tx: StoreAPI, project_id: str, status: str, pin: int, newest: int,
-            report: ConflictReport | None) -> Impact:
+def _settle(tx: StoreAPI, project_id: str, status: str, pin: int, newest: int, report: ConflictReport | None) -> Impact:
     if report is not None:
         body = report.model_dump(mode="json", exclude_none=True)
         tx.set_status("project", project_id, "conflict")
@@ -119,6 +125,9 @@ def upgrade(store: StoreAPI, project_id: str) -> ProjectState:
         require_status(record, ("active",), "upgrade", "PRJ-13")
         offered = record.system.get(UPGRADE)
         if offered is None:
-            raise InvalidTransition(f"Project {project_id!r} has no Dataset version offered as an upgrade",
-                                    rule="PRJ-13", detail=f"it is pinned to version {record.system.get(PIN)}")
+            raise InvalidTransition(
+                f"Project {project_id!r} has no Dataset version offered as an upgrade",
+                rule="PRJ-13",
+                detail=f"it is pinned to version {record.system.get(PIN)}",
+            )
         return repin_in(tx, project_id, int(offered))

@@ -38,16 +38,16 @@ def activation_version(tx: StoreAPI, record: StoredEntity, project: Project, req
     return latest_dataset_version(tx, project.input_dataset_id)
 
 
-def activation_checks(tx: StoreAPI, project: Project, dataset_version: int | None, *,
-                      status: str) -> ValidationReport:
+def activation_checks(tx: StoreAPI, project: Project, dataset_version: int | None, *, status: str) -> ValidationReport:
     """The PRJ-9 checks against one input version; raises ActivationError with every failure.
 
     ``status`` is what VAL-018's "is draft" part sees: the stored status for
     an activation, `draft` for the checks an active Project passes again
     (metadata edit, upgrade, re-pin), where only the pipeline is in question.
     """
-    report = validate_project(project, StoreCatalog(tx), dataset_version=dataset_version, purpose="activation",
-                              status=status)
+    report = validate_project(
+        project, StoreCatalog(tx), dataset_version=dataset_version, purpose="activation", status=status
+    )
     report.raise_for_failures()
     return report
 

@@ -60,7 +60,9 @@ def move_calendar(store: StoreAPI, calendar_id: str, action: str) -> StatusChang
         if before != source:
             raise InvalidTransition(
                 f"Calendar {calendar_id!r} is {before}; `{action}` needs it {source}",
-                detail="Calendar status only moves draft → active → deprecated", rule="CAL-5")
+                detail="Calendar status only moves draft → active → deprecated",
+                rule="CAL-5",
+            )
         tx.set_status("calendar", calendar_id, target)
         return StatusChange("calendar", calendar_id, before, target)
 

@@ -48,14 +48,24 @@ def render_pattern(pattern: str, year: int, sequence: int, parent_identifier: st
 def _check_pattern(pattern: str) -> str:
     for name, spec in pattern_tokens(pattern):
         if name not in PATTERN_TOKENS:
-            raise fail("InvalidField", "CAL-3", f"unknown token {{{name}}} in {pattern!r} (allowed: year, sequence, parent_identifier)")
+            raise fail(
+                "InvalidField",
+                "CAL-3",
+                f"unknown token {{{name}}} in {pattern!r} (allowed: year, sequence, parent_identifier)",
+            )
         if spec and (name == "parent_identifier" or not _SPEC_RE.fullmatch(spec)):
-            raise fail("InvalidField", "CAL-3", f"format {{{name}:{spec}}} is not supported (only zero padding such as {{sequence:02d}})")
+            raise fail(
+                "InvalidField",
+                "CAL-3",
+                f"format {{{name}:{spec}}} is not supported (only zero padding such as {{sequence:02d}})",
+            )
     rest = _TOKEN_RE.sub("", pattern)
     if "{" in rest or "}" in rest:
         raise fail("InvalidField", "CAL-3", f"unbalanced brace in {pattern!r}")
     if not ID_RE.fullmatch(render_pattern(pattern, 2026, 1, "P")):
-        raise fail("InvalidField", "CAL-3", f"{pattern!r} does not render identifiers matching [A-Za-z0-9][A-Za-z0-9._-]*")
+        raise fail(
+            "InvalidField", "CAL-3", f"{pattern!r} does not render identifiers matching [A-Za-z0-9][A-Za-z0-9._-]*"
+        )
     return pattern
 
 
@@ -79,9 +89,7 @@ class DateRule(DoboModel):
             if not 1 <= month <= 12:
                 raise fail("InvalidField", "CAL-4", f"{side}_month {month} is not a month (1-12)", f"{side}_month")
             if not 1 <= day <= LEAP_MONTH_DAYS[month - 1]:
-                raise fail(
-                    "InvalidField", "CAL-4", f"{side}_day {day} does not exist in month {month}", f"{side}_day"
-                )
+                raise fail("InvalidField", "CAL-4", f"{side}_day {day} does not exist in month {month}", f"{side}_day")
         return self
 
 
@@ -95,7 +103,12 @@ class LevelDef(DoboModel):
 
     def level_issues(self, path: tuple[str | int, ...]) -> list[Issue]:
         return [
-            Issue((*path, "date_rules", i, "sequence"), "InvalidField", "CAL-8", f"duplicate sequence {seq} in level {self.name!r}")
+            Issue(
+                (*path, "date_rules", i, "sequence"),
+                "InvalidField",
+                "CAL-8",
+                f"duplicate sequence {seq} in level {self.name!r}",
+            )
             for i, seq in repeated([r.sequence for r in self.date_rules or []])
         ]
 
@@ -142,12 +155,24 @@ class Calendar(Entity):
         roots = [i for i, lv in enumerate(self.levels) if lv.parent_level is None]
         if len(roots) != 1:
             found = ", ".join(repr(self.levels[i].name) for i in roots) or "none"
-            issues.append(Issue(("levels",), "InvalidField", "CAL-2", f"exactly one root level (without parent_level) is required; found {found}"))
+            issues.append(
+                Issue(
+                    ("levels",),
+                    "InvalidField",
+                    "CAL-2",
+                    f"exactly one root level (without parent_level) is required; found {found}",
+                )
+            )
         for index, level in enumerate(self.levels):
             issues += level.level_issues(("levels", index))
             if level.parent_level is not None and (level.parent_level not in names or level.parent_level == level.name):
                 issues.append(
-                    Issue(("levels", index, "parent_level"), "InvalidField", "CAL-2", f"parent_level {level.parent_level!r} is not another level of the Calendar")
+                    Issue(
+                        ("levels", index, "parent_level"),
+                        "InvalidField",
+                        "CAL-2",
+                        f"parent_level {level.parent_level!r} is not another level of the Calendar",
+                    )
                 )
         if not issues and len(self.levels_root_first()) != len(self.levels):
             issues.append(Issue(("levels",), "InvalidField", "CAL-2", "parent_level links form a cycle"))
@@ -182,7 +207,9 @@ class Period(Entity):
     @model_validator(mode="after")
     def _ordered_dates(self) -> Period:
         if self.start_date > self.end_date:
-            raise fail("InvalidField", "PER-1", f"start_date {self.start_date} is after end_date {self.end_date}", "end_date")
+            raise fail(
+                "InvalidField", "PER-1", f"start_date {self.start_date} is after end_date {self.end_date}", "end_date"
+            )
         return self
 
     def contains(self, other: Period) -> bool:

@@ -19,8 +19,18 @@ from dobo_engine.model.calendar import Calendar, DateRule, LevelDef, Period, ren
 from dobo_engine.model.common import ID_RE
 
 _MONTHS = [
-    ("Jan", 31), ("Feb", 29), ("Mar", 31), ("Apr", 30), ("May", 31), ("Jun", 30),
-    ("Jul", 31), ("Aug", 31), ("Sep", 30), ("Oct", 31), ("Nov", 30), ("Dec", 31),
+    ("Jan", 31),
+    ("Feb", 29),
+    ("Mar", 31),
+    ("Apr", 30),
+    ("May", 31),
+    ("Jun", 30),
+    ("Jul", 31),
+    ("Aug", 31),
+    ("Sep", 30),
+    ("Oct", 31),
+    ("Nov", 30),
+    ("Dec", 31),
 ]
 
 
@@ -32,7 +42,9 @@ class GenerationResult:
 
 
 def _error(calendar: Calendar, message: str) -> CalendarGenerationError:
-    return CalendarGenerationError(f"calendar {calendar.id!r}: {message}", rule="CAL-8", location=Location(path=f"calendar {calendar.id}"))
+    return CalendarGenerationError(
+        f"calendar {calendar.id!r}: {message}", rule="CAL-8", location=Location(path=f"calendar {calendar.id}")
+    )
 
 
 def rule_date(year: int, month: int, day: int) -> date:
@@ -49,7 +61,7 @@ def rule_range(rule: DateRule, start_year: int) -> tuple[date, date]:
 
 
 def period_name(identifier: str, start: date, end: date) -> str:
-    """"January 2026" for a whole calendar month, else the identifier ("2026-Q1", "FY2026")."""
+    """ "January 2026" for a whole calendar month, else the identifier ("2026-Q1", "FY2026")."""
     last_day = _stdlib_calendar.monthrange(start.year, start.month)[1]
     if start.day == 1 and end == date(start.year, start.month, last_day):
         return f"{_stdlib_calendar.month_name[start.month]} {start.year}"
@@ -140,7 +152,9 @@ class _Generator:
         self.result.periods.append(period)
 
 
-def generate_range(calendar: Calendar, from_year: int, to_year: int, existing: Iterable[Period] = ()) -> GenerationResult:
+def generate_range(
+    calendar: Calendar, from_year: int, to_year: int, existing: Iterable[Period] = ()
+) -> GenerationResult:
     """CAL-8 for every year from ``from_year`` to ``to_year`` inclusive."""
     if calendar.status == "deprecated":
         raise _error(calendar, "a deprecated Calendar gets no new Periods (CAL-5)")
@@ -161,8 +175,13 @@ def generate_periods(calendar: Calendar, year: int, existing: Iterable[Period] =
 def gregorian_calendar() -> Calendar:
     """The CAL-1 seed: year > quarter > month with standard dates, default and active."""
     quarters = [
-        {"sequence": q + 1, "start_month": 3 * q + 1, "start_day": 1, "end_month": 3 * q + 3,
-         "end_day": _MONTHS[3 * q + 2][1]}
+        {
+            "sequence": q + 1,
+            "start_month": 3 * q + 1,
+            "start_day": 1,
+            "end_month": 3 * q + 3,
+            "end_day": _MONTHS[3 * q + 2][1],
+        }
         for q in range(4)
     ]
     months = [
@@ -178,8 +197,18 @@ def gregorian_calendar() -> Calendar:
             "is_default": True,
             "levels": [
                 {"name": "year", "identifier_pattern": "{year}"},
-                {"name": "quarter", "parent_level": "year", "identifier_pattern": "{year}-Q{sequence}", "date_rules": quarters},
-                {"name": "month", "parent_level": "quarter", "identifier_pattern": "{year}-{sequence:02d}", "date_rules": months},
+                {
+                    "name": "quarter",
+                    "parent_level": "year",
+                    "identifier_pattern": "{year}-Q{sequence}",
+                    "date_rules": quarters,
+                },
+                {
+                    "name": "month",
+                    "parent_level": "quarter",
+                    "identifier_pattern": "{year}-{sequence:02d}",
+                    "date_rules": months,
+                },
             ],
         }
     )

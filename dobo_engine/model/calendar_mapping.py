@@ -35,9 +35,18 @@ class CalendarMapping(Entity):
     def structural_issues(self) -> list[Issue]:
         issues: list[Issue] = []
         if self.source_calendar_id == self.target_calendar_id:
-            issues.append(Issue(("target_calendar_id",), "InvalidField", "MAP-2", "source and target Calendars must differ"))
+            issues.append(
+                Issue(("target_calendar_id",), "InvalidField", "MAP-2", "source and target Calendars must differ")
+            )
         if not self.mappings:
             issues.append(Issue(("mappings",), "InvalidField", "MAP-1", "at least one mapping is required"))
         for i, period in repeated([m.source_period for m in self.mappings]):
-            issues.append(Issue(("mappings", i, "source_period"), "InvalidField", "MAP-1", f"source_period {period!r} is mapped twice"))
+            issues.append(
+                Issue(
+                    ("mappings", i, "source_period"),
+                    "InvalidField",
+                    "MAP-1",
+                    f"source_period {period!r} is mapped twice",
+                )
+            )
         return issues

@@ -39,7 +39,9 @@ def fail(code: str, rule: str | None, message: str, field: str | None = None) ->
 
 def _check_id(value: str) -> str:
     if not ID_RE.fullmatch(value):
-        raise fail("InvalidField", "GEN-1", f"{value!r} is not a valid id (expected [A-Za-z0-9][A-Za-z0-9._-]{{0,127}}, D1)")
+        raise fail(
+            "InvalidField", "GEN-1", f"{value!r} is not a valid id (expected [A-Za-z0-9][A-Za-z0-9._-]{{0,127}}, D1)"
+        )
     return value
 
 
@@ -72,6 +74,7 @@ def sql_identifier_check(rule: str, what: str, *, template: bool = False) -> Aft
     around the tokens must keep the name an identifier, so a name that would
     carry SQL is refused on apply, not in the middle of a Run.
     """
+
     def check(value: str | None) -> str | None:
         if value is None:
             return value

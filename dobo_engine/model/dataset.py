@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
@@ -74,10 +74,17 @@ class TableRef(DoboModel):
     def table_issues(self, path: tuple[str | int, ...]) -> list[Issue]:
         issues: list[Issue] = []
         if not self.columns:
-            issues.append(Issue((*path, "columns"), "InvalidField", "DS-1", f"table {self.name!r} needs at least one column"))
+            issues.append(
+                Issue((*path, "columns"), "InvalidField", "DS-1", f"table {self.name!r} needs at least one column")
+            )
         for index, name in repeated([c.name for c in self.columns]):
             issues.append(
-                Issue((*path, "columns", index, "name"), "InvalidField", "DS-1", f"duplicate column {name!r} in table {self.name!r}")
+                Issue(
+                    (*path, "columns", index, "name"),
+                    "InvalidField",
+                    "DS-1",
+                    f"duplicate column {name!r} in table {self.name!r}",
+                )
             )
         return issues
 
@@ -94,7 +101,7 @@ class DatasetTarget(DoboModel):
     dataset_version: Version | None = None
 
 
-LookupTarget = Annotated[Union[TableTarget, DatasetTarget], Field(discriminator="type")]
+LookupTarget = Annotated[TableTarget | DatasetTarget, Field(discriminator="type")]
 
 
 class JoinCondition(DoboModel):
@@ -160,7 +167,12 @@ class Dataset(Entity):
                 issues += lookup.target.table_issues((*path, "target"))
                 if lookup.target.name in names:
                     issues.append(
-                        Issue((*path, "target", "name"), "InvalidField", "DS-1", f"duplicate table name {lookup.target.name!r}")
+                        Issue(
+                            (*path, "target", "name"),
+                            "InvalidField",
+                            "DS-1",
+                            f"duplicate table name {lookup.target.name!r}",
+                        )
                     )
                 names.append(lookup.target.name)
             issues += self._lookup_issues(index, lookup)
@@ -172,9 +184,13 @@ class Dataset(Entity):
             column = self.main_table.column(name)
             path = ("natural_key_columns", index)
             if column is None:
-                issues.append(Issue(path, "InvalidField", "DS-7", f"natural key column {name!r} is not a main-table column"))
+                issues.append(
+                    Issue(path, "InvalidField", "DS-7", f"natural key column {name!r} is not a main-table column")
+                )
             elif column.nullable:
-                issues.append(Issue(path, "InvalidField", "DS-7", f"natural key column {name!r} must be nullable: false"))
+                issues.append(
+                    Issue(path, "InvalidField", "DS-7", f"natural key column {name!r} must be nullable: false")
+                )
         return issues
 
     def _lookup_issues(self, index: int, lookup: LookupDef) -> list[Issue]:
@@ -182,7 +198,14 @@ class Dataset(Entity):
         issues: list[Issue] = []
         earlier = {lk.alias: lk for lk in self.lookups[:index]}
         if lookup.alias == self.main_table.name:
-            issues.append(Issue((*path, "alias"), "InvalidField", "DS-1", f"lookup alias {lookup.alias!r} equals the main table name"))
+            issues.append(
+                Issue(
+                    (*path, "alias"),
+                    "InvalidField",
+                    "DS-1",
+                    f"lookup alias {lookup.alias!r} equals the main table name",
+                )
+            )
         elif lookup.alias in earlier:
             issues.append(Issue((*path, "alias"), "InvalidField", "DS-1", f"duplicate lookup alias {lookup.alias!r}"))
         for c_index, cond in enumerate(lookup.join_conditions):
@@ -201,11 +224,21 @@ class Dataset(Entity):
                 target = lookup.target.column(cond.target_column)
                 if target is None:
                     issues.append(
-                        Issue((*c_path, "target_column"), "InvalidField", "DS-1", f"target_column {cond.target_column!r} is not a column of {lookup.target.name!r}")
+                        Issue(
+                            (*c_path, "target_column"),
+                            "InvalidField",
+                            "DS-1",
+                            f"target_column {cond.target_column!r} is not a column of {lookup.target.name!r}",
+                        )
                     )
                 elif source_type not in (None, "?") and source_type != target.type:
                     issues.append(
-                        Issue((*c_path, "target_column"), "InvalidField", "DS-1", f"join columns differ in type ({source_type} vs {target.type})")
+                        Issue(
+                            (*c_path, "target_column"),
+                            "InvalidField",
+                            "DS-1",
+                            f"join columns differ in type ({source_type} vs {target.type})",
+                        )
                     )
         return issues
 

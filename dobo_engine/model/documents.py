@@ -58,22 +58,33 @@ def _error(doc: YamlDocument | None, kind: str, issue: Issue) -> DoboError:
 def _kind_of(doc: YamlDocument) -> str:
     data = doc.data
     if not isinstance(data, dict) or not data:
-        raise DoboErrors([UnknownKind(
-            "a document must be a mapping with one kind key: " + ", ".join(ENTITY_KINDS),
-            rule="GEN-2", location=_location(doc, ()),
-        )])
+        raise DoboErrors(
+            [
+                UnknownKind(
+                    "a document must be a mapping with one kind key: " + ", ".join(ENTITY_KINDS),
+                    rule="GEN-2",
+                    location=_location(doc, ()),
+                )
+            ]
+        )
     kinds: list[str] = [key for key in data if key in ENTITY_KINDS]
     errors: list[DoboError] = [
         (UnknownKey if kinds else UnknownKind)(
             f"unknown key {key!r}: a document holds one entity under its kind key"
-            if kinds else f"unknown kind {key!r} (expected one of: {', '.join(ENTITY_KINDS)})",
-            rule="GEN-2", location=_location(doc, (key,)),
+            if kinds
+            else f"unknown kind {key!r} (expected one of: {', '.join(ENTITY_KINDS)})",
+            rule="GEN-2",
+            location=_location(doc, (key,)),
         )
-        for key in data if key not in ENTITY_KINDS
+        for key in data
+        if key not in ENTITY_KINDS
     ]
     errors += [
-        InvalidField("a document holds exactly one entity; put each in its own `---` document",
-                     rule="GEN-2", location=_location(doc, (key,)))
+        InvalidField(
+            "a document holds exactly one entity; put each in its own `---` document",
+            rule="GEN-2",
+            location=_location(doc, (key,)),
+        )
         for key in kinds[1:]
     ]
     if errors:

@@ -28,6 +28,8 @@ RUNNABLE_STATUSES: tuple[str, ...] = ("active", "draft")  # PRJ-10: inactive and
 def runs_in_sandbox(status: str | None) -> bool:
     """PRJ-10: only an active Project writes to its real destinations; a draft writes to the sandbox."""
     return status != "active"
+
+
 SelectorName = Annotated[str, identifier_check("PRJ-3")]
 
 
@@ -37,7 +39,9 @@ def declared_status_issues(status: str | None) -> list[Issue]:
     `conflict` is reached only through impact analysis and left only by resolution (PRJ-14/15).
     """
     if status == "conflict":
-        return [Issue(("status",), "InvalidField", "D22", "`conflict` cannot be declared; resolve the conflict instead")]
+        return [
+            Issue(("status",), "InvalidField", "D22", "`conflict` cannot be declared; resolve the conflict instead")
+        ]
     return []
 
 
@@ -86,7 +90,12 @@ class Project(Entity):
             issues.append(Issue(("operations",), "InvalidField", "VAL-018", "a Project needs at least one operation"))
         for i, order in repeated([op.order for op in self.operations]):
             issues.append(
-                Issue(("operations", i, "order"), "DuplicateOperationOrder", "VAL-009", f"order {order} is used by another operation")
+                Issue(
+                    ("operations", i, "order"),
+                    "DuplicateOperationOrder",
+                    "VAL-009",
+                    f"order {order} is used by another operation",
+                )
             )
         for i, op in enumerate(self.operations):
             issues += op.issues(("operations", i))

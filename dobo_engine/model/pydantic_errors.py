@@ -123,7 +123,9 @@ def issues_from_validation_error(exc: ValidationError, model: type[BaseModel], d
             issues.append(Issue((*path, *extra), kind, ctx.get("rule") or rule, str(ctx.get("msg", error["msg"]))))
         elif kind == "extra_forbidden":
             code, rule, message = (
-                owner.unknown_key(str(field)) if owner and issubclass(owner, DoboModel) else ("UnknownKey", "D2", f"unknown key {field!r}")
+                owner.unknown_key(str(field))
+                if owner and issubclass(owner, DoboModel)
+                else ("UnknownKey", "D2", f"unknown key {field!r}")
             )
             issues.append(Issue(path, code, rule, message))
         elif kind == "missing":

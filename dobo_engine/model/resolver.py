@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
@@ -106,7 +106,7 @@ class CatalogStrategy(DoboModel):
     headers: dict[str, str] | None = None
 
 
-Strategy = Annotated[Union[PathStrategy, TableStrategy, CatalogStrategy], Field(discriminator="type")]
+Strategy = Annotated[PathStrategy | TableStrategy | CatalogStrategy, Field(discriminator="type")]
 
 
 def _check_data_level(value: str) -> str:

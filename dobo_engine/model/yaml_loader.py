@@ -33,7 +33,9 @@ YamlPath = tuple[PathKey, ...]
 _TAG = "tag:yaml.org,2002:"
 _SPECIAL_FLOATS = {".inf": "Infinity", "+.inf": "Infinity", "-.inf": "-Infinity", ".nan": "NaN"}
 # The YAML 1.2 core schema (plus timestamps, which stay text, D29): any other tag is refused.
-_KNOWN_TAGS = frozenset(_TAG + name for name in ("null", "bool", "int", "float", "str", "timestamp", "map", "seq", "merge"))
+_KNOWN_TAGS = frozenset(
+    _TAG + name for name in ("null", "bool", "int", "float", "str", "timestamp", "map", "seq", "merge")
+)
 # (merge keys pass this check so that the converter can refuse them with their own message)
 MAX_YAML_BYTES = 32 * 1024 * 1024  # far above any catalog or scenario file
 MAX_ALIAS_NODES = 100_000  # nodes that aliases may add to one document once expanded
@@ -227,8 +229,11 @@ def load_yaml_file(path: str | Path) -> list[YamlDocument]:
     file = str(path)
     try:
         if Path(path).stat().st_size > MAX_YAML_BYTES:
-            raise YamlSyntaxError(f"cannot read file: larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB",
-                                  location=Location(file=file), rule="GEN-7")
+            raise YamlSyntaxError(
+                f"cannot read file: larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB",
+                location=Location(file=file),
+                rule="GEN-7",
+            )
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlSyntaxError(f"cannot read file: {exc}", location=Location(file=file), rule="GEN-7") from exc

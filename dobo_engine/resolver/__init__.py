@@ -17,15 +17,34 @@ from __future__ import annotations
 from dobo_engine.resolver.catalog import CatalogReader, MemoryCatalog
 from dobo_engine.resolver.explain import DatasetResolution, explain_resolution
 from dobo_engine.resolver.periods import expand, period_details
-from dobo_engine.resolver.registered_outputs import REGISTERED_RESOLVER_ID, MemoryRegisteredLocations, RegisteredLocations
+from dobo_engine.resolver.registered_outputs import (
+    REGISTERED_RESOLVER_ID,
+    MemoryRegisteredLocations,
+    RegisteredLocations,
+)
 from dobo_engine.resolver.rules import ResolutionResult, RuleOutcome, match_rule, resolve_locations, resolve_table
 from dobo_engine.resolver.selection import ResolverChoice, choose_resolver
 from dobo_engine.resolver.table_source import ResolvingTableSource
 from dobo_engine.resolver.templates import render_template, template_values
 
 __all__ = [
-    "REGISTERED_RESOLVER_ID", "CatalogReader", "DatasetResolution", "MemoryCatalog", "MemoryRegisteredLocations",
-    "RegisteredLocations", "ResolutionResult", "ResolverChoice", "ResolvingTableSource", "RuleOutcome",
-    "choose_resolver", "expand", "explain_resolution", "match_rule", "period_details", "render_template",
-    "resolve_locations", "resolve_table", "template_values",
+    "REGISTERED_RESOLVER_ID",
+    "CatalogReader",
+    "DatasetResolution",
+    "MemoryCatalog",
+    "MemoryRegisteredLocations",
+    "RegisteredLocations",
+    "ResolutionResult",
+    "ResolverChoice",
+    "ResolvingTableSource",
+    "RuleOutcome",
+    "choose_resolver",
+    "expand",
+    "explain_resolution",
+    "match_rule",
+    "period_details",
+    "render_template",
+    "resolve_locations",
+    "resolve_table",
+    "template_values",
 ]

@@ -54,8 +54,10 @@ class DatasetResolution:
 
     def render_lines(self) -> list[str]:
         """A plain-text report, one fact per line."""
-        lines = [f"Dataset {self.dataset_id} v{self.dataset_version}, Period {self.period.identifier} "
-                 f"({self.period.level}, Calendar {self.calendar_id})"]
+        lines = [
+            f"Dataset {self.dataset_id} v{self.dataset_version}, Period {self.period.identifier} "
+            f"({self.period.level}, Calendar {self.calendar_id})"
+        ]
         if self.error is not None:
             return [*lines, f"  {self.error.code}: {self.error.message}"]
         lines.append(f"Resolver {self.resolver_id} v{self.resolver_version} (from {self.resolver_source})")
@@ -68,7 +70,9 @@ class DatasetResolution:
             lines.append(head + (f"rule {table.rule!r}" if table.rule else table.status))
             for loc in table.locations:
                 where = loc.path or loc.endpoint or ".".join(p for p in (loc.schema, loc.table) if p)
-                lines.append(f"    {loc.period_identifier}: {loc.datasource_id or loc.strategy}:{where} (rule {loc.rule!r})")
+                lines.append(
+                    f"    {loc.period_identifier}: {loc.datasource_id or loc.strategy}:{where} (rule {loc.rule!r})"
+                )
         return lines
 
 
@@ -77,13 +81,25 @@ def dataset_tables(dataset: Dataset) -> list[str]:
     return [dataset.main_table.name, *(lk.target.name for lk in dataset.lookups if isinstance(lk.target, TableTarget))]
 
 
-def _registered_table(catalog: CatalogReader, registered: RegisteredLocations | None, choice: ResolverChoice,
-                      dataset: Dataset, calendar_id: str, period: PeriodDetails, table: str) -> ResolutionResult:
+def _registered_table(
+    catalog: CatalogReader,
+    registered: RegisteredLocations | None,
+    choice: ResolverChoice,
+    dataset: Dataset,
+    calendar_id: str,
+    period: PeriodDetails,
+    table: str,
+) -> ResolutionResult:
     result = ResolutionResult("empty", choice.resolver_id, choice.resolver_version, table, period.identifier)
     if registered is not None and table == dataset.main_table.name:
         result.locations = serve_registered(
-            registered, lambda ident: [p.identifier for p in catalog.children(calendar_id, ident)],
-            dataset.id, calendar_id, period.identifier, table)
+            registered,
+            lambda ident: [p.identifier for p in catalog.children(calendar_id, ident)],
+            dataset.id,
+            calendar_id,
+            period.identifier,
+            table,
+        )
     if result.locations:
         result.status, result.rule = "resolved", result.locations[0].rule
     return result
@@ -115,7 +131,10 @@ def explain_resolution(
         report.error = exc
         return report
     report.resolver_id, report.resolver_version, report.resolver_source = (
-        choice.resolver_id, choice.resolver_version, choice.source)
+        choice.resolver_id,
+        choice.resolver_version,
+        choice.source,
+    )
     period = catalog.period(calendar_id, period_identifier)
     for table in dataset_tables(dataset):
         if choice.resolver is None:

@@ -75,7 +75,11 @@ def check_data_level(calendar: Calendar, data_level: str, *, rule_name: str | No
         raise UnknownDataLevel(
             f"{which}data_level {data_level!r} is not a level of Calendar {calendar.id!r} (levels: {levels}; or any)",
             rule="RES-4",
-            payload={"data_level": data_level, "calendar_id": calendar.id, "levels": [lv.name for lv in calendar.levels]},
+            payload={
+                "data_level": data_level,
+                "calendar_id": calendar.id,
+                "levels": [lv.name for lv in calendar.levels],
+            },
         )
 
 

@@ -29,10 +29,15 @@ def registered_rule(dataset_id: str) -> str:
 
 def outputs_datasource(output_root: str) -> DataSource:
     """The built-in DataSource over ``$DOBO_OUTPUT_ROOT`` that registered ``default`` outputs are read from."""
-    return DataSource.model_validate({
-        "id": OUTPUTS_DATASOURCE_ID, "name": "dobo outputs", "type": "parquet", "status": "active",
-        "options": {"path_prefix": output_root},
-    })
+    return DataSource.model_validate(
+        {
+            "id": OUTPUTS_DATASOURCE_ID,
+            "name": "dobo outputs",
+            "type": "parquet",
+            "status": "active",
+            "options": {"path_prefix": output_root},
+        }
+    )
 
 
 class RegisteredLocations(Protocol):
@@ -47,8 +52,9 @@ class MemoryRegisteredLocations:
     def __init__(self) -> None:
         self._by_key: dict[tuple[str, str, str], list[ResolvedLocation]] = {}
 
-    def record(self, dataset_id: str, calendar_id: str, period_identifier: str,
-               locations: Iterable[ResolvedLocation]) -> None:
+    def record(
+        self, dataset_id: str, calendar_id: str, period_identifier: str, locations: Iterable[ResolvedLocation]
+    ) -> None:
         """Record where a Period of ``dataset_id`` was written; an identical location is kept once."""
         kept = self._by_key.setdefault((dataset_id, calendar_id, period_identifier), [])
         kept += [loc for loc in locations if loc not in kept]
@@ -58,8 +64,9 @@ class MemoryRegisteredLocations:
 
 
 class _LocationRecords(Protocol):
-    def registered_locations(self, dataset_id: str, calendar_id: str | None = None,
-                             period_identifier: str | None = None) -> list[Any]: ...
+    def registered_locations(
+        self, dataset_id: str, calendar_id: str | None = None, period_identifier: str | None = None
+    ) -> list[Any]: ...
 
 
 @dataclass
@@ -99,11 +106,13 @@ def serve_registered(
         return [loc for child in children(identifier) for loc in walk(child)]
 
     return [
-        loc.model_copy(update={
-            "resolver_id": REGISTERED_RESOLVER_ID,
-            "resolver_version": REGISTERED_RESOLVER_VERSION,
-            "rule": registered_rule(dataset_id),
-            "table_name": table_name,
-        })
+        loc.model_copy(
+            update={
+                "resolver_id": REGISTERED_RESOLVER_ID,
+                "resolver_version": REGISTERED_RESOLVER_VERSION,
+                "rule": registered_rule(dataset_id),
+                "table_name": table_name,
+            }
+        )
         for loc in walk(period_identifier)
     ]

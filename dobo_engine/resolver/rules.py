@@ -44,8 +44,12 @@ class RuleOutcome:
         return f"rule {self.rule!r}: when {when} -> {result}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "when": self.when, "result": self.result,
-                **({"error": self.error} if self.error is not None else {})}
+        return {
+            "rule": self.rule,
+            "when": self.when,
+            "result": self.result,
+            **({"error": self.error} if self.error is not None else {}),
+        }
 
 
 @dataclass
@@ -120,7 +124,9 @@ def match_rule(resolver: Resolver, table_name: str, period: Period) -> tuple[Res
     return None, outcomes
 
 
-def no_match_error(resolver: Resolver, table_name: str, period: Period, outcomes: list[RuleOutcome]) -> NoResolverRuleMatched:
+def no_match_error(
+    resolver: Resolver, table_name: str, period: Period, outcomes: list[RuleOutcome]
+) -> NoResolverRuleMatched:
     """RES-3 with diagnostics: resolver id/version, table, Period, every rule and its result."""
     version = version_of(resolver)
     return NoResolverRuleMatched(
@@ -150,14 +156,20 @@ def render_location(resolver: Resolver, rule: ResolverRule, table_name: str, per
         "strategy": strategy.type,
     }
     if isinstance(strategy, PathStrategy):
-        return ResolvedLocation(**common, datasource_id=strategy.datasource_id,
-                                path=render_template(strategy.path, values))
+        return ResolvedLocation(
+            **common, datasource_id=strategy.datasource_id, path=render_template(strategy.path, values)
+        )
     if isinstance(strategy, CatalogStrategy):
-        return ResolvedLocation(**common, endpoint=render_template(strategy.endpoint, values),
-                                method=strategy.method, params=render_map(strategy.params, values))
+        return ResolvedLocation(
+            **common,
+            endpoint=render_template(strategy.endpoint, values),
+            method=strategy.method,
+            params=render_map(strategy.params, values),
+        )
     schema = render_template(strategy.schema, values) if strategy.schema is not None else None
-    return ResolvedLocation(**common, datasource_id=strategy.datasource_id,
-                            table=render_template(strategy.table, values), schema=schema)
+    return ResolvedLocation(
+        **common, datasource_id=strategy.datasource_id, table=render_template(strategy.table, values), schema=schema
+    )
 
 
 def _unique(locations: list[ResolvedLocation]) -> list[ResolvedLocation]:

@@ -77,8 +77,11 @@ def choose_resolver(
     else:
         resolver = catalog.resolver(resolver_id)
     if status_of(resolver) == "disabled":
-        how = {"override": "the Project's resolver_overrides", "dataset": "the Dataset's resolver_id",
-               "default": "the default Resolver"}[source]
+        how = {
+            "override": "the Project's resolver_overrides",
+            "dataset": "the Dataset's resolver_id",
+            "default": "the default Resolver",
+        }[source]
         raise ResolverDisabled(
             f"Resolver {resolver.id!r} (chosen for Dataset {dataset.id!r} by {how}) is disabled",
             rule="RES-9",

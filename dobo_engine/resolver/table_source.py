@@ -141,14 +141,21 @@ class ResolvingTableSource:
             # The `_period` filter (TMP-1) is pushed into SQL for database tables.
             return loader.load(location, schema, periods=periods)
 
-        frame = load_locations(load_one, locations, table, dataset_id=dataset.id, clock=self.clock,
-                               descendant_periods=self.period.identifiers())
+        frame = load_locations(
+            load_one,
+            locations,
+            table,
+            dataset_id=dataset.id,
+            clock=self.clock,
+            descendant_periods=self.period.identifiers(),
+        )
         if table.temporal_mode == "period":
             self._check_period_labels(frame, dataset, table, locations)
         return frame
 
-    def _check_period_labels(self, frame: pl.LazyFrame, dataset: Dataset, table: TableRef,
-                             locations: list[ResolvedLocation]) -> None:
+    def _check_period_labels(
+        self, frame: pl.LazyFrame, dataset: Dataset, table: TableRef, locations: list[ResolvedLocation]
+    ) -> None:
         """Rows whose `_period` is outside every Period read are mislabelled: warn, or fail if nothing is left (TMP-1).
 
         A location of a coarser Period legitimately holds rows of the Run's
@@ -163,27 +170,47 @@ class ResolvingTableSource:
         foreign = ~label.is_in(sorted(expected)).fill_null(False)
         where = [loc.path or f"{loc.schema or ''}.{loc.table or ''}" for loc in locations]
         try:
-            stats = frame.select(
-                kept.sum().alias("kept"),
-                foreign.sum().alias("foreign"),
-                label.filter(foreign).cast(pl.Utf8).fill_null("NULL").unique().sort().head(_FOREIGN_SAMPLE)
-                .implode().alias("sample"),
-            ).collect().row(0, named=True)
+            stats = (
+                frame.select(
+                    kept.sum().alias("kept"),
+                    foreign.sum().alias("foreign"),
+                    label.filter(foreign)
+                    .cast(pl.Utf8)
+                    .fill_null("NULL")
+                    .unique()
+                    .sort()
+                    .head(_FOREIGN_SAMPLE)
+                    .implode()
+                    .alias("sample"),
+                )
+                .collect()
+                .row(0, named=True)
+            )
         except pl.exceptions.PolarsError as exc:  # a lazily scanned file fails only now: name it
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise UnreadableData(
                 f"table {table.name!r} of Dataset {dataset.id!r}, Period {self.period.identifier!r} "
-                f"({', '.join(repr(w) for w in where)}): the data cannot be read: {reason}", rule="RES-8",
+                f"({', '.join(repr(w) for w in where)}): the data cannot be read: {reason}",
+                rule="RES-8",
             ) from None
         if not stats["foreign"]:
             return
-        message = (f"table {table.name!r} of Dataset {dataset.id!r} ({', '.join(repr(w) for w in where)}): "
-                   f"{stats['foreign']} row(s) carry a `_period` outside Period {self.period.identifier!r} and the "
-                   f"Periods read (e.g. {', '.join(stats['sample'])}); they are not used")
+        message = (
+            f"table {table.name!r} of Dataset {dataset.id!r} ({', '.join(repr(w) for w in where)}): "
+            f"{stats['foreign']} row(s) carry a `_period` outside Period {self.period.identifier!r} and the "
+            f"Periods read (e.g. {', '.join(stats['sample'])}); they are not used"
+        )
         if not stats["kept"]:
-            raise DataNotFound(f"{message}, and no row of the Run's Period is left", rule="TMP-1",
-                               payload={"table": table.name, "period": self.period.identifier,
-                                        "foreign_rows": stats["foreign"], "sample": list(stats["sample"])})
+            raise DataNotFound(
+                f"{message}, and no row of the Run's Period is left",
+                rule="TMP-1",
+                payload={
+                    "table": table.name,
+                    "period": self.period.identifier,
+                    "foreign_rows": stats["foreign"],
+                    "sample": list(stats["sample"]),
+                },
+            )
         warning = LoadWarning(message, "TMP-1", Location())
         if warning not in self.load_warnings:  # a table read twice (lookup and join, say) warns once
             self.load_warnings.append(warning)
@@ -201,15 +228,21 @@ class ResolvingTableSource:
     def choose(self, dataset: Dataset) -> ResolverChoice:
         """The Dataset's Resolver (RES-9, or the recorded version, RES-11), recorded for the snapshot."""
         dataset_version = version_of(dataset)
-        recorded = next((s for s in self.resolver_snapshots
-                         if s.dataset_id == dataset.id and s.dataset_version == dataset_version), None)
+        recorded = next(
+            (s for s in self.resolver_snapshots if s.dataset_id == dataset.id and s.dataset_version == dataset_version),
+            None,
+        )
         pinned = (recorded.resolver_id, recorded.resolver_version) if recorded else None
         choice = choose_resolver(self.catalog, dataset, self.resolver_overrides, pinned=pinned)
         if recorded is None:
-            self.resolver_snapshots.append(ResolverSnapshot(
-                dataset_id=dataset.id, dataset_version=dataset_version,
-                resolver_id=choice.resolver_id, resolver_version=choice.resolver_version,
-            ))
+            self.resolver_snapshots.append(
+                ResolverSnapshot(
+                    dataset_id=dataset.id,
+                    dataset_version=dataset_version,
+                    resolver_id=choice.resolver_id,
+                    resolver_version=choice.resolver_version,
+                )
+            )
         return choice
 
     def resolve(self, dataset: Dataset, table: TableRef) -> list[ResolvedLocation]:
@@ -232,7 +265,10 @@ class ResolvingTableSource:
             found = serve_registered(
                 self.registered,
                 lambda ident: [p.identifier for p in self.catalog.children(calendar_id, ident)],
-                dataset.id, calendar_id, self.period.identifier, table.name,
+                dataset.id,
+                calendar_id,
+                self.period.identifier,
+                table.name,
             )
         if not found:
             raise DataNotFound(
@@ -253,4 +289,3 @@ class ResolvingTableSource:
             and location.table_name == table.name
             and (not choice.registered or location.rule == registered_rule(dataset.id))
         )
-

@@ -26,13 +26,20 @@ from dobo_engine.store.api import MetadataStore
 from dobo_engine.store.records import RunRecord
 
 
-def registration(order: int, dataset_id: str, frame: pl.DataFrame, temporal_mode: str,
-                 location: dict[str, object]) -> dict[str, object]:
+def registration(
+    order: int, dataset_id: str, frame: pl.DataFrame, temporal_mode: str, location: dict[str, object]
+) -> dict[str, object]:
     """An output to register as a Dataset once the Run completes (OP-OUT-6, RUN-9), as plain JSON."""
-    columns = [{"name": name, **column_type_of(dtype)} for name, dtype in frame.schema.items()
-               if not is_system_column(name)]
-    return {"operation_order": order, "dataset_id": dataset_id, "columns": columns,
-            "temporal_mode": temporal_mode, "location": location}
+    columns = [
+        {"name": name, **column_type_of(dtype)} for name, dtype in frame.schema.items() if not is_system_column(name)
+    ]
+    return {
+        "operation_order": order,
+        "dataset_id": dataset_id,
+        "columns": columns,
+        "temporal_mode": temporal_mode,
+        "location": location,
+    }
 
 
 def table_name(dataset_id: str) -> str:
@@ -47,12 +54,17 @@ def dataset_content(reg: dict[str, Any], record: RunRecord) -> dict[str, Any]:
         "name": reg["dataset_id"],
         "description": f"Output of operation {reg['operation_order']} of Project {record.project_id}",
         "resolver_id": REGISTERED_RESOLVER_ID,
-        "main_table": {"name": table_name(reg["dataset_id"]), "temporal_mode": reg["temporal_mode"],
-                       "columns": reg["columns"]},
+        "main_table": {
+            "name": table_name(reg["dataset_id"]),
+            "temporal_mode": reg["temporal_mode"],
+            "columns": reg["columns"],
+        },
     }
 
 
-def register_outputs(store: MetadataStore, record: RunRecord, registrations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def register_outputs(
+    store: MetadataStore, record: RunRecord, registrations: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Create or version each registered Dataset and record where this Period was written."""
     registered = []
     with store.transaction() as tx:
@@ -60,12 +72,26 @@ def register_outputs(store: MetadataStore, record: RunRecord, registrations: lis
             content = dataset_content(reg, record)
             put = tx.put_entity("dataset", reg["dataset_id"], content, status="active")
             location = {
-                "resolver_id": REGISTERED_RESOLVER_ID, "resolver_version": REGISTERED_RESOLVER_VERSION,
-                "rule": registered_rule(reg["dataset_id"]), "table_name": content["main_table"]["name"],
-                "period_identifier": record.period_identifier, **reg["location"],
+                "resolver_id": REGISTERED_RESOLVER_ID,
+                "resolver_version": REGISTERED_RESOLVER_VERSION,
+                "rule": registered_rule(reg["dataset_id"]),
+                "table_name": content["main_table"]["name"],
+                "period_identifier": record.period_identifier,
+                **reg["location"],
             }
-            tx.record_registered_location(reg["dataset_id"], record.calendar_id, record.period_identifier,
-                                          location, run_id=record.id, dataset_version=put.version)
-            registered.append({"operation_order": reg["operation_order"], "dataset_id": reg["dataset_id"],
-                               "dataset_version": put.version})
+            tx.record_registered_location(
+                reg["dataset_id"],
+                record.calendar_id,
+                record.period_identifier,
+                location,
+                run_id=record.id,
+                dataset_version=put.version,
+            )
+            registered.append(
+                {
+                    "operation_order": reg["operation_order"],
+                    "dataset_id": reg["dataset_id"],
+                    "dataset_version": put.version,
+                }
+            )
     return registered

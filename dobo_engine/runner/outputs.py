@@ -49,16 +49,17 @@ class DestinationOutputs:
         self.would_register: list[dict[str, object]] = []  # OP-OUT-7 diagnostics of a sandbox Run
         self.registrations: list[dict[str, object]] = []  # registered when the Run completes (RUN-9)
 
-    def resolve(self, destination: Literal["default"] | OutputDestination, order: int,
-                mode: OutputMode) -> Destination:
+    def resolve(self, destination: Literal["default"] | OutputDestination, order: int, mode: OutputMode) -> Destination:
         file_name = f"operation={order}.parquet"
-        named = Destination(mode=mode, period_identifier=self.period.identifier,
-                            run_id=self.run_id, operation_order=order)
+        named = Destination(
+            mode=mode, period_identifier=self.period.identifier, run_id=self.run_id, operation_order=order
+        )
         if self.sandbox:
             return replace(named, uri=_join(self.settings.sandbox_root, self.project_id, self.run_id, file_name))
         if not isinstance(destination, OutputDestination):  # "default"
-            return replace(named, uri=_join(self.settings.output_root, self.project_id, self.period.identifier,
-                                            file_name))
+            return replace(
+                named, uri=_join(self.settings.output_root, self.project_id, self.period.identifier, file_name)
+            )
         datasource = plain_datasource(self.datasource(destination.datasource_id))
         values = template_values("", self.period)
         del values["table_name"]  # OP-OUT-1: every Resolver token but {{table_name}}
@@ -69,18 +70,18 @@ class DestinationOutputs:
             try:
                 return render_template(text, values)
             except KeyError as missing:
-                raise UnknownTemplateToken(f"{{{{{missing.args[0]}}}}} cannot be used in an output destination",
-                                           rule="OP-OUT-1") from None
+                raise UnknownTemplateToken(
+                    f"{{{{{missing.args[0]}}}}} cannot be used in an output destination", rule="OP-OUT-1"
+                ) from None
 
         path, table = render(destination.path), render(destination.table)
         if (path is None) == (table is None):
-            raise InvalidDestination("an output destination needs exactly one of `path` and `table`",
-                                     rule="OP-OUT-1")
-        return replace(named, datasource=datasource, path=path, table=table,
-                       schema=destination.schema)
+            raise InvalidDestination("an output destination needs exactly one of `path` and `table`", rule="OP-OUT-1")
+        return replace(named, datasource=datasource, path=path, table=table, schema=destination.schema)
 
-    def _location(self, destination: Literal["default"] | OutputDestination, target: Destination,
-                  order: int) -> dict[str, object]:
+    def _location(
+        self, destination: Literal["default"] | OutputDestination, target: Destination, order: int
+    ) -> dict[str, object]:
         """Where a registered output can be read again (D25): a DataSource and a relative path or table.
 
         An ``append`` to a file is read back from the part this Run wrote. The
@@ -96,19 +97,38 @@ class DestinationOutputs:
         path: str | None = target.path
         if path is not None and target.mode == "append" and target.datasource is not None:
             path = f"{path.rstrip('/')}/{append_part_name(self.run_id, order, target.datasource.type)}"
-        return {"datasource_id": destination.datasource_id,
-                "strategy": "table" if target.table else "path",
-                "path": path, "table": target.table, "schema": target.schema}
+        return {
+            "datasource_id": destination.datasource_id,
+            "strategy": "table" if target.table else "path",
+            "path": path,
+            "table": target.table,
+            "schema": target.schema,
+        }
 
-    def write(self, frame: pl.DataFrame, *, operation_order: int, destination: Literal["default"] | OutputDestination,
-              mode: OutputMode, register_as: str | None, temporal_mode: str) -> WriteResult:
+    def write(
+        self,
+        frame: pl.DataFrame,
+        *,
+        operation_order: int,
+        destination: Literal["default"] | OutputDestination,
+        mode: OutputMode,
+        register_as: str | None,
+        temporal_mode: str,
+    ) -> WriteResult:
         target = self.resolve(destination, operation_order, mode)
         outcome = self._writer.write(frame, target)
         if self.sandbox and register_as:
             self.would_register.append({"operation_order": operation_order, "dataset_id": register_as})
         elif register_as:
-            self.registrations.append(registration(operation_order, register_as, frame, temporal_mode,
-                                                   self._location(destination, target, operation_order)))
+            self.registrations.append(
+                registration(
+                    operation_order,
+                    register_as,
+                    frame,
+                    temporal_mode,
+                    self._location(destination, target, operation_order),
+                )
+            )
         return WriteResult(
             operation_order=operation_order,
             destination=outcome.destination,

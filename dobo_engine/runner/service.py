@@ -100,11 +100,13 @@ class RunService:
         in a Dagster run's config at creation)."""
         stored = self.store.get_entity("project", project_id)
         if stored.status not in RUNNABLE_STATUSES:
-            raise ProjectNotRunnable(f"Project {project_id} is {stored.status}; only active and draft Projects run",
-                                     rule="PRJ-10")
+            raise ProjectNotRunnable(
+                f"Project {project_id} is {stored.status}; only active and draft Projects run", rule="PRJ-10"
+            )
         if snapshot is None:
-            snapshot = self.build_snapshot(project_id, period_identifier, as_known_at=as_known_at, trace=trace,
-                                           clock=clock)
+            snapshot = self.build_snapshot(
+                project_id, period_identifier, as_known_at=as_known_at, trace=trace, clock=clock
+            )
         sandbox = snapshot.sandbox
         if sandbox and trigger_type != "manual":
             raise ProjectNotRunnable(f"draft Project {project_id} runs only by hand", rule="PRJ-10")
@@ -112,13 +114,23 @@ class RunService:
         self.runnable_period(calendar_id, period_identifier)
         # RUN-1/RES-9: refused before any Run exists when no usable Resolver serves the input.
         project = self.catalog.project(project_id, snapshot.project_version)
-        choose_resolver(self.catalog, self.catalog.dataset(snapshot.input_dataset_id, snapshot.input_dataset_version),
-                        project.resolver_overrides or {})
+        choose_resolver(
+            self.catalog,
+            self.catalog.dataset(snapshot.input_dataset_id, snapshot.input_dataset_version),
+            project.resolver_overrides or {},
+        )
         record: dict[str, Any] = {
-            "project_id": project_id, "project_version": snapshot.project_version, "calendar_id": calendar_id,
-            "period_identifier": period_identifier, "status": "queued", "sandbox": sandbox,
-            "trigger_type": trigger_type, "triggered_by": triggered_by, "as_known_at": as_known_at,
-            "snapshot": _json(snapshot), "created_at": snapshot.clock,
+            "project_id": project_id,
+            "project_version": snapshot.project_version,
+            "calendar_id": calendar_id,
+            "period_identifier": period_identifier,
+            "status": "queued",
+            "sandbox": sandbox,
+            "trigger_type": trigger_type,
+            "triggered_by": triggered_by,
+            "as_known_at": as_known_at,
+            "snapshot": _json(snapshot),
+            "created_at": snapshot.clock,
         }
         if run_id:
             record["id"] = run_id
@@ -126,21 +138,35 @@ class RunService:
         self.reap_lost(project_id=project_id, calendar_id=calendar_id, period_identifier=period_identifier)
         return self.store.create_run(record)
 
-    def build_snapshot(self, project_id: str, period_identifier: str, *, version: int | None = None,
-                       as_known_at: date | None = None, trace: bool | None = None,
-                       clock: datetime | None = None) -> ProjectSnapshot:
+    def build_snapshot(
+        self,
+        project_id: str,
+        period_identifier: str,
+        *,
+        version: int | None = None,
+        as_known_at: date | None = None,
+        trace: bool | None = None,
+        clock: datetime | None = None,
+    ) -> ProjectSnapshot:
         """The snapshot a Run of this Project version and Period would execute (D13, D27)."""
         stored = self.store.get_entity("project", project_id, version)
         project = self.catalog.project(project_id, stored.version)
         calendar_id = project.calendar_id or self._default_calendar_id()
         self.runnable_period(calendar_id, period_identifier)
-        dataset_version = (stored.system.get("pinned_dataset_version") or project.input_dataset_version
-                           or self.store.get_entity("dataset", project.input_dataset_id).latest_version)
+        dataset_version = (
+            stored.system.get("pinned_dataset_version")
+            or project.input_dataset_version
+            or self.store.get_entity("dataset", project.input_dataset_id).latest_version
+        )
         details = period_details(self.catalog, calendar_id, period_identifier)
         return build_snapshot(
-            project, project_version=stored.version, input_dataset_version=dataset_version,
+            project,
+            project_version=stored.version,
+            input_dataset_version=dataset_version,
             period=details.model_copy(update={"calendar_id": calendar_id}),
-            clock=run_clock(clock), sandbox=runs_in_sandbox(stored.status), as_known_at=as_known_at,
+            clock=run_clock(clock),
+            sandbox=runs_in_sandbox(stored.status),
+            as_known_at=as_known_at,
             trace=trace,
         )
 
@@ -159,7 +185,8 @@ class RunService:
         calendar = self.store.get_entity("calendar", calendar_id)
         if calendar.status == "draft":
             raise PeriodNotRunnable(
-                f"Calendar {calendar_id} is draft; its Periods cannot be run until it is activated", rule="PER-5")
+                f"Calendar {calendar_id} is draft; its Periods cannot be run until it is activated", rule="PER-5"
+            )
         return period
 
     # -- execution -----------------------------------------------------------------
@@ -181,8 +208,7 @@ class RunService:
                 self.fail(run_id, OperationFailure("the Run was interrupted (Ctrl-C)"), lease=lease)
                 raise
 
-    def _execute(self, record: RunRecord, lease: RunLease,
-                 on_step: Callable[[StepReport], None] | None) -> RunRecord:
+    def _execute(self, record: RunRecord, lease: RunLease, on_step: Callable[[StepReport], None] | None) -> RunRecord:
         run_id = record.id
         resume_after = record.last_completed_operation if record.attempt > 1 else None
         if resume_after is None:
@@ -213,8 +239,9 @@ class RunService:
         pinned = {s.dataset_id: s.dataset_version for s in snapshot.resolver_snapshots}
         pinned[snapshot.input_dataset_id] = snapshot.input_dataset_version
         project = self.catalog.project(record.project_id, record.project_version)
-        validate_project(project, self.catalog, dataset_version=snapshot.input_dataset_version, purpose="run",
-                         pinned_versions=pinned).raise_for_failures()
+        validate_project(
+            project, self.catalog, dataset_version=snapshot.input_dataset_version, purpose="run", pinned_versions=pinned
+        ).raise_for_failures()
 
     def start(self, run_id: str, *, lease_owner: str | None = None) -> RunRecord:
         """queued -> running (a resumed Run keeps its first `started_at`).
@@ -224,16 +251,23 @@ class RunService:
         reaped (one Dagster op per process: Dagster watches those processes).
         """
         current = self.store.get_run(run_id)
-        return self.store.update_run(run_id, expect_status="queued", status="running",
-                                     started_at=current.started_at or _now(), lease_owner=lease_owner,
-                                     heartbeat_at=_now() if lease_owner else None, cancel_requested_at=None)
+        return self.store.update_run(
+            run_id,
+            expect_status="queued",
+            status="running",
+            started_at=current.started_at or _now(),
+            lease_owner=lease_owner,
+            heartbeat_at=_now() if lease_owner else None,
+            cancel_requested_at=None,
+        )
 
     def lease(self, run_id: str) -> RunLease:
         """Guarded writes for a Run executed without a lease (no heartbeat)."""
         return RunLease(self.store, run_id, None, self.settings.run_lease_seconds)
 
-    def executor(self, run_id: str, *, on_step: Callable[[StepReport], None] | None = None,
-                 lease: RunLease | None = None) -> Executor:
+    def executor(
+        self, run_id: str, *, on_step: Callable[[StepReport], None] | None = None, lease: RunLease | None = None
+    ) -> Executor:
         """The engine for a stored Run, built only from its snapshot (D12, RUN-2).
 
         After each step the locations resolved so far join the stored snapshot
@@ -246,23 +280,28 @@ class RunService:
         snapshot = ProjectSnapshot.model_validate(record.snapshot)
         project = self.catalog.project(record.project_id, record.project_version)
         tables = ResolvingTableSource(
-            self.catalog, snapshot.period, snapshot.clock, calendar_id=record.calendar_id,
+            self.catalog,
+            snapshot.period,
+            snapshot.clock,
+            calendar_id=record.calendar_id,
             resolver_overrides=project.resolver_overrides or {},
-            resolver_snapshots=snapshot.resolver_snapshots, locations=snapshot.locations,
-            registered=StoreRegisteredLocations(self.store), data_root=self.settings.data_root,
+            resolver_snapshots=snapshot.resolver_snapshots,
+            locations=snapshot.locations,
+            registered=StoreRegisteredLocations(self.store),
+            data_root=self.settings.data_root,
         )
         self.load_warnings = tables.load_warnings  # filled as the Run loads its tables
 
         def step_done(step: StepReport) -> None:
             if step.write is not None and step.write.register_as:  # kept until the Run completes (RUN-9)
-                pending = [r for r in self.checkpoints().registrations(run_id)
-                           if r["operation_order"] != step.order]
+                pending = [r for r in self.checkpoints().registrations(run_id) if r["operation_order"] != step.order]
                 outputs = executor.ctx.outputs
                 if isinstance(outputs, DestinationOutputs):
                     pending += [r for r in outputs.registrations if r["operation_order"] == step.order]
                 self.checkpoints().save_registrations(run_id, pending)
-            recorded = snapshot.model_copy(update={"resolver_snapshots": list(tables.resolver_snapshots),
-                                                   "locations": list(tables.locations)})
+            recorded = snapshot.model_copy(
+                update={"resolver_snapshots": list(tables.resolver_snapshots), "locations": list(tables.locations)}
+            )
             lease.write(last_completed_operation=step.order, snapshot=_json(recorded))
             faults.reach(f"after-operation:{step.order}")
             if on_step:
@@ -273,17 +312,35 @@ class RunService:
         executor.at_boundary = lambda _order: lease.check()
         return executor
 
-    def _executor(self, record: RunRecord, snapshot: ProjectSnapshot, tables: ResolvingTableSource,
-                  on_step: Callable[[StepReport], None]) -> Executor:
+    def _executor(
+        self,
+        record: RunRecord,
+        snapshot: ProjectSnapshot,
+        tables: ResolvingTableSource,
+        on_step: Callable[[StepReport], None],
+    ) -> Executor:
         dataset = tables.dataset(snapshot.input_dataset_id, snapshot.input_dataset_version)
         outputs_type = faults.FaultingOutputs if faults.enabled() else DestinationOutputs
-        outputs = outputs_type(project_id=record.project_id, run_id=record.id, period=snapshot.period,
-                                     settings=self.settings, datasource=self.catalog.datasource,
-                                     sandbox=snapshot.sandbox)
+        outputs = outputs_type(
+            project_id=record.project_id,
+            run_id=record.id,
+            period=snapshot.period,
+            settings=self.settings,
+            datasource=self.catalog.datasource,
+            sandbox=snapshot.sandbox,
+        )
         ctx = RunContext(
-            run_id=record.id, project_id=record.project_id, clock=snapshot.clock, today=snapshot.today,
-            period=snapshot.period, input_dataset=dataset, materialization=snapshot.materialization,
-            tables=tables, outputs=outputs, selectors=snapshot.selectors, as_known_at=snapshot.as_known_at,
+            run_id=record.id,
+            project_id=record.project_id,
+            clock=snapshot.clock,
+            today=snapshot.today,
+            period=snapshot.period,
+            input_dataset=dataset,
+            materialization=snapshot.materialization,
+            tables=tables,
+            outputs=outputs,
+            selectors=snapshot.selectors,
+            as_known_at=snapshot.as_known_at,
             sandbox=snapshot.sandbox,
         )
         trace = TraceWriter(self.settings.trace_root) if snapshot.trace else None
@@ -297,9 +354,15 @@ class RunService:
         lease = lease or self.lease(run_id)
         if self.store.get_run(run_id).cancel_requested_at is not None:
             return self._cancelled(run_id, lease)
-        detail = ErrorDetail(operation_order=err.location.operation_order, code=err.code, message=err.message,
-                             detail=err.detail, rule=err.rule, file=err.location.file,
-                             failures=list(getattr(err, "failures", []) or []))
+        detail = ErrorDetail(
+            operation_order=err.location.operation_order,
+            code=err.code,
+            message=err.message,
+            detail=err.detail,
+            rule=err.rule,
+            file=err.location.file,
+            failures=list(getattr(err, "failures", []) or []),
+        )
         final = lease.finish(status="failed", error=_json(detail), completed_at=_now())
         return final if final is not None else self._settle(run_id, lease)
 
@@ -329,8 +392,7 @@ class RunService:
 
     def _cancelled(self, run_id: str, lease: RunLease) -> RunRecord:
         """running -> cancelled by the process that ran it; its checkpoints go (RUN-6, RUN-8)."""
-        final = lease.store.update_running_run(run_id, lease_owner=lease.owner, status="cancelled",
-                                               completed_at=_now())
+        final = lease.store.update_running_run(run_id, lease_owner=lease.owner, status="cancelled", completed_at=_now())
         if final is None:
             return self.store.get_run(run_id)
         self.checkpoints().discard(run_id)
@@ -363,9 +425,17 @@ class RunService:
             snapshot = ProjectSnapshot.model_validate(record.snapshot)
             self.checkpoints().verify(run_id, step_holding(snapshot.operations, last))
         self.runnable_period(record.calendar_id, record.period_identifier)
-        return self.store.update_run(run_id, expect_status="failed", status="queued", error=None,
-                                     attempt=record.attempt + 1, completed_at=None, lease_owner=None,
-                                     heartbeat_at=None, cancel_requested_at=None)
+        return self.store.update_run(
+            run_id,
+            expect_status="failed",
+            status="queued",
+            error=None,
+            attempt=record.attempt + 1,
+            completed_at=None,
+            lease_owner=None,
+            heartbeat_at=None,
+            cancel_requested_at=None,
+        )
 
     def cancel(self, run_id: str) -> RunRecord:
         """RUN-8: a queued Run (or one whose process is gone) is cancelled at once; a live one is asked to
@@ -377,17 +447,28 @@ class RunService:
 
     # -- liveness --------------------------------------------------------------------------
 
-    def reap_lost(self, *, run_id: str | None = None, project_id: str | None = None,
-                  calendar_id: str | None = None, period_identifier: str | None = None) -> list[RunRecord]:
+    def reap_lost(
+        self,
+        *,
+        run_id: str | None = None,
+        project_id: str | None = None,
+        calendar_id: str | None = None,
+        period_identifier: str | None = None,
+    ) -> list[RunRecord]:
         """Fail the running Runs (matching the filters) whose lease expired: their process is gone.
 
         The one place Runs are reaped; called wherever a Run is looked at
         (creation, resume, `dobo runs`, `dobo trace`). Each Run keeps its
         checkpoints, so it can be resumed (RUN-7).
         """
-        return self.store.reap_lost_runs(lease_seconds=self.settings.run_lease_seconds,
-                                         error_for=self._worker_lost, run_id=run_id, project_id=project_id,
-                                         calendar_id=calendar_id, period_identifier=period_identifier)
+        return self.store.reap_lost_runs(
+            lease_seconds=self.settings.run_lease_seconds,
+            error_for=self._worker_lost,
+            run_id=run_id,
+            project_id=project_id,
+            calendar_id=calendar_id,
+            period_identifier=period_identifier,
+        )
 
     def _worker_lost(self, record: RunRecord) -> dict[str, Any]:
         last = record.last_completed_operation
@@ -395,14 +476,20 @@ class RunService:
         # Where it stopped: the operation after the last completed one (the last one if all were done).
         pending = None if last is None else next((o for o in orders if o > last), last)
         seen = record.heartbeat_at.isoformat(timespec="seconds") if record.heartbeat_at else "never"
-        done = ("the load had not finished" if last is None else
-                "the load" if last == 0 else f"operation {last}")
-        message = (f"worker lost: the process running this Run ({record.lease_owner or 'unknown'}) stopped "
-                   f"renewing its lease (last heartbeat {seen}, lease {self.settings.run_lease_seconds:g}s); "
-                   f"last completed: {done}")
-        detail = ErrorDetail(operation_order=pending, code=WorkerLost.code, message=message, rule="RUN-5",
-                             detail=f"resume it with: dobo run {record.project_id} --period "
-                                    f"{record.period_identifier} --resume {record.id}")
+        done = "the load had not finished" if last is None else "the load" if last == 0 else f"operation {last}"
+        message = (
+            f"worker lost: the process running this Run ({record.lease_owner or 'unknown'}) stopped "
+            f"renewing its lease (last heartbeat {seen}, lease {self.settings.run_lease_seconds:g}s); "
+            f"last completed: {done}"
+        )
+        detail = ErrorDetail(
+            operation_order=pending,
+            code=WorkerLost.code,
+            message=message,
+            rule="RUN-5",
+            detail=f"resume it with: dobo run {record.project_id} --period "
+            f"{record.period_identifier} --resume {record.id}",
+        )
         return _json(detail)
 
     def run(self, run_id: str) -> RunRecord:
@@ -410,8 +497,9 @@ class RunService:
         self.reap_lost(run_id=run_id)
         return self.store.get_run(run_id)
 
-    def runs(self, *, project_id: str | None = None, period_identifier: str | None = None,
-             status: str | None = None) -> list[RunRecord]:
+    def runs(
+        self, *, project_id: str | None = None, period_identifier: str | None = None, status: str | None = None
+    ) -> list[RunRecord]:
         """Run records matching the filters, as they are now (lost ones reaped first)."""
         self.reap_lost(project_id=project_id, period_identifier=period_identifier)
         return self.store.list_runs(project_id=project_id, period_identifier=period_identifier, status=status)
@@ -432,4 +520,3 @@ def failure_summary(record: RunRecord) -> str:
     rule = f" [{error['rule']}]" if error.get("rule") else ""
     file = f" ({error['file']})" if error.get("file") else ""
     return f"Run {record.id} failed {where}: {error.get('code')}{rule}: {error.get('message')}{file}"
-

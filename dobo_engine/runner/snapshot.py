@@ -7,7 +7,7 @@ date. Resolver versions and locations are added as tables are first resolved.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from dobo_engine.model.project import Project
 from dobo_engine.model.run import PeriodDetails, ProjectSnapshot
@@ -15,7 +15,7 @@ from dobo_engine.model.run import PeriodDetails, ProjectSnapshot
 
 def run_clock(now: datetime | None = None) -> datetime:
     """The Run clock: UTC, microseconds (ROW-5)."""
-    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return (now or datetime.now(UTC)).astimezone(UTC)
 
 
 def build_snapshot(

@@ -8,9 +8,8 @@ catalog apply needs, D28). Reads inside a transaction see its own writes.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -100,8 +99,13 @@ class StoreAPI(ABC):
     def update_running_run(
         self, run_id: str, *, lease_owner: str | None, unless_cancel_requested: bool = False, **fields: Any
     ) -> RunRecord | None:
-        return self._write(runs.update_running_run, run_id, lease_owner=lease_owner,
-                           unless_cancel_requested=unless_cancel_requested, **fields)
+        return self._write(
+            runs.update_running_run,
+            run_id,
+            lease_owner=lease_owner,
+            unless_cancel_requested=unless_cancel_requested,
+            **fields,
+        )
 
     def reap_lost_runs(
         self,
@@ -113,8 +117,15 @@ class StoreAPI(ABC):
         calendar_id: str | None = None,
         period_identifier: str | None = None,
     ) -> list[RunRecord]:
-        return self._write(runs.reap_lost_runs, lease_seconds=lease_seconds, error_for=error_for, run_id=run_id,
-                           project_id=project_id, calendar_id=calendar_id, period_identifier=period_identifier)
+        return self._write(
+            runs.reap_lost_runs,
+            lease_seconds=lease_seconds,
+            error_for=error_for,
+            run_id=run_id,
+            project_id=project_id,
+            calendar_id=calendar_id,
+            period_identifier=period_identifier,
+        )
 
     def cancel_run(self, run_id: str, *, lease_seconds: float) -> RunRecord:
         return self._write(runs.cancel_run, run_id, lease_seconds=lease_seconds)
@@ -140,8 +151,13 @@ class StoreAPI(ABC):
         dataset_version: int | None = None,
     ) -> RegisteredLocation:
         return self._write(
-            locations.record_registered_location, dataset_id, calendar_id, period_identifier, location,
-            run_id=run_id, dataset_version=dataset_version,
+            locations.record_registered_location,
+            dataset_id,
+            calendar_id,
+            period_identifier,
+            location,
+            run_id=run_id,
+            dataset_version=dataset_version,
         )
 
     def registered_locations(
@@ -209,7 +225,7 @@ class MetadataStore(StoreAPI):
     def close(self) -> None:
         self._engine.dispose()
 
-    def __enter__(self) -> "MetadataStore":
+    def __enter__(self) -> MetadataStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -83,9 +83,7 @@ def _make_parent(url: URL, path: Path) -> None:
     try:
         path.expanduser().absolute().parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConnectionFailure(
-            f"metadata store {redact(url)} cannot be created", detail=str(exc)
-        ) from None
+        raise ConnectionFailure(f"metadata store {redact(url)} cannot be created", detail=str(exc)) from None
 
 
 def _sqlite_on_connect(*, wal: bool) -> Any:
@@ -129,9 +127,7 @@ def _check_reachable(engine: sa.Engine) -> None:
     except SQLAlchemyError as exc:
         engine.dispose()
         detail = _scrub(str(getattr(exc, "orig", exc)), engine.url)
-        raise ConnectionFailure(
-            f"metadata store {redact(engine.url)} cannot be reached", detail=detail
-        ) from None
+        raise ConnectionFailure(f"metadata store {redact(engine.url)} cannot be reached", detail=detail) from None
 
 
 def _scrub(text: str, url: URL) -> str:

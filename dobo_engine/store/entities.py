@@ -32,9 +32,7 @@ def put_entity(
         _insert_version(conn, kind, id, 1, content, digest)
         return PutResult(kind, id, 1, "created")
     row = conn.execute(
-        sa.select(entities.c.current_version)
-        .where(entities.c.kind == kind, entities.c.id == id)
-        .with_for_update()
+        sa.select(entities.c.current_version).where(entities.c.kind == kind, entities.c.id == id).with_for_update()
     ).one()
     current = int(row.current_version)
     if _version_hash(conn, kind, id, current) == digest:
@@ -54,9 +52,7 @@ def get_entity(conn: sa.Connection, kind: str, id: str, version: int | None = No
     ).first()
     if row is None:
         available = ", ".join(str(v) for v in list_versions(conn, kind, id))
-        raise VersionNotFound(
-            f"{kind} {id!r} has no version {wanted}", detail=f"available versions: {available}"
-        )
+        raise VersionNotFound(f"{kind} {id!r} has no version {wanted}", detail=f"available versions: {available}")
     return _record(head, wanted, row.content)
 
 
@@ -124,9 +120,7 @@ def clear_default(conn: sa.Connection, kind: str, id: str) -> None:
 
 
 def get_default(conn: sa.Connection, kind: str) -> StoredEntity | None:
-    row = conn.execute(
-        sa.select(entities.c.id).where(entities.c.kind == kind, entities.c.is_default.is_(True))
-    ).first()
+    row = conn.execute(sa.select(entities.c.id).where(entities.c.kind == kind, entities.c.is_default.is_(True))).first()
     return None if row is None else get_entity(conn, kind, row.id)
 
 
@@ -167,8 +161,14 @@ def _claim_new(conn: sa.Connection, kind: str, id: str, status: str | None) -> b
     """
     now = utcnow()
     values = dict(
-        kind=kind, id=id, current_version=1, status=status, is_default=False, system={},
-        created_at=now, updated_at=now,
+        kind=kind,
+        id=id,
+        current_version=1,
+        status=status,
+        is_default=False,
+        system={},
+        created_at=now,
+        updated_at=now,
     )
     insert = dialect_insert(conn)(entities).values(**values).on_conflict_do_nothing(index_elements=["kind", "id"])
     return conn.execute(insert).rowcount == 1
@@ -176,9 +176,7 @@ def _claim_new(conn: sa.Connection, kind: str, id: str, status: str | None) -> b
 
 def _update_entity(conn: sa.Connection, kind: str, id: str, **values: Any) -> None:
     result = conn.execute(
-        entities.update()
-        .where(entities.c.kind == kind, entities.c.id == id)
-        .values(**values, updated_at=utcnow())
+        entities.update().where(entities.c.kind == kind, entities.c.id == id).values(**values, updated_at=utcnow())
     )
     if result.rowcount == 0:
         raise EntityNotFound(f"no {kind} with id {id!r}")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,23 +36,23 @@ def put_period(conn: sa.Connection, period: Mapping[str, Any]) -> PutResult:
     now = utcnow()
     if existing is None:
         period_id = str(period.get("id") or uuid.uuid4())
-        conn.execute(periods.insert().values(
-            id=period_id, **authored, status="open", version=1, created_at=now, updated_at=now
-        ))
+        conn.execute(
+            periods.insert().values(id=period_id, **authored, status="open", version=1, created_at=now, updated_at=now)
+        )
         _keep_version(conn, period_id, 1, authored)
         return PutResult(HISTORY_KIND, period_id, 1, "created")
     if _authored_of(existing) == authored:
         return PutResult(HISTORY_KIND, existing.id, existing.version, "unchanged")
     _check_editable(existing, authored)
     version = existing.version + 1
-    conn.execute(periods.update().where(periods.c.id == existing.id).values(**authored, version=version, updated_at=now))
+    conn.execute(
+        periods.update().where(periods.c.id == existing.id).values(**authored, version=version, updated_at=now)
+    )
     _keep_version(conn, existing.id, version, authored)
     return PutResult(HISTORY_KIND, existing.id, version, "updated")
 
 
-def get_period(
-    conn: sa.Connection, calendar_id: str, identifier: str, version: int | None = None
-) -> PeriodRecord:
+def get_period(conn: sa.Connection, calendar_id: str, identifier: str, version: int | None = None) -> PeriodRecord:
     """The Period now, or with the authored fields of an earlier ``version`` (status is always current)."""
     row = _row(conn, calendar_id, identifier)
     if row is None:
@@ -76,8 +76,11 @@ def _authored_version(conn: sa.Connection, record: PeriodRecord, version: int) -
             f"Period {record.identifier!r} of Calendar {record.calendar_id!r} has no version {version}",
             detail=f"available versions: 1..{record.version}",
         )
-    return {**content, "start_date": _as_date(content["start_date"], "start_date"),
-            "end_date": _as_date(content["end_date"], "end_date")}
+    return {
+        **content,
+        "start_date": _as_date(content["start_date"], "start_date"),
+        "end_date": _as_date(content["end_date"], "end_date"),
+    }
 
 
 def list_periods(conn: sa.Connection, calendar_id: str, level: str | None = None) -> list[PeriodRecord]:
@@ -185,10 +188,16 @@ def _check_position_free(conn: sa.Connection, authored: dict[str, Any]) -> None:
 
 
 def _keep_version(conn: sa.Connection, period_id: str, version: int, authored: dict[str, Any]) -> None:
-    conn.execute(entity_versions.insert().values(
-        kind=HISTORY_KIND, id=period_id, version=version, content=authored,
-        content_hash=content_hash(authored), created_at=utcnow(),
-    ))
+    conn.execute(
+        entity_versions.insert().values(
+            kind=HISTORY_KIND,
+            id=period_id,
+            version=version,
+            content=authored,
+            content_hash=content_hash(authored),
+            created_at=utcnow(),
+        )
+    )
 
 
 def _row(conn: sa.Connection, calendar_id: str, identifier: str, *, for_update: bool = False) -> sa.Row[Any] | None:

@@ -30,7 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "output_datasets": [],
 }
 FIELDS = frozenset(RunRecord.__dataclass_fields__)
-IMMUTABLE = frozenset({"id", "project_id", "project_version", "calendar_id", "period_id", "period_identifier", "created_at"})
+IMMUTABLE = frozenset(
+    {"id", "project_id", "project_version", "calendar_id", "period_id", "period_identifier", "created_at"}
+)
 
 
 def create_run(conn: sa.Connection, run: Mapping[str, Any]) -> RunRecord:
@@ -67,14 +69,17 @@ def update_run(
         result = conn.execute(statement)
     if result.rowcount == 0:
         latest = get_run(conn, run_id)
-        raise InvalidTransition(
-            f"Run {run_id} is {latest.status}, expected {' or '.join(sorted(expected or ()))}"
-        )
+        raise InvalidTransition(f"Run {run_id} is {latest.status}, expected {' or '.join(sorted(expected or ()))}")
     return get_run(conn, run_id)
 
 
 def update_running_run(
-    conn: sa.Connection, /, run_id: str, *, lease_owner: str | None, unless_cancel_requested: bool = False,
+    conn: sa.Connection,
+    /,
+    run_id: str,
+    *,
+    lease_owner: str | None,
+    unless_cancel_requested: bool = False,
     **fields: Any,
 ) -> RunRecord | None:
     """Write fields of a running Run only while ``lease_owner`` holds its lease; None when it does not.
@@ -121,8 +126,12 @@ def reap_lost_runs(
     now = utcnow()
     stale = runs.c.heartbeat_at < now - dt.timedelta(seconds=lease_seconds)
     query = sa.select(runs).where(runs.c.status == "running", runs.c.heartbeat_at.is_not(None), stale)
-    for column, value in ((runs.c.id, run_id), (runs.c.project_id, project_id), (runs.c.calendar_id, calendar_id),
-                          (runs.c.period_identifier, period_identifier)):
+    for column, value in (
+        (runs.c.id, run_id),
+        (runs.c.project_id, project_id),
+        (runs.c.calendar_id, calendar_id),
+        (runs.c.period_identifier, period_identifier),
+    ):
         if value is not None:
             query = query.where(column == value)
     moved = []
@@ -131,8 +140,11 @@ def reap_lost_runs(
             values: dict[str, Any] = {"status": "cancelled", "completed_at": now}
         else:
             values = {"status": "failed", "completed_at": now, "error": error_for(candidate)}
-        result = conn.execute(runs.update().where(runs.c.id == candidate.id, runs.c.status == "running",
-                                                  runs.c.heartbeat_at.is_not(None), stale).values(**values))
+        result = conn.execute(
+            runs.update()
+            .where(runs.c.id == candidate.id, runs.c.status == "running", runs.c.heartbeat_at.is_not(None), stale)
+            .values(**values)
+        )
         if result.rowcount:
             moved.append(get_run(conn, candidate.id))
     return moved
@@ -146,14 +158,23 @@ def cancel_run(conn: sa.Connection, run_id: str, *, lease_seconds: float) -> Run
     the next operation boundary and records ``cancelled``.
     """
     now = utcnow()
-    stale = sa.and_(runs.c.status == "running", runs.c.heartbeat_at.is_not(None),
-                    runs.c.heartbeat_at < now - dt.timedelta(seconds=lease_seconds))
-    stopped = conn.execute(runs.update().where(runs.c.id == run_id, sa.or_(runs.c.status == "queued", stale))
-                           .values(status="cancelled", completed_at=now))
+    stale = sa.and_(
+        runs.c.status == "running",
+        runs.c.heartbeat_at.is_not(None),
+        runs.c.heartbeat_at < now - dt.timedelta(seconds=lease_seconds),
+    )
+    stopped = conn.execute(
+        runs.update()
+        .where(runs.c.id == run_id, sa.or_(runs.c.status == "queued", stale))
+        .values(status="cancelled", completed_at=now)
+    )
     if stopped.rowcount:
         return get_run(conn, run_id)
-    conn.execute(runs.update().where(runs.c.id == run_id, runs.c.status == "running",
-                                     runs.c.cancel_requested_at.is_(None)).values(cancel_requested_at=now))
+    conn.execute(
+        runs.update()
+        .where(runs.c.id == run_id, runs.c.status == "running", runs.c.cancel_requested_at.is_(None))
+        .values(cancel_requested_at=now)
+    )
     current = get_run(conn, run_id)
     if current.status != "running":
         raise InvalidTransition(f"Run {run_id} is {current.status}, expected queued or running", rule="RUN-8")

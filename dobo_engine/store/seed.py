@@ -44,9 +44,9 @@ GREGORIAN: dict[str, Any] = {
 def seed(conn: sa.Connection) -> None:
     """Create ``gregorian`` (active, default) unless it already exists; idempotent."""
     exists = conn.scalar(
-        sa.select(sa.func.count()).select_from(entities_table).where(
-            entities_table.c.kind == "calendar", entities_table.c.id == GREGORIAN_ID
-        )
+        sa.select(sa.func.count())
+        .select_from(entities_table)
+        .where(entities_table.c.kind == "calendar", entities_table.c.id == GREGORIAN_ID)
     )
     if exists:
         return

@@ -25,13 +25,13 @@ def _source_schema(op: OperationView, ctx: Context) -> WorkingSchema:
     source = op.params.get("source")
     dataset = None
     if isinstance(source, dict):
-        dataset = ctx.datasets.join_or_append(source.get("dataset_id"), source.get("dataset_version"), op,
-                                              "parameters.source.dataset_id", "append source")
+        dataset = ctx.datasets.join_or_append(
+            source.get("dataset_id"), source.get("dataset_version"), op, "parameters.source.dataset_id", "append source"
+        )
     return WorkingSchema(dataset_shape(ctx.catalog, dataset) if dataset is not None else None)
 
 
-def _aggregated(op: OperationView, body: dict[str, Any], scope: Scope, source: WorkingSchema,
-                ctx: Context) -> Incoming:
+def _aggregated(op: OperationView, body: dict[str, Any], scope: Scope, source: WorkingSchema, ctx: Context) -> Incoming:
     where = "parameters.aggregation"
     keys = group_keys(body.get("group_by"), where, op, scope, source.main_table, ctx)
     incoming: Incoming = {k: (scope.columns[k].dtype, f"{where}.group_by") for k in keys}
@@ -41,8 +41,9 @@ def _aggregated(op: OperationView, body: dict[str, Any], scope: Scope, source: W
         if not isinstance(item, dict):
             continue
         path = f"{where}.aggregations[{index}]"
-        checked = ctx.expressions.check(item.get("expression"), agg_scope, op.order,
-                                        op_path(op.order, op.index, f"{path}.expression"))
+        checked = ctx.expressions.check(
+            item.get("expression"), agg_scope, op.order, op_path(op.order, op.index, f"{path}.expression")
+        )
         column = item.get("column")
         if isinstance(column, str) and not reserved_reason(column, labels_allowed=False):
             incoming.setdefault(column, (checked.dtype, f"{path}.column"))
@@ -63,8 +64,13 @@ def check_append(op: OperationView, schema: WorkingSchema, ctx: Context) -> None
     source = _source_schema(op, ctx)
     scope = source.scope("source_selector")
     if "source_selector" in params:
-        ctx.expressions.check(params.get("source_selector"), scope, op.order,
-                              op_path(op.order, op.index, "parameters.source_selector"), expected=BOOLEAN)
+        ctx.expressions.check(
+            params.get("source_selector"),
+            scope,
+            op.order,
+            op_path(op.order, op.index, "parameters.source_selector"),
+            expected=BOOLEAN,
+        )
     aggregation = params.get("aggregation")
     incoming: Incoming | None
     if isinstance(aggregation, dict):
@@ -90,12 +96,21 @@ def _align(op: OperationView, incoming: Incoming, schema: WorkingSchema, ctx: Co
     for name, (dtype, where) in incoming.items():
         path = op_path(op.order, op.index, where)
         if not schema.has(name):
-            ctx.out.fail("VAL-016", "AppendColumnNotFound", op.order,
-                         f"incoming column {name} is not a working column (append never adds columns); working "
-                         f"columns: {', '.join(schema.columns) or 'none'}", path)
+            ctx.out.fail(
+                "VAL-016",
+                "AppendColumnNotFound",
+                op.order,
+                f"incoming column {name} is not a working column (append never adds columns); working "
+                f"columns: {', '.join(schema.columns) or 'none'}",
+                path,
+            )
             continue
         target = schema.type_of(name) or UNKNOWN
         if not is_storable(dtype, target):
-            ctx.out.fail("VAL-003", "TypeMismatch", op.order,
-                         f"incoming column {name} is {dtype}; working column {name} is {target} and cannot hold it",
-                         path)
+            ctx.out.fail(
+                "VAL-003",
+                "TypeMismatch",
+                op.order,
+                f"incoming column {name} is {dtype}; working column {name} is {target} and cannot hold it",
+                path,
+            )

@@ -68,8 +68,9 @@ class DatasetRefs:
             self.resolver(dataset, None, "input_dataset_id")
         return dataset
 
-    def join_or_append(self, dataset_id: object, explicit: object, op: OperationView, where: str,
-                       what: str) -> Dataset | None:
+    def join_or_append(
+        self, dataset_id: object, explicit: object, op: OperationView, where: str, what: str
+    ) -> Dataset | None:
         """VAL-008 for a RuntimeJoin `dataset_id` or an append `source`, then its Resolver."""
         if not isinstance(dataset_id, str):
             return None
@@ -94,6 +95,9 @@ class DatasetRefs:
                 self.out.fail("VAL-007", "ResolverDisabled", order, err.message, path)
             else:
                 wanted = self.overrides.get(dataset.id) or dataset.resolver_id
-                detail = err.message if isinstance(err, ResolverNotFound) else \
-                    f"Resolver {wanted} chosen for Dataset {dataset.id} cannot be found: {err.message}"
+                detail = (
+                    err.message
+                    if isinstance(err, ResolverNotFound)
+                    else f"Resolver {wanted} chosen for Dataset {dataset.id} cannot be found: {err.message}"
+                )
                 self.out.fail("VAL-006", "ResolverNotFound", order, detail, path)

@@ -64,8 +64,10 @@ def _null_comparisons(node: ast.Node) -> list[str]:
         item = stack.pop()
         if isinstance(item, ast.Selector):
             continue
-        if isinstance(item, ast.Binary) and item.op in ast.COMPARISON and (
-            isinstance(item.left, ast.NullLit) or isinstance(item.right, ast.NullLit)
+        if (
+            isinstance(item, ast.Binary)
+            and item.op in ast.COMPARISON
+            and (isinstance(item.left, ast.NullLit) or isinstance(item.right, ast.NullLit))
         ):
             found.append(item.op)
         stack.extend(item.children())
@@ -79,8 +81,9 @@ class ExpressionChecker:
     used_selectors: set[str] = field(default_factory=set)
     broken_selectors: set[str] = field(default_factory=set)
 
-    def check(self, text: object, scope: Scope, order: int | None, path: str, *,
-              expected: DslType | None = None) -> Checked:
+    def check(
+        self, text: object, scope: Scope, order: int | None, path: str, *, expected: DslType | None = None
+    ) -> Checked:
         """Check one expression; every error becomes a failure located at `path`."""
         if not isinstance(text, str):
             return Checked(UNKNOWN, False, set(), None)  # a parse finding of the operation (VAL-012)
@@ -109,8 +112,9 @@ class ExpressionChecker:
             if named:  # the named selector is not boolean here (VAL-005)
                 rule, where = "VAL-005", f"selectors.{named.group(1)}"
                 message = f"{message} (used at {path})"
-        detail = f"{message}: {excerpt(expression, loc.line, loc.column)}" if isinstance(err, ExpressionError) \
-            else message
+        detail = (
+            f"{message}: {excerpt(expression, loc.line, loc.column)}" if isinstance(err, ExpressionError) else message
+        )
         self.out.fail(rule, err.code, order, detail, where, line=loc.line, column=loc.column)
 
     def check_named_selectors(self) -> None:
@@ -122,17 +126,29 @@ class ExpressionChecker:
             except ExpressionError as err:
                 self.broken_selectors.add(name)
                 loc = err.location
-                self.out.fail("VAL-005", "ExpressionSyntaxError", None,
-                              f"{err.message}: {excerpt(body, loc.line, loc.column)}", path,
-                              line=loc.line, column=loc.column)
+                self.out.fail(
+                    "VAL-005",
+                    "ExpressionSyntaxError",
+                    None,
+                    f"{err.message}: {excerpt(body, loc.line, loc.column)}",
+                    path,
+                    line=loc.line,
+                    column=loc.column,
+                )
                 continue
             for node in tree.walk():
                 if isinstance(node, ast.SelectorRef):
                     self.broken_selectors.add(name)
-                    self.out.fail("VAL-005", "SelectorCycle", None,
-                                  f"named selector {name} uses {{{{{node.name}}}}}; a named selector cannot contain "
-                                  f"{{{{…}}}}: {excerpt(body, node.span.line, node.span.column)}",
-                                  path, line=node.span.line, column=node.span.column)
+                    self.out.fail(
+                        "VAL-005",
+                        "SelectorCycle",
+                        None,
+                        f"named selector {name} uses {{{{{node.name}}}}}; a named selector cannot contain "
+                        f"{{{{…}}}}: {excerpt(body, node.span.line, node.span.column)}",
+                        path,
+                        line=node.span.line,
+                        column=node.span.column,
+                    )
             if _null_comparisons(tree):
                 self.out.warn(f"named selector {name} compares with literal NULL, which is always NULL; use ISNULL()")
 

@@ -25,8 +25,9 @@ from dobo_engine.validation.view import OperationView
 def check_selector(op: OperationView, scope: Scope, ctx: Context) -> None:
     """OP-SEL-1: the optional selector is a boolean expression in the operation's scope."""
     if "selector" in op.raw and op.type != "append":
-        ctx.expressions.check(op.raw.get("selector"), scope, op.order, op_path(op.order, op.index, "selector"),
-                              expected=BOOLEAN)
+        ctx.expressions.check(
+            op.raw.get("selector"), scope, op.order, op_path(op.order, op.index, "selector"), expected=BOOLEAN
+        )
 
 
 def new_type(checked: Checked, target: str, op: OperationView, path: str, ctx: Context) -> DslType:
@@ -35,14 +36,27 @@ def new_type(checked: Checked, target: str, op: OperationView, path: str, ctx: C
         return UNKNOWN
     inferred = new_column_type(checked.dtype)
     if inferred is None:
-        ctx.out.fail("VAL-003", "TypeMismatch", op.order,
-                     f"the type of new column {target} cannot be inferred: its expression is only NULL", path)
+        ctx.out.fail(
+            "VAL-003",
+            "TypeMismatch",
+            op.order,
+            f"the type of new column {target} cannot be inferred: its expression is only NULL",
+            path,
+        )
         return UNKNOWN
     return inferred
 
 
-def _assign(items: Any, where: str, op: OperationView, scope: Scope, schema: WorkingSchema, ctx: Context, *,
-            labels_allowed: bool) -> dict[str, DslType]:
+def _assign(
+    items: Any,
+    where: str,
+    op: OperationView,
+    scope: Scope,
+    schema: WorkingSchema,
+    ctx: Context,
+    *,
+    labels_allowed: bool,
+) -> dict[str, DslType]:
     """Check `column`/`expression` items; returns the new columns they create, in order."""
     created: dict[str, DslType] = {}
     if not isinstance(items, list):
@@ -70,8 +84,9 @@ def check_update(op: OperationView, schema: WorkingSchema, ctx: Context) -> None
     check_selector(op, schema.scope("selector", extra=aliases), ctx)
     # OP-UPD-1: assignments read the state before the operation; new columns appear only after it.
     scope = schema.scope("assignment", extra=aliases)
-    created = _assign(op.params.get("assignments"), "parameters.assignments", op, scope, schema, ctx,
-                      labels_allowed=True)
+    created = _assign(
+        op.params.get("assignments"), "parameters.assignments", op, scope, schema, ctx, labels_allowed=True
+    )
     for name, dtype in created.items():
         schema.add(name, dtype)
 
@@ -82,8 +97,9 @@ def check_delete(op: OperationView, schema: WorkingSchema, ctx: Context) -> None
         ctx.out.warn(f"{op_path(op.order, op.index)}: delete without a selector flags every visible row")
 
 
-def group_keys(group_by: Any, where: str, op: OperationView, scope: Scope, main_table: str | None,
-               ctx: Context) -> list[str]:
+def group_keys(
+    group_by: Any, where: str, op: OperationView, scope: Scope, main_table: str | None, ctx: Context
+) -> list[str]:
     """OP-AGG-2: `group_by` entries are working columns, bare or `main.col` (VAL-002)."""
     keys: list[str] = []
     if not isinstance(group_by, list):
@@ -93,12 +109,19 @@ def group_keys(group_by: Any, where: str, op: OperationView, scope: Scope, main_
             continue
         qualifier, _, column = entry.rpartition(".")
         if (qualifier and main_table is not None and qualifier != main_table) or column not in scope.columns:
-            why = f"{qualifier!r} is not the main table; lookup and join columns cannot be grouped by" \
-                if qualifier and qualifier != main_table else f"no working column {column!r} at this step"
-            ctx.out.fail("VAL-002", "UnresolvedColumnRef", op.order,
-                         f"group_by entry {entry!r} does not resolve: {why}; working columns: "
-                         f"{', '.join(sorted(scope.columns)) or 'none'}",
-                         op_path(op.order, op.index, f"{where}.group_by[{index}]"))
+            why = (
+                f"{qualifier!r} is not the main table; lookup and join columns cannot be grouped by"
+                if qualifier and qualifier != main_table
+                else f"no working column {column!r} at this step"
+            )
+            ctx.out.fail(
+                "VAL-002",
+                "UnresolvedColumnRef",
+                op.order,
+                f"group_by entry {entry!r} does not resolve: {why}; working columns: "
+                f"{', '.join(sorted(scope.columns)) or 'none'}",
+                op_path(op.order, op.index, f"{where}.group_by[{index}]"),
+            )
             continue
         keys.append(column)
     return keys
@@ -110,8 +133,9 @@ def check_aggregate(op: OperationView, schema: WorkingSchema, ctx: Context) -> N
     params = op.params
     keys = group_keys(params.get("group_by"), "parameters", op, scope, schema.main_table, ctx)
     agg_scope = scope.with_context("aggregation", group_by=keys)
-    created = _assign(params.get("aggregations"), "parameters.aggregations", op, agg_scope, schema, ctx,
-                      labels_allowed=False)
+    created = _assign(
+        params.get("aggregations"), "parameters.aggregations", op, agg_scope, schema, ctx, labels_allowed=False
+    )
     for name, dtype in created.items():
         if name not in keys:  # a group_by clash is VAL-014, reported by the shape check
             schema.add(name, dtype)

@@ -38,13 +38,17 @@ def _columns(op: OperationView, columns: Any, schema: WorkingSchema, ctx: Contex
     for index, entry in enumerate(columns):
         if not isinstance(entry, str):
             continue
-        name = entry[len(main):] if main and entry.startswith(main) else entry
+        name = entry[len(main) :] if main and entry.startswith(main) else entry
         names.append(name)
         if available is not None and name not in available:
-            ctx.out.fail("VAL-002", "UnresolvedColumnRef", op.order,
-                         f"output column {entry!r} is not a working column at this step (lookup and join columns "
-                         f"must be copied by an update first); available: {', '.join(available)}",
-                         op_path(op.order, op.index, f"parameters.columns[{index}]"))
+            ctx.out.fail(
+                "VAL-002",
+                "UnresolvedColumnRef",
+                op.order,
+                f"output column {entry!r} is not a working column at this step (lookup and join columns "
+                f"must be copied by an update first); available: {', '.join(available)}",
+                op_path(op.order, op.index, f"parameters.columns[{index}]"),
+            )
     return names
 
 
@@ -58,8 +62,11 @@ def _destination(op: OperationView, destination: Any, ctx: Context) -> None:
     if destination == "default":
         return
     if not isinstance(destination, dict):
-        fail("destination must be `default` or {datasource_id, table | path}"
-             if destination is not None else "an output needs a destination")
+        fail(
+            "destination must be `default` or {datasource_id, table | path}"
+            if destination is not None
+            else "an output needs a destination"
+        )
         return
     try:
         OutputDestination.model_validate(destination)
@@ -81,8 +88,9 @@ def _destination(op: OperationView, destination: Any, ctx: Context) -> None:
             fail(f"`{key}` needs a {' or '.join(kinds)} DataSource; {source_id} is {source.type}")
 
 
-def _registration(op: OperationView, dataset_id: Any, written: list[str] | None, schema: WorkingSchema,
-                  ctx: Context) -> None:
+def _registration(
+    op: OperationView, dataset_id: Any, written: list[str] | None, schema: WorkingSchema, ctx: Context
+) -> None:
     """OP-OUT-6: not the input Dataset, unique among outputs, temporal columns written."""
     if not isinstance(dataset_id, str):
         return
@@ -100,5 +108,4 @@ def _registration(op: OperationView, dataset_id: Any, written: list[str] | None,
     if written is not None and mode is not None:
         missing = [c for c in TEMPORAL_BY_MODE[mode] if c not in written]
         if missing:
-            fail(f"a registered Dataset keeps the {mode} temporal mode, so `columns` must include "
-                 f"{', '.join(missing)}")
+            fail(f"a registered Dataset keeps the {mode} temporal mode, so `columns` must include {', '.join(missing)}")

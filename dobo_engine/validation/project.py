@@ -70,8 +70,13 @@ def validate_project(
     if dataset is not None:
         shape = dataset_shape(catalog, dataset)
         for missing in shape.missing_lookups:
-            out.fail("VAL-018", "UnresolvedDatasetRef", None,
-                     f"input Dataset {dataset.id}: {missing} does not exist", "input_dataset_id")
+            out.fail(
+                "VAL-018",
+                "UnresolvedDatasetRef",
+                None,
+                f"input Dataset {dataset.id}: {missing} does not exist",
+                "input_dataset_id",
+            )
     expressions.check_named_selectors()
     check_orders(view, out)
 
@@ -96,8 +101,13 @@ def _project_level(view: ProjectView, purpose: str, status: str | None, ctx: Con
     """VAL-018 (status, operations) and D31 (the Calendar exists and is active)."""
     current = status or view.status or "draft"
     if purpose == "activation" and current != "draft":
-        ctx.out.fail("VAL-018", "ProjectNotDraft", None,
-                     f"Project {view.id} is {current}; only a draft Project can be activated", "status")
+        ctx.out.fail(
+            "VAL-018",
+            "ProjectNotDraft",
+            None,
+            f"Project {view.id} is {current}; only a draft Project can be activated",
+            "status",
+        )
     if not view.operations:
         ctx.out.fail("VAL-018", "EmptyPipeline", None, f"Project {view.id} has no operations", "operations")
     if view.calendar_id and purpose != "run":
@@ -107,8 +117,13 @@ def _project_level(view: ProjectView, purpose: str, status: str | None, ctx: Con
             ctx.out.fail("D31", "EntityNotFound", None, f"Calendar {view.calendar_id} does not exist", "calendar_id")
             return
         if status_of(calendar, "draft") != "active":
-            ctx.out.fail("D31", "InvalidField", None,
-                         f"Calendar {view.calendar_id} is {status_of(calendar, 'draft')}, not active", "calendar_id")
+            ctx.out.fail(
+                "D31",
+                "InvalidField",
+                None,
+                f"Calendar {view.calendar_id} is {status_of(calendar, 'draft')}, not active",
+                "calendar_id",
+            )
 
 
 def _nested_resolvers(view: ProjectView, dataset: Any, ctx: Context) -> None:

@@ -50,8 +50,9 @@ class Collector:
         column: int | None = None,
     ) -> None:
         self.failures.append(
-            ValidationFailure(rule=rule, type=type_, operation_order=order, detail=detail, path=path, line=line,
-                              column=column)
+            ValidationFailure(
+                rule=rule, type=type_, operation_order=order, detail=detail, path=path, line=line, column=column
+            )
         )
 
     def warn(self, message: str) -> None:
@@ -76,8 +77,9 @@ class ValidationReport:
 
     @staticmethod
     def build(collector: Collector, **header: Any) -> ValidationReport:
-        return ValidationReport(failures=sorted(collector.failures, key=_sort_key), warnings=list(collector.warnings),
-                                **header)
+        return ValidationReport(
+            failures=sorted(collector.failures, key=_sort_key), warnings=list(collector.warnings), **header
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,8 +95,12 @@ class ValidationReport:
     def render(self) -> str:
         """The report as people read it: one line per failure, then the warnings."""
         count = len(self.failures)
-        lines = [f"{count} validation failure{'s' if count != 1 else ''} in Project {self.project_id}"
-                 f" (input {self.dataset_id} v{self.dataset_version}):" if count else "valid"]
+        lines = [
+            f"{count} validation failure{'s' if count != 1 else ''} in Project {self.project_id}"
+            f" (input {self.dataset_id} v{self.dataset_version}):"
+            if count
+            else "valid"
+        ]
         for f in self.failures:
             where = f.path or ("project" if f.operation_order is None else f"operation {f.operation_order}")
             pos = f" (line {f.line}, column {f.column})" if f.line is not None else ""

@@ -125,7 +125,7 @@ def dataset_shape(catalog: CatalogReader, dataset: Dataset) -> DatasetShape:
     return DatasetShape(dataset, lookups, missing)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _system_frame(temporal_mode: str) -> pl.DataFrame:
     """An empty frame with the system columns a loaded table of this mode has (never mutated)."""
     other = {"period": ("_period_from", "_period_to"), "bitemporal": ("_period",)}[temporal_mode]
@@ -145,8 +145,11 @@ class WorkingSchema:
             return
         self.columns = user_column_types(shape.dataset.main_table)
         self._frame = WorkingFrame(
-            frame=_system_frame(shape.temporal_mode), columns=self.columns, main_table=shape.main_table,
-            temporal_mode=shape.temporal_mode, lookups=shape.lookups,
+            frame=_system_frame(shape.temporal_mode),
+            columns=self.columns,
+            main_table=shape.main_table,
+            temporal_mode=shape.temporal_mode,
+            lookups=shape.lookups,
         )
 
     @property
@@ -180,8 +183,9 @@ class WorkingSchema:
             self.columns[name] = dtype
             self._base = None
 
-    def scope(self, context: str, *, extra: Mapping[str, Mapping[str, DslType]] | None = None,
-              group_by: tuple[str, ...] = ()) -> Scope:
+    def scope(
+        self, context: str, *, extra: Mapping[str, Mapping[str, DslType]] | None = None, group_by: tuple[str, ...] = ()
+    ) -> Scope:
         if self._frame is None:
             return Scope(AnyBindings(), AnyQualifiers(), context=context, group_by=frozenset(group_by))
         frame = replace(self._frame, columns=self.columns)
@@ -189,8 +193,9 @@ class WorkingSchema:
             self._base = frame.scope("selector", today=None)
         scope = self._base.with_context(context, group_by=group_by)
         if extra:  # join aliases on top, bound as WorkingFrame.scope binds them
-            aliases = {a: {c: ColumnBinding(lookup_column(a, c), t) for c, t in cols.items()}
-                       for a, cols in extra.items()}
+            aliases = {
+                a: {c: ColumnBinding(lookup_column(a, c), t) for c, t in cols.items()} for a, cols in extra.items()
+            }
             scope = replace(scope, qualifiers={**scope.qualifiers, **aliases})
         # Aliases whose Dataset could not be read resolve every column as unknown (reported once, V-3).
         combined = {**frame.lookups, **(extra or {})}

@@ -18,7 +18,7 @@ LABEL_PREFIX = "_labels."
 
 
 def is_label_target(name: str) -> bool:
-    return name.startswith(LABEL_PREFIX) and bool(LABEL_KEY_RE.fullmatch(name[len(LABEL_PREFIX):]))
+    return name.startswith(LABEL_PREFIX) and bool(LABEL_KEY_RE.fullmatch(name[len(LABEL_PREFIX) :]))
 
 
 def reserved_reason(name: str, *, labels_allowed: bool) -> str | None:
@@ -26,8 +26,11 @@ def reserved_reason(name: str, *, labels_allowed: bool) -> str | None:
     if labels_allowed and name.startswith(LABEL_PREFIX):
         return None if is_label_target(name) else f"label key in {name!r} must match [A-Za-z0-9_.-]+"
     if name.startswith("_"):
-        extra = " (only `_labels.<key>` may be assigned, in an update)" if not labels_allowed else \
-            " (only `_labels.<key>` may be assigned)"
+        extra = (
+            " (only `_labels.<key>` may be assigned, in an update)"
+            if not labels_allowed
+            else " (only `_labels.<key>` may be assigned)"
+        )
         return f"{name!r} starts with '_', which is reserved for system columns{extra}"
     if "." in name:
         return f"{name!r} is qualified; a target is a bare column name"
@@ -49,9 +52,13 @@ def check_orders(view: ProjectView, out: Collector) -> None:
     """VAL-009: `order` values are unique (each repeat is reported once)."""
     for index, order in repeated([op.order for op in view.operations if op.order is not None]):
         op = [o for o in view.operations if o.order is not None][index]
-        out.fail("VAL-009", "DuplicateOperationOrder", order,
-                 f"order {order} is used by more than one operation (operation #{op.index + 1} repeats it)",
-                 f"operations[{op.index}].order")
+        out.fail(
+            "VAL-009",
+            "DuplicateOperationOrder",
+            order,
+            f"order {order} is used by more than one operation (operation #{op.index + 1} repeats it)",
+            f"operations[{op.index}].order",
+        )
 
 
 def check_shape(op: OperationView, out: Collector) -> None:
@@ -60,9 +67,13 @@ def check_shape(op: OperationView, out: Collector) -> None:
     if op.type is None:
         out.fail("VAL-012", "InvalidOperation", order, "the operation has no `type`", op_path(order, op.index, "type"))
     elif not op.known_type:
-        out.fail("VAL-012", "UnknownOperationType", order,
-                 f"unknown operation type {op.type!r} (one of {', '.join(OPERATION_TYPES)})",
-                 op_path(order, op.index, "type"))
+        out.fail(
+            "VAL-012",
+            "UnknownOperationType",
+            order,
+            f"unknown operation type {op.type!r} (one of {', '.join(OPERATION_TYPES)})",
+            op_path(order, op.index, "type"),
+        )
     for issue in op.shape_issues:
         if _covered_elsewhere(op, issue.path):
             continue
@@ -81,8 +92,13 @@ def check_shape(op: OperationView, out: Collector) -> None:
         columns = params.get("columns")
         if isinstance(columns, list):
             for i, name in repeated(columns):
-                out.fail("VAL-014", "DuplicateName", order, f"output column {name!r} is listed twice",
-                         op_path(order, op.index, f"parameters.columns[{i}]"))
+                out.fail(
+                    "VAL-014",
+                    "DuplicateName",
+                    order,
+                    f"output column {name!r} is listed twice",
+                    op_path(order, op.index, f"parameters.columns[{i}]"),
+                )
 
 
 def _covered_elsewhere(op: OperationView, path: tuple[str | int, ...]) -> bool:
@@ -98,35 +114,65 @@ def _covered_elsewhere(op: OperationView, path: tuple[str | int, ...]) -> bool:
     return False
 
 
-def _targets(op: OperationView, items: Any, where: str, out: Collector, *, labels_allowed: bool,
-             required: bool, also_taken: set[str] | None = None) -> None:
+def _targets(
+    op: OperationView,
+    items: Any,
+    where: str,
+    out: Collector,
+    *,
+    labels_allowed: bool,
+    required: bool,
+    also_taken: set[str] | None = None,
+) -> None:
     order = op.order
     if not isinstance(items, list):
         return  # a missing list is a parse finding already reported
     if required and not items:
-        out.fail("VAL-012", "InvalidOperation", order, f"{where.rpartition('.')[2]} needs at least one entry",
-                 op_path(order, op.index, where))
+        out.fail(
+            "VAL-012",
+            "InvalidOperation",
+            order,
+            f"{where.rpartition('.')[2]} needs at least one entry",
+            op_path(order, op.index, where),
+        )
     names = [item.get("column") if isinstance(item, dict) else None for item in items]
     for i, name in enumerate(names):
         if not isinstance(name, str):
             continue
         reason = reserved_reason(name, labels_allowed=labels_allowed)
         if reason:
-            out.fail("VAL-013", "ReservedColumn", order, f"target {reason}",
-                     op_path(order, op.index, f"{where}[{i}].column"))
+            out.fail(
+                "VAL-013", "ReservedColumn", order, f"target {reason}", op_path(order, op.index, f"{where}[{i}].column")
+            )
     for i, name in repeated(names):
         if isinstance(name, str):
-            out.fail("VAL-014", "DuplicateName", order, f"target {name!r} appears more than once",
-                     op_path(order, op.index, f"{where}[{i}].column"))
+            out.fail(
+                "VAL-014",
+                "DuplicateName",
+                order,
+                f"target {name!r} appears more than once",
+                op_path(order, op.index, f"{where}[{i}].column"),
+            )
     for i, name in enumerate(names):
         if isinstance(name, str) and also_taken and name in also_taken:
-            out.fail("VAL-014", "DuplicateName", order,
-                     f"aggregation column {name!r} is also a group_by column",
-                     op_path(order, op.index, f"{where}[{i}].column"))
+            out.fail(
+                "VAL-014",
+                "DuplicateName",
+                order,
+                f"aggregation column {name!r} is also a group_by column",
+                op_path(order, op.index, f"{where}[{i}].column"),
+            )
 
 
 def _aggregation(op: OperationView, body: dict[str, Any], where: str, out: Collector) -> None:
     group_by = body.get("group_by")
     grouped = {g.rpartition(".")[2] for g in group_by if isinstance(g, str)} if isinstance(group_by, list) else set()
-    _targets(op, body.get("aggregations"), f"{where}.aggregations", out, labels_allowed=False, required=True,
-             also_taken=grouped)
+    _targets(
+        op,
+        body.get("aggregations"),
+        f"{where}.aggregations",
+        out,
+        labels_allowed=False,
+        required=True,
+        also_taken=grouped,
+    )

@@ -73,10 +73,15 @@ def from_project(project: Project) -> ProjectView:
         for i, op in enumerate(project.operations)
     ]
     return ProjectView(
-        id=project.id, version=project.version, status=project.status,
-        input_dataset_id=project.input_dataset_id, input_dataset_version=project.input_dataset_version,
-        calendar_id=project.calendar_id, selectors=dict(project.selectors),
-        resolver_overrides=dict(project.resolver_overrides), operations=ops,
+        id=project.id,
+        version=project.version,
+        status=project.status,
+        input_dataset_id=project.input_dataset_id,
+        input_dataset_version=project.input_dataset_version,
+        calendar_id=project.calendar_id,
+        selectors=dict(project.selectors),
+        resolver_overrides=dict(project.resolver_overrides),
+        operations=ops,
     )
 
 
@@ -95,15 +100,23 @@ def from_mapping(body: Mapping[str, Any]) -> ProjectView:
         if len(issue.path) >= 2 and issue.path[0] == "operations" and isinstance(issue.path[1], int):
             ops[issue.path[1]].shape_issues.append(Issue(issue.path[2:], issue.code, issue.rule, issue.message))
         else:
-            header_errors.append(error_class(issue.code)(issue.message, rule=issue.rule,
-                                                         location=Location(path=format_path(("project", *issue.path)))))
+            header_errors.append(
+                error_class(issue.code)(
+                    issue.message, rule=issue.rule, location=Location(path=format_path(("project", *issue.path)))
+                )
+            )
     if header_errors:  # not a Project at all: bad input rather than a validation failure
         raise DoboErrors(header_errors)
     return ProjectView(
-        id=data.get("id"), version=data.get("version"), status=data.get("status"),
-        input_dataset_id=data.get("input_dataset_id"), input_dataset_version=data.get("input_dataset_version"),
-        calendar_id=data.get("calendar_id"), selectors=dict(data.get("selectors") or {}),
-        resolver_overrides=dict(data.get("resolver_overrides") or {}), operations=ops,
+        id=data.get("id"),
+        version=data.get("version"),
+        status=data.get("status"),
+        input_dataset_id=data.get("input_dataset_id"),
+        input_dataset_version=data.get("input_dataset_version"),
+        calendar_id=data.get("calendar_id"),
+        selectors=dict(data.get("selectors") or {}),
+        resolver_overrides=dict(data.get("resolver_overrides") or {}),
+        operations=ops,
     )
 
 

@@ -136,20 +136,45 @@ def generated_budgets(year: int, month: int, lines: int) -> pl.DataFrame:
         account = rng.choice(ACCOUNTS)[0]
         cost_center = rng.choice(COST_CENTERS)[0]
         amount = Decimal(rng.randrange(100_000, 10_000_000)).scaleb(-2)
-        rows.append((f"BUD-{year}{month:02d}", line, account, cost_center, rng.choice(CURRENCIES), str(amount),
-                     rng.choice(BUDGET_TYPES)))
+        rows.append(
+            (
+                f"BUD-{year}{month:02d}",
+                line,
+                account,
+                cost_center,
+                rng.choice(CURRENCIES),
+                str(amount),
+                rng.choice(BUDGET_TYPES),
+            )
+        )
     return _frame(rows, BUDGETS_SCHEMA)
 
 
 BUDGETS_SCHEMA = {
-    "budget_id": pl.Utf8, "line_number": pl.Int64, "account_code": pl.Utf8, "cost_center_code": pl.Utf8,
-    "currency": pl.Utf8, "amount": AMOUNT, "budget_type": pl.Utf8,
+    "budget_id": pl.Utf8,
+    "line_number": pl.Int64,
+    "account_code": pl.Utf8,
+    "cost_center_code": pl.Utf8,
+    "currency": pl.Utf8,
+    "amount": AMOUNT,
+    "budget_type": pl.Utf8,
 }
 ACCOUNTS_SCHEMA = {"code": pl.Utf8, "name": pl.Utf8, "type": pl.Utf8, "category": pl.Utf8, "is_active": pl.Boolean}
-COST_CENTERS_SCHEMA = {"code": pl.Utf8, "name": pl.Utf8, "department": pl.Utf8, "region": pl.Utf8,
-                       "is_active": pl.Boolean}
-RATES_SCHEMA = {"from_currency": pl.Utf8, "to_currency": pl.Utf8, "rate": RATE, "rate_type": pl.Utf8,
-                "_period_from": pl.Date, "_period_to": pl.Date}
+COST_CENTERS_SCHEMA = {
+    "code": pl.Utf8,
+    "name": pl.Utf8,
+    "department": pl.Utf8,
+    "region": pl.Utf8,
+    "is_active": pl.Boolean,
+}
+RATES_SCHEMA = {
+    "from_currency": pl.Utf8,
+    "to_currency": pl.Utf8,
+    "rate": RATE,
+    "rate_type": pl.Utf8,
+    "_period_from": pl.Date,
+    "_period_to": pl.Date,
+}
 
 
 def reference_tables() -> dict[str, pl.DataFrame]:

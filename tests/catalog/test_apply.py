@@ -66,12 +66,38 @@ def test_periods_in_catalog_any_order_and_calendar_status_after_them(store: Meta
     """D28: references resolve in any order; D33: the Calendar becomes active after its Periods."""
     catalog = copy_example(tmp_path)
     periods = [
-        {"calendar_id": "finance", "identifier": "2026-01", "name": "January 2026", "level": "month", "year": 2026,
-         "sequence": 1, "start_date": "2026-01-01", "end_date": "2026-01-31", "parent": "2026-Q1"},
-        {"calendar_id": "finance", "identifier": "2026-Q1", "name": "2026-Q1", "level": "quarter", "year": 2026,
-         "sequence": 1, "start_date": "2026-01-01", "end_date": "2026-03-31", "parent": "FY2026"},
-        {"calendar_id": "finance", "identifier": "FY2026", "name": "FY2026", "level": "year", "year": 2026,
-         "sequence": 1, "start_date": "2026-01-01", "end_date": "2026-12-31"},
+        {
+            "calendar_id": "finance",
+            "identifier": "2026-01",
+            "name": "January 2026",
+            "level": "month",
+            "year": 2026,
+            "sequence": 1,
+            "start_date": "2026-01-01",
+            "end_date": "2026-01-31",
+            "parent": "2026-Q1",
+        },
+        {
+            "calendar_id": "finance",
+            "identifier": "2026-Q1",
+            "name": "2026-Q1",
+            "level": "quarter",
+            "year": 2026,
+            "sequence": 1,
+            "start_date": "2026-01-01",
+            "end_date": "2026-03-31",
+            "parent": "FY2026",
+        },
+        {
+            "calendar_id": "finance",
+            "identifier": "FY2026",
+            "name": "FY2026",
+            "level": "year",
+            "year": 2026,
+            "sequence": 1,
+            "start_date": "2026-01-01",
+            "end_date": "2026-12-31",
+        },
     ]
     # Children before parents, in JSON: both must work.
     _write(catalog, "periods/a.json", json.dumps({"period": periods[0]}))
@@ -89,7 +115,9 @@ def test_periods_in_catalog_any_order_and_calendar_status_after_them(store: Meta
     assert again["period/finance/FY2026"] == (1, "unchanged")
 
 
-def test_errors_of_all_files_are_collected_and_broken_documents_add_no_noise(store: MetadataStore, tmp_path: Path) -> None:
+def test_errors_of_all_files_are_collected_and_broken_documents_add_no_noise(
+    store: MetadataStore, tmp_path: Path
+) -> None:
     catalog = copy_example(tmp_path)
     edit(catalog / "datasets" / "ds-gl.yaml", "name: GL Transactions", "name: GL Transactions\n  colour: red")
     edit(catalog / "datasets" / "ds-fx.yaml", "resolver_id: finance-files", "resolver_id: nowhere")
@@ -97,14 +125,18 @@ def test_errors_of_all_files_are_collected_and_broken_documents_add_no_noise(sto
         apply_catalog(store, catalog)
     # ds-gl is broken, so the Project's reference to it is not reported again.
     assert sorted((e.code, e.location.path) for e in info.value.errors) == [
-        ("UnknownKey", "dataset.colour"), ("UnresolvedReference", "dataset.resolver_id")]
+        ("UnknownKey", "dataset.colour"),
+        ("UnresolvedReference", "dataset.resolver_id"),
+    ]
     assert store.list_entities("dataset") == []
 
 
 def test_cycle_between_two_new_datasets(store: MetadataStore, tmp_path: Path) -> None:
-    doc = ("dataset:\n  id: {me}\n  name: N\n  main_table: {{ name: t, columns: [{{ name: k, type: string }}] }}\n"
-           "  lookups:\n    - {{ alias: o, target: {{ type: dataset, dataset_id: {other} }},"
-           " join_conditions: [{{ source_column: k, target_column: k }}] }}\n")
+    doc = (
+        "dataset:\n  id: {me}\n  name: N\n  main_table: {{ name: t, columns: [{{ name: k, type: string }}] }}\n"
+        "  lookups:\n    - {{ alias: o, target: {{ type: dataset, dataset_id: {other} }},"
+        " join_conditions: [{{ source_column: k, target_column: k }}] }}\n"
+    )
     _write(tmp_path / "c", "datasets/a.yaml", doc.format(me="ds-a", other="ds-b"))
     _write(tmp_path / "c", "datasets/b.yaml", doc.format(me="ds-b", other="ds-a"))
     with pytest.raises(DoboErrors) as info:
@@ -115,10 +147,15 @@ def test_cycle_between_two_new_datasets(store: MetadataStore, tmp_path: Path) ->
 def test_default_resolver_moves_and_warnings_are_reported(store: MetadataStore, tmp_path: Path) -> None:
     apply_catalog(store, EXAMPLE)
     catalog = tmp_path / "c"
-    _write(catalog, "resolvers/other.yaml", (
-        "resolver:\n  id: other\n  name: Other\n  is_default: true\n  rules:\n"
-        "    - { name: all, data_level: any, strategy: { type: path, datasource_id: finance-parquet, path: a.parquet } }\n"
-        "    - { name: never, data_level: any, strategy: { type: path, datasource_id: finance-parquet, path: b.parquet } }\n"))
+    _write(
+        catalog,
+        "resolvers/other.yaml",
+        (
+            "resolver:\n  id: other\n  name: Other\n  is_default: true\n  rules:\n"
+            "    - { name: all, data_level: any, strategy: { type: path, datasource_id: finance-parquet, path: a.parquet } }\n"
+            "    - { name: never, data_level: any, strategy: { type: path, datasource_id: finance-parquet, path: b.parquet } }\n"
+        ),
+    )
     report = apply_catalog(store, catalog)
     assert [w.rule for w in report.warnings] == ["RES-1"]
     assert report.entities[0].changes == ["is_default set"]

@@ -15,8 +15,14 @@ def _outcomes(report: dict) -> dict[str, str]:
 
 # The entities the tests rely on; the example may hold more (every one must apply too).
 EXPECTED = {
-    "dataset/ds-gl", "dataset/ds-fx", "dataset/ds-budgets", "datasource/finance-csv",
-    "datasource/finance-parquet", "calendar/finance", "resolver/finance-files", "project/prj-fx-usd",
+    "dataset/ds-gl",
+    "dataset/ds-fx",
+    "dataset/ds-budgets",
+    "datasource/finance-csv",
+    "datasource/finance-parquet",
+    "calendar/finance",
+    "resolver/finance-files",
+    "project/prj-fx-usd",
 }
 
 
@@ -30,8 +36,11 @@ def test_apply_twice_then_edit_one_column_makes_version_two(dobo_home: Path, tmp
     assert set(_outcomes(again).values()) == {"unchanged"}
 
     catalog = copy_example(tmp_path)
-    edit(catalog / "datasets" / "ds-gl.yaml", "{ name: source_system, type: string, nullable: false }",
-         "{ name: source_system, type: string, nullable: true }")
+    edit(
+        catalog / "datasets" / "ds-gl.yaml",
+        "{ name: source_system, type: string, nullable: false }",
+        "{ name: source_system, type: string, nullable: true }",
+    )
     edited = dobo_json("apply", str(catalog))
     outcomes = _outcomes(edited)
     assert outcomes.pop("dataset/ds-gl") == "updated"
@@ -60,7 +69,9 @@ def test_first_apply_creates_everything(dobo_home: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_apply_against_postgresql(pg_url: str, dobo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apply_against_postgresql(
+    pg_url: str, dobo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DOBO_METADATA_URL", pg_url)
     assert set(_outcomes(dobo_json("apply", str(EXAMPLE))).values()) == {"created"}
     assert set(_outcomes(dobo_json("apply", str(EXAMPLE))).values()) == {"unchanged"}
@@ -105,7 +116,9 @@ def test_periods_generate_unknown_calendar_is_bad_input(dobo_home: Path) -> None
         ("bad.json", '{"dataset": {"id": "ds-x",, "name": "x"}}\n', 1),
     ],
 )
-def test_malformed_yaml_is_bad_input_with_file_and_line(dobo_home: Path, tmp_path: Path, name: str, text: str, line: int) -> None:
+def test_malformed_yaml_is_bad_input_with_file_and_line(
+    dobo_home: Path, tmp_path: Path, name: str, text: str, line: int
+) -> None:
     catalog = copy_example(tmp_path)
     (catalog / "datasets" / name).write_text(text, encoding="utf-8")
     result = dobo("apply", str(catalog))

@@ -11,7 +11,16 @@ from dobo_engine.settings import Settings
 from dobo_engine.store.api import open_store
 
 # Depend on the run id or clock, which differ between two Runs by design (D26).
-RUN_SPECIFIC = {"_row_id", "_created_by_run_id", "_created_at", "_updated_at", "run_id", "event_id", "row_id", "recorded_at"}
+RUN_SPECIFIC = {
+    "_row_id",
+    "_created_by_run_id",
+    "_created_at",
+    "_updated_at",
+    "run_id",
+    "event_id",
+    "row_id",
+    "recorded_at",
+}
 
 
 def service() -> RunService:

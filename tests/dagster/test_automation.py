@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dagster import build_schedule_context, build_sensor_context, instance_for_test
 
 from dobo_dagster import DagsterSettings, DoboTranslator
-from dobo_dagster.settings import settings_of
 from dobo_dagster.definitions import build_definitions
+from dobo_dagster.settings import settings_of
 from tests.dagster.conftest import sync_partitions
 from tests.dagster.helpers import service
 
@@ -22,8 +22,13 @@ class Declared(DoboTranslator):
     def dagster_settings(self, project):  # type: ignore[no-untyped-def]
         if project.id != WATCHED:
             return DagsterSettings()
-        return settings_of({"schedule": {"level": "month", "offset_days": 3, "not_before": "2025-12-01"},
-                                   "sensor": {"level": "month"}, "pod": {"memory_limit": "2Gi"}})
+        return settings_of(
+            {
+                "schedule": {"level": "month", "offset_days": 3, "not_before": "2025-12-01"},
+                "sensor": {"level": "month"},
+                "pod": {"memory_limit": "2Gi"},
+            }
+        )
 
 
 def activate(project_id: str) -> None:
@@ -40,10 +45,18 @@ def test_new_periods_become_partitions_after_the_sync_sensor_ticks(location, ins
     from click.testing import CliRunner
 
     from dobo_engine.cli.main import cli
-    assert CliRunner().invoke(cli, ["periods", "generate", "finance", "--from-year", "2027", "--to-year", "2027"]).exit_code == 0
+
+    assert (
+        CliRunner()
+        .invoke(cli, ["periods", "generate", "finance", "--from-year", "2027", "--to-year", "2027"])
+        .exit_code
+        == 0
+    )
     sync_partitions(location, instance)  # same definitions: no redeploy
     assert "2027-12" in instance.get_dynamic_partitions("dobo_periods_finance")
-    tick = location.get_sensor_def("dobo_period_sync").evaluate_tick(build_sensor_context(instance=instance, definitions=location))
+    tick = location.get_sensor_def("dobo_period_sync").evaluate_tick(
+        build_sensor_context(instance=instance, definitions=location)
+    )
     assert not tick.dynamic_partitions_requests  # nothing left to add
 
 
@@ -65,16 +78,20 @@ def _check_schedule(instance) -> None:  # type: ignore[no-untyped-def]
     sync_partitions(defs, instance)
     schedule = defs.get_schedule_def("prj_fx_usd_schedule")
     assert defs.get_job_def("prj_fx_usd").tags["dagster-k8s/config"].count("2Gi") == 1
-    when = datetime(2026, 3, 3, 6, tzinfo=timezone.utc)  # February ended 2 days ago: offset 3 not reached
-    ctx = build_schedule_context(instance=instance, scheduled_execution_time=when,
-                                 repository_def=defs.get_repository_def())
+    when = datetime(2026, 3, 3, 6, tzinfo=UTC)  # February ended 2 days ago: offset 3 not reached
+    ctx = build_schedule_context(
+        instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
     requests = list(schedule(ctx))  # direct invocation keeps the ephemeral instance
     assert keys(requests) == ["2025-12", "2026-01"]
     assert [r.run_key for r in requests] == ["prj-fx-usd:2025-12", "prj-fx-usd:2026-01"]
     service().store.set_period_status("finance", "2026-01", "closed")
     service().store.set_period_status("finance", "2026-01", "locked")  # locked Periods never run
-    later = build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
-                                   scheduled_execution_time=datetime(2026, 3, 4, 6, tzinfo=timezone.utc))
+    later = build_schedule_context(
+        instance=instance,
+        repository_def=defs.get_repository_def(),
+        scheduled_execution_time=datetime(2026, 3, 4, 6, tzinfo=UTC),
+    )
     assert keys(list(schedule(later))) == ["2025-12", "2026-02"]
 
 

@@ -44,8 +44,14 @@ def test_job_tags_metadata_and_op_descriptions(location):
     job = location.get_job_def("prj_budget_vs_actual")
     assert job.tags["dobo/project_id"] == "prj-budget-vs-actual" and job.tags["dobo/status"] == "active"
     assert job.tags["dobo/project_version"] == "1" and job.tags["dobo/input_dataset"] == "ds-gl"
-    assert [n.name for n in job.graph.nodes_in_topological_order] == ["load", "op_10", "op_20", "op_30", "op_40",
-                                                                       "op_50"]
+    assert [n.name for n in job.graph.nodes_in_topological_order] == [
+        "load",
+        "op_10",
+        "op_20",
+        "op_30",
+        "op_40",
+        "op_50",
+    ]
     assert job.graph.node_named("op_20").definition.description == "operation 20: append 'add original budget'"
     assert job.executor_def.name == "in_process"
 

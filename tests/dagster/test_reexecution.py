@@ -34,8 +34,9 @@ def launch(instance, period: str):
     run_config = config.get_run_config_for_partition_key(period)
     tags = {**job.tags, **config.get_tags_for_partition_key(period), "dagster/partition": period}
     recon = recon_repo().get_reconstructable_job(JOB)
-    plan = create_execution_plan(recon, run_config=run_config, tags=tags,
-                                 repository_load_data=repo.repository_load_data)
+    plan = create_execution_plan(
+        recon, run_config=run_config, tags=tags, repository_load_data=repo.repository_load_data
+    )
     return instance.create_run_for_job(job_def=job, execution_plan=plan, run_config=run_config, tags=tags), tags
 
 
@@ -59,8 +60,12 @@ def test_reexecution_from_failure_runs_only_the_failed_ops_and_matches_a_clean_r
     assert record.status == "failed" and record.last_completed_operation == 20
     assert record.error["operation_order"] == 30 and "injected failure" in record.error["message"]
 
-    child = execute_job(recon_repo().get_reconstructable_job(JOB), instance, tags=tags,
-                        reexecution_options=ReexecutionOptions.from_failure(run.run_id, instance))
+    child = execute_job(
+        recon_repo().get_reconstructable_job(JOB),
+        instance,
+        tags=tags,
+        reexecution_options=ReexecutionOptions.from_failure(run.run_id, instance),
+    )
     assert child.success
     executed = {e.step_key for e in child.all_events if e.event_type_value == "STEP_START"}
     assert executed == {"op_30", "op_40", "op_50"}
@@ -87,8 +92,12 @@ def test_edit_before_a_resume_does_not_change_what_runs(location, instance, monk
         assert not execute_run(recon_repo().get_reconstructable_job(JOB), run, instance).success
     structural_edit('"edited"')  # the reloaded location now has op_35 and a changed op_30
 
-    child = execute_job(recon_repo().get_reconstructable_job(JOB), instance, tags=tags,
-                        reexecution_options=ReexecutionOptions.from_failure(run.run_id, instance))
+    child = execute_job(
+        recon_repo().get_reconstructable_job(JOB),
+        instance,
+        tags=tags,
+        reexecution_options=ReexecutionOptions.from_failure(run.run_id, instance),
+    )
     assert child.success
     record = service().store.get_run(run.run_id)
     assert record.status == "completed" and record.attempt == 2 and record.project_version == 1

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import polars as pl
 import pytest
@@ -46,20 +47,34 @@ ROWS = [
     ("JE-005", 2, "2026-01-25", "1200", "CC-200", "JPY", "2500000.00", None, "AR - product JP", "ERP"),
 ]
 ACCOUNT_ROWS = {
-    "1200": ("Accounts Receivable", "asset"), "2100": ("Accounts Payable", "liability"),
-    "4100": ("Product Revenue", "revenue"), "4200": ("Consulting Revenue", "revenue"),
-    "5100": ("Office Supplies", "expense"), "5200": ("Travel & Entertainment", "expense"),
+    "1200": ("Accounts Receivable", "asset"),
+    "2100": ("Accounts Payable", "liability"),
+    "4100": ("Product Revenue", "revenue"),
+    "4200": ("Consulting Revenue", "revenue"),
+    "5100": ("Office Supplies", "expense"),
+    "5200": ("Travel & Entertainment", "expense"),
 }
-CC_ROWS = {"CC-100": ("Sales NA", "Sales", "AMER"), "CC-200": ("Operations EU", "Operations", "EMEA"),
-           "CC-300": ("Consulting UK", "Consulting", "EMEA")}
+CC_ROWS = {
+    "CC-100": ("Sales NA", "Sales", "AMER"),
+    "CC-200": ("Operations EU", "Operations", "EMEA"),
+    "CC-300": ("Consulting UK", "Consulting", "EMEA"),
+}
 RATES = {"EUR": "1.0920", "GBP": "1.2710", "JPY": "0.00672", "USD": "1.0000"}
 
 
-def finance_scope(context: str = "assignment", *, fx: bool = True, today: date | None = date(2026, 1, 31), group_by: tuple[str, ...] = ()) -> Scope:
+def finance_scope(
+    context: str = "assignment",
+    *,
+    fx: bool = True,
+    today: date | None = date(2026, 1, 31),
+    group_by: tuple[str, ...] = (),
+) -> Scope:
     lookups: dict[str, list[ColumnDef]] = {"accounts": ACCOUNTS, "cost_centers": COST_CENTERS}
     if fx:
         lookups["fx"] = FX
-    return build_scope(TRANSACTIONS, main_name="transactions", lookups=lookups, context=context, today=today, group_by=group_by)
+    return build_scope(
+        TRANSACTIONS, main_name="transactions", lookups=lookups, context=context, today=today, group_by=group_by
+    )
 
 
 def finance_frame() -> pl.DataFrame:
@@ -81,7 +96,9 @@ def finance_frame() -> pl.DataFrame:
         cc = CC_ROWS[row[4]]
         for k, v in zip(("code", "name", "department", "region", "is_active"), (row[4], *cc, True)):
             extra[f"cost_centers.{k}"].append(v)
-        for k, v in zip(("from_currency", "to_currency", "rate_type", "rate"), (row[5], "USD", "closing", D(RATES[row[5]]))):
+        for k, v in zip(
+            ("from_currency", "to_currency", "rate_type", "rate"), (row[5], "USD", "closing", D(RATES[row[5]]))
+        ):
             extra[f"fx.{k}"].append(v)
     labels = [[{"key": "review", "value": "pending"}] if i == 2 else [] for i in range(len(ROWS))]
     schema = {c.name: c.binding().dtype.to_polars() for c in TRANSACTIONS}
@@ -104,7 +121,9 @@ def ev() -> Callable[..., list[Any]]:
     def run(text: str, columns: dict[str, tuple[str, list[Any]]] | None = None, **kwargs: Any) -> list[Any]:
         columns = columns or {"_dummy": ("integer", [0])}
         defs = [ColumnDef(n, *_type(t)) for n, (t, _) in columns.items()]
-        scope = build_scope(defs, today=kwargs.pop("today", date(2026, 1, 31)), context=kwargs.pop("context", "assignment"))
+        scope = build_scope(
+            defs, today=kwargs.pop("today", date(2026, 1, 31)), context=kwargs.pop("context", "assignment")
+        )
         frame = pl.DataFrame(
             {n: v for n, (_, v) in columns.items()},
             schema={d.name: d.binding().dtype.to_polars() for d in defs},

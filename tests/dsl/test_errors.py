@@ -110,7 +110,9 @@ def test_aggregate_required_dsl_9_3() -> None:
     assert isinstance(err, catalogue.AggregateRequired)
     err = only_error("SUM(amount_local) + line_number", finance_scope("aggregation", group_by=("currency",)))
     assert isinstance(err, catalogue.AggregateRequired) and err.payload["reference"] == "line_number"
-    assert check_expression("CONCAT(currency, COUNT_ALL())", finance_scope("aggregation", group_by=("currency",)))[1] == []
+    assert (
+        check_expression("CONCAT(currency, COUNT_ALL())", finance_scope("aggregation", group_by=("currency",)))[1] == []
+    )
     assert isinstance(only_error("1", finance_scope("aggregation")), catalogue.AggregateRequired)
 
 
@@ -147,7 +149,11 @@ def test_errors_inside_a_selector_give_its_path_and_the_use_site_dsl_10() -> Non
 
 
 def test_function_not_allowed_in_resolver_when_d31() -> None:
-    for text, fn in (("period.start_date < TODAY()", "TODAY"), ('LABEL("x") = "y"', "LABEL"), ("COUNT_ALL() > 0", "COUNT_ALL")):
+    for text, fn in (
+        ("period.start_date < TODAY()", "TODAY"),
+        ('LABEL("x") = "y"', "LABEL"),
+        ("COUNT_ALL() > 0", "COUNT_ALL"),
+    ):
         errs = check_when(text)
         assert len(errs) == 1 and isinstance(errs[0], catalogue.FunctionNotAllowed), text
         assert errs[0].payload["function"] == fn
@@ -164,8 +170,18 @@ def test_every_error_is_reported_without_cascade_v_3() -> None:
 def test_errors_subclass_the_catalogue_and_carry_codes_d30() -> None:
     from dobo_engine.dsl import errors as dsl_errors
 
-    for name in ("ExpressionSyntaxError", "UnresolvedColumnRef", "TypeMismatch", "UnknownFunction", "WrongArity",
-                 "AggregateNotAllowed", "AggregateRequired", "UnresolvedSelectorRef", "SelectorCycle", "FunctionNotAllowed"):
+    for name in (
+        "ExpressionSyntaxError",
+        "UnresolvedColumnRef",
+        "TypeMismatch",
+        "UnknownFunction",
+        "WrongArity",
+        "AggregateNotAllowed",
+        "AggregateRequired",
+        "UnresolvedSelectorRef",
+        "SelectorCycle",
+        "FunctionNotAllowed",
+    ):
         cls = getattr(dsl_errors, name)
         assert issubclass(cls, getattr(catalogue, name)) and cls.code == name
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -29,9 +30,17 @@ def test_exact_decimal_multiplication_dsl_5_d4(ev: Ev) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("1 + 2", 3), ("7 - 10", -3), ("6 * 7", 42), ("7 / 2", D("3.5")), ("7 / 3", D("2.333333")),
-        ("1.00 / 3", D("0.333333")), ("1.5 + 2", D("3.5")), ("1.25 - 0.005", D("1.245")),
-        ("-(3)", -3), ("-1.50", D("-1.50")), ("10 / 4 * 2", D("5")),
+        ("1 + 2", 3),
+        ("7 - 10", -3),
+        ("6 * 7", 42),
+        ("7 / 2", D("3.5")),
+        ("7 / 3", D("2.333333")),
+        ("1.00 / 3", D("0.333333")),
+        ("1.5 + 2", D("3.5")),
+        ("1.25 - 0.005", D("1.245")),
+        ("-(3)", -3),
+        ("-1.50", D("-1.50")),
+        ("10 / 4 * 2", D("5")),
     ],
 )
 def test_arithmetic_values_dsl_6(ev: Ev, text: str, expected: Any) -> None:
@@ -85,7 +94,7 @@ def test_comparisons_dsl_6(ev: Ev) -> None:
     assert one(ev, 'DATE("2026-01-01") < DATE("2026-01-02")') is True
     assert one(ev, "2 <> 2") is False
     assert one(ev, "TRUE = FALSE") is False
-    cols = {"ts": ("timestamp", [datetime(2026, 1, 1, 12, tzinfo=timezone.utc)])}
+    cols = {"ts": ("timestamp", [datetime(2026, 1, 1, 12, tzinfo=UTC)])}
     assert ev('ts > DATE("2026-01-01")', cols) == [True]  # date → timestamp 00:00 UTC
 
 
@@ -97,7 +106,10 @@ def test_equals_null_is_always_null_dsl_7_3(ev: Ev) -> None:
 
 
 def test_kleene_logic_dsl_7_2(ev: Ev) -> None:
-    cols = {"a": ("boolean", [True, False, None, True, False, None]), "b": ("boolean", [None, None, None, True, False, True])}
+    cols = {
+        "a": ("boolean", [True, False, None, True, False, None]),
+        "b": ("boolean", [None, None, None, True, False, True]),
+    }
     assert ev("a AND b", cols) == [None, False, None, True, False, None]
     assert ev("a OR b", cols) == [True, None, None, True, False, True]
     assert ev("NOT a", cols) == [False, True, None, False, True, None]
@@ -175,9 +187,22 @@ def test_replace_with_column_pattern_dsl_8(ev: Ev) -> None:
 
 def test_string_functions_on_null_dsl_7_1(ev: Ev) -> None:
     cols = {"s": ("string", [None]), "n": ("integer", [None])}
-    for text in ("CONCAT(s, 'x')", "CONCAT('x', n)", "UPPER(s)", "LOWER(s)", "TRIM(s)", "LEFT(s, 1)",
-                 "LEFT('abc', n)", "RIGHT(s, 1)", "LEN(s)", "CONTAINS(s, 'a')", "CONTAINS('a', s)",
-                 "REPLACE(s, 'a', 'b')", "REPLACE('a', 'a', s)", "REPLACE('a', '', s)"):
+    for text in (
+        "CONCAT(s, 'x')",
+        "CONCAT('x', n)",
+        "UPPER(s)",
+        "LOWER(s)",
+        "TRIM(s)",
+        "LEFT(s, 1)",
+        "LEFT('abc', n)",
+        "RIGHT(s, 1)",
+        "LEN(s)",
+        "CONTAINS(s, 'a')",
+        "CONTAINS('a', s)",
+        "REPLACE(s, 'a', 'b')",
+        "REPLACE('a', 'a', s)",
+        "REPLACE('a', '', s)",
+    ):
         assert ev(text, cols) == [None], text
 
 
@@ -192,11 +217,11 @@ def test_date_functions_dsl_8(ev: Ev) -> None:
     assert one(ev, 'MONTH(DATE("2026-03-04"))') == 3
     assert one(ev, 'DAY(DATE("2026-03-04"))') == 4
     assert one(ev, "TODAY()") == date(2026, 1, 31)
-    ts = {"ts": ("timestamp", [datetime(2026, 1, 31, 23, 30, tzinfo=timezone.utc)]), "d": ("date", [None])}
+    ts = {"ts": ("timestamp", [datetime(2026, 1, 31, 23, 30, tzinfo=UTC)]), "d": ("date", [None])}
     assert ev('DATEDIFF(ts, DATE("2026-01-01"))', ts) == [30]
     assert ev("DAY(ts)", ts) == [31]
-    assert ev("DATEADD(ts, 1)", ts) == [datetime(2026, 2, 1, 23, 30, tzinfo=timezone.utc)]
-    assert ev("ts + 1", ts) == [datetime(2026, 2, 1, 23, 30, tzinfo=timezone.utc)]
+    assert ev("DATEADD(ts, 1)", ts) == [datetime(2026, 2, 1, 23, 30, tzinfo=UTC)]
+    assert ev("ts + 1", ts) == [datetime(2026, 2, 1, 23, 30, tzinfo=UTC)]
     for text in ("YEAR(d)", "DATEDIFF(d, ts)", "DATEADD(d, 1)", "d + 1"):
         assert ev(text, ts) == [None], text
 
@@ -249,7 +274,9 @@ def test_aggregation_by_group_uses_group_columns_dsl_9_3() -> None:
     from dobo_engine.dsl.scope import ColumnDef
 
     scope = build_scope([ColumnDef("g", "string"), ColumnDef("x", "decimal")], context="aggregation", group_by=["g"])
-    frame = pl.DataFrame({"g": ["a", "a", "b"], "x": [D("1"), D("2"), D("-5")]}, schema={"g": pl.Utf8, "x": pl.Decimal(38, 6)})
+    frame = pl.DataFrame(
+        {"g": ["a", "a", "b"], "x": [D("1"), D("2"), D("-5")]}, schema={"g": pl.Utf8, "x": pl.Decimal(38, 6)}
+    )
     compiled = compile_expression('CONCAT(g, ":", IF(SUM(x) >= 0, "debit", "credit"))', scope)
     out = collect(frame.lazy().group_by("g", maintain_order=True).agg(compiled.expr.alias("v")))
     assert out["v"].to_list() == ["a:debit", "b:credit"]

@@ -15,31 +15,95 @@ SELECTORS = {"EMEA_ONLY": 'cost_centers.region = "EMEA"'}
 N = None
 
 EXAMPLES: list[tuple[int, str, DslType | str, list[Any] | None]] = [
-    (1, "transactions.amount_local * fx.rate", decimal(12),
-     [D("15000.00"), D("15000.00"), D("9282.00"), D("-9282.00"), D("27962.00"), D("27962.00"),
-      D("3200.00"), D("-3200.00"), D("16800.00"), D("16800.00")]),
-    (2, 'IF(accounts.type = "revenue", -amount_local, amount_local)', decimal(6),
-     [D(-15000), D(15000), D(8500), D(-8500), D(-22000), D(22000), D(3200), D(-3200), D(-2500000), D(2500000)]),
-    (3, 'source_system = "ERP" AND amount_local > 1000', BOOLEAN,
-     [True, True, False, False, True, True, False, False, True, True]),
+    (
+        1,
+        "transactions.amount_local * fx.rate",
+        decimal(12),
+        [
+            D("15000.00"),
+            D("15000.00"),
+            D("9282.00"),
+            D("-9282.00"),
+            D("27962.00"),
+            D("27962.00"),
+            D("3200.00"),
+            D("-3200.00"),
+            D("16800.00"),
+            D("16800.00"),
+        ],
+    ),
+    (
+        2,
+        'IF(accounts.type = "revenue", -amount_local, amount_local)',
+        decimal(6),
+        [D(-15000), D(15000), D(8500), D(-8500), D(-22000), D(22000), D(3200), D(-3200), D(-2500000), D(2500000)],
+    ),
+    (
+        3,
+        'source_system = "ERP" AND amount_local > 1000',
+        BOOLEAN,
+        [True, True, False, False, True, True, False, False, True, True],
+    ),
     (4, 'CONCAT(accounts.code, " - ", accounts.name)', STRING, None),
-    (5, 'CONCAT(journal_id, "/", line_number)', STRING,
-     ["JE-001/1", "JE-001/2", "JE-002/1", "JE-002/2", "JE-003/1", "JE-003/2", "JE-004/1", "JE-004/2", "JE-005/1", "JE-005/2"]),
+    (
+        5,
+        'CONCAT(journal_id, "/", line_number)',
+        STRING,
+        [
+            "JE-001/1",
+            "JE-001/2",
+            "JE-002/1",
+            "JE-002/2",
+            "JE-003/1",
+            "JE-003/2",
+            "JE-004/1",
+            "JE-004/2",
+            "JE-005/1",
+            "JE-005/2",
+        ],
+    ),
     (6, "posting_date >= TODAY() - 30", BOOLEAN, [True] * 10),
     (7, "amount_reporting = NULL", BOOLEAN, [None] * 10),
     (8, "NOT cost_centers.is_active", BOOLEAN, [False] * 10),
-    (9, 'ISNULL(cost_center_code) OR cost_centers.region = "EMEA"', BOOLEAN,
-     [False, False, True, True, True, True, False, False, True, True]),
+    (
+        9,
+        'ISNULL(cost_center_code) OR cost_centers.region = "EMEA"',
+        BOOLEAN,
+        [False, False, True, True, True, True, False, False, True, True],
+    ),
     (10, "amount_local / 0", decimal(6), [None] * 10),
     (11, "line_number / 2", decimal(6), [D("0.5"), D(1)] * 5),
-    (12, "ROUND(amount_local * 1.05, 2)", decimal(2),
-     [D("15750"), D("15750"), D("8925"), D("-8925"), D("23100"), D("23100"), D("3360"), D("-3360"), D("2625000"), D("2625000")]),
+    (
+        12,
+        "ROUND(amount_local * 1.05, 2)",
+        decimal(2),
+        [
+            D("15750"),
+            D("15750"),
+            D("8925"),
+            D("-8925"),
+            D("23100"),
+            D("23100"),
+            D("3360"),
+            D("-3360"),
+            D("2625000"),
+            D("2625000"),
+        ],
+    ),
     (13, "FLOOR(amount_local / 1000)", INTEGER, [15, 15, 8, -9, 22, 22, 3, -4, 2500, 2500]),
     (14, 'DATEDIFF(DATE("2026-01-31"), posting_date)', INTEGER, [26, 26, 21, 21, 16, 16, 11, 11, 6, 6]),
-    (15, 'CONTAINS(UPPER(description), "REVENUE")', BOOLEAN,
-     [True, True, False, False, True, False, False, False, True, False]),
-    (16, "{{EMEA_ONLY}} AND amount_local > 0", BOOLEAN,
-     [False, False, True, False, True, True, False, False, True, True]),
+    (
+        15,
+        'CONTAINS(UPPER(description), "REVENUE")',
+        BOOLEAN,
+        [True, True, False, False, True, False, False, False, True, False],
+    ),
+    (
+        16,
+        "{{EMEA_ONLY}} AND amount_local > 0",
+        BOOLEAN,
+        [False, False, True, False, True, True, False, False, True, True],
+    ),
     (17, 'LABEL("review") = "pending"', BOOLEAN, [None, None, True, None, None, None, None, None, None, None]),
     (18, "SUM(amount_local) / COUNT_ALL()", decimal(6), [D("507400")]),
     (19, 'amount_local + "100"', "TypeMismatch", None),
@@ -84,9 +148,7 @@ def test_example_1_is_exact_9282_d4() -> None:
 
 
 def test_example_4_is_null_when_the_lookup_finds_no_row() -> None:
-    frame = finance_frame().with_columns(
-        **{"accounts.code": None, "accounts.name": None}
-    )
+    frame = finance_frame().with_columns(**{"accounts.code": None, "accounts.name": None})
     frame = frame.cast({"accounts.code": str, "accounts.name": str})
     assert set(evaluate('CONCAT(accounts.code, " - ", accounts.name)', frame, finance_scope())) == {None}
 

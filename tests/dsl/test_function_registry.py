@@ -141,7 +141,9 @@ def test_dsl_modules_import_only_at_the_top() -> None:
     for path in [*DSL.glob("*.py"), *(DSL / "functions").glob("*.py")]:
         tree = pyast.parse(path.read_text(encoding="utf-8"))
         body = tree.body
-        last_import = max((i for i, n in enumerate(body) if isinstance(n, (pyast.Import, pyast.ImportFrom))), default=-1)
+        last_import = max(
+            (i for i, n in enumerate(body) if isinstance(n, (pyast.Import, pyast.ImportFrom))), default=-1
+        )
         first_definition = min(
             (i for i, n in enumerate(body) if isinstance(n, (pyast.FunctionDef, pyast.ClassDef))), default=len(body)
         )

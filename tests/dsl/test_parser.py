@@ -8,7 +8,20 @@ from decimal import Decimal
 import pytest
 
 from dobo_engine.dsl import parse, pretty
-from dobo_engine.dsl.ast import Binary, BoolLit, Call, Column, DateLit, DecimalLit, IntegerLit, Negate, Not, NullLit, SelectorRef, StringLit
+from dobo_engine.dsl.ast import (
+    Binary,
+    BoolLit,
+    Call,
+    Column,
+    DateLit,
+    DecimalLit,
+    IntegerLit,
+    Negate,
+    Not,
+    NullLit,
+    SelectorRef,
+    StringLit,
+)
 from dobo_engine.dsl.errors import ExpressionSyntaxError
 
 a, b, c = Column("a"), Column("b"), Column("c")
@@ -119,8 +132,19 @@ def test_syntax_error_message_and_caret_exactly_as_dsl_10() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["a + b * c", "(a + b) * c", "a - (b - c)", "NOT(a = b) AND c", "-(-a)", "- -a", "{{X}} OR NOT(y)",
-     'IF(a > 1, "x\\"y", NULL)', "a.b <> 1.50", 'CONCAT(x, DATE("2026-01-01"))', "(a = b) = c"],
+    [
+        "a + b * c",
+        "(a + b) * c",
+        "a - (b - c)",
+        "NOT(a = b) AND c",
+        "-(-a)",
+        "- -a",
+        "{{X}} OR NOT(y)",
+        'IF(a > 1, "x\\"y", NULL)',
+        "a.b <> 1.50",
+        'CONCAT(x, DATE("2026-01-01"))',
+        "(a = b) = c",
+    ],
 )
 def test_pretty_reparses_to_the_same_ast(text: str) -> None:
     node = parse(text)

@@ -9,15 +9,20 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dobo_engine.dsl import build_scope, check_expression, compile_expression, parse, pretty
 from dobo_engine.dsl import ast as A
+from dobo_engine.dsl import build_scope, check_expression, compile_expression, parse, pretty
 from dobo_engine.dsl.runtime import collect
 from dobo_engine.dsl.scope import ColumnDef
 from dobo_engine.errors import DoboError, NumericOverflow
 
 SCOPE = build_scope(
-    [ColumnDef("i", "integer"), ColumnDef("d", "decimal", 38, 2), ColumnDef("s", "string"),
-     ColumnDef("b", "boolean"), ColumnDef("dt", "date")],
+    [
+        ColumnDef("i", "integer"),
+        ColumnDef("d", "decimal", 38, 2),
+        ColumnDef("s", "string"),
+        ColumnDef("b", "boolean"),
+        ColumnDef("dt", "date"),
+    ],
     today=date(2026, 1, 31),
 )
 FRAME = pl.DataFrame(
@@ -31,9 +36,49 @@ FRAME = pl.DataFrame(
     schema={"i": pl.Int64, "d": pl.Decimal(38, 2), "s": pl.Utf8, "b": pl.Boolean, "dt": pl.Date},
 )
 
-PIECES = ["a", "b.c", "1", "2.50", '"x"', "'y'", "(", ")", ",", "+", "-", "*", "/", "=", "<>", "<", ">=", "!=",
-          "AND", "or", "NOT", "NULL", "TRUE", "IF(", "SUM(", "DATE(", '"2026-01-01"', "{{A}}", "{{", "}}",
-          "\\", '"', ".", " ", "\n", "&", "%", "[", "LEN(", "COUNT_ALL()", "99999999999999999999"]
+PIECES = [
+    "a",
+    "b.c",
+    "1",
+    "2.50",
+    '"x"',
+    "'y'",
+    "(",
+    ")",
+    ",",
+    "+",
+    "-",
+    "*",
+    "/",
+    "=",
+    "<>",
+    "<",
+    ">=",
+    "!=",
+    "AND",
+    "or",
+    "NOT",
+    "NULL",
+    "TRUE",
+    "IF(",
+    "SUM(",
+    "DATE(",
+    '"2026-01-01"',
+    "{{A}}",
+    "{{",
+    "}}",
+    "\\",
+    '"',
+    ".",
+    " ",
+    "\n",
+    "&",
+    "%",
+    "[",
+    "LEN(",
+    "COUNT_ALL()",
+    "99999999999999999999",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -108,7 +153,12 @@ def trees(depth: int) -> dict[str, st.SearchStrategy[A.Node]]:
             b(lambda x: A.Call("TRIM", (x,)), strs),
             b(lambda x, y: A.Call("CONCAT", (x, y)), strs, st.one_of(strs, ints, dates)),
             b(lambda x, n: A.Call("LEFT", (x, n)), strs, ints),
-            b(lambda x, o, n: A.Call("REPLACE", (x, o, n)), strs, st.one_of(safe_string().map(A.StringLit), strs), strs),
+            b(
+                lambda x, o, n: A.Call("REPLACE", (x, o, n)),
+                strs,
+                st.one_of(safe_string().map(A.StringLit), strs),
+                strs,
+            ),
         ),
         "date": st.one_of(
             leaves()["date"],

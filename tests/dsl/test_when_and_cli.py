@@ -32,8 +32,17 @@ def test_when_scope_has_only_context_variables_res_2() -> None:
 
 
 def test_cli_parse_prints_ast_and_type() -> None:
-    result = CliRunner().invoke(cli, ["parse", "amount * fx.rate > 100", "--column", "amount:decimal(38,2)",
-                                      "--qualifier-column", "fx.rate:decimal"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "parse",
+            "amount * fx.rate > 100",
+            "--column",
+            "amount:decimal(38,2)",
+            "--qualifier-column",
+            "fx.rate:decimal",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "type: boolean" in result.output
     assert "Column name='rate' qualifier='fx' : decimal(38,6)" in result.output

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -19,13 +19,30 @@ from dobo_engine.trace.store import TraceWriter
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "examples/finance/catalog"
 DATA = ROOT / "examples/finance/data"
-CLOCK = datetime(2026, 2, 1, 6, 0, tzinfo=timezone.utc)
+CLOCK = datetime(2026, 2, 1, 6, 0, tzinfo=UTC)
 
-MONTHS = {m: PeriodDetails(calendar_id="finance", identifier=f"2026-{m:02d}", level="month", year=2026, sequence=m,
-                           start_date=date(2026, m, 1), end_date=date(2026, m, [31, 28, 31][m - 1]))
-          for m in (1, 2, 3)}
-QUARTER = PeriodDetails(calendar_id="finance", identifier="2026-Q1", level="quarter", year=2026, sequence=1,
-                        start_date=date(2026, 1, 1), end_date=date(2026, 3, 31), descendants=list(MONTHS.values()))
+MONTHS = {
+    m: PeriodDetails(
+        calendar_id="finance",
+        identifier=f"2026-{m:02d}",
+        level="month",
+        year=2026,
+        sequence=m,
+        start_date=date(2026, m, 1),
+        end_date=date(2026, m, [31, 28, 31][m - 1]),
+    )
+    for m in (1, 2, 3)
+}
+QUARTER = PeriodDetails(
+    calendar_id="finance",
+    identifier="2026-Q1",
+    level="quarter",
+    year=2026,
+    sequence=1,
+    start_date=date(2026, 1, 1),
+    end_date=date(2026, 3, 31),
+    descendants=list(MONTHS.values()),
+)
 
 
 def datasets() -> dict:
@@ -64,23 +81,53 @@ def project(yaml_text: str) -> Project:
     return entity
 
 
-def run(prj: Project, tmp_path: Path, *, period: PeriodDetails = MONTHS[1], rows=None, run_id: str = "run-1",
-        trace: bool = True, resume_after: int | None = None, as_known_at: date | None = None,
-        outputs: MemoryOutputs | None = None, steps: list | None = None) -> tuple[RunOutcome, MemoryOutputs]:
+def run(
+    prj: Project,
+    tmp_path: Path,
+    *,
+    period: PeriodDetails = MONTHS[1],
+    rows=None,
+    run_id: str = "run-1",
+    trace: bool = True,
+    resume_after: int | None = None,
+    as_known_at: date | None = None,
+    outputs: MemoryOutputs | None = None,
+    steps: list | None = None,
+) -> tuple[RunOutcome, MemoryOutputs]:
     snapshot = ProjectSnapshot(
-        project_id=prj.id, project_version=1, input_dataset_id=prj.input_dataset_id, input_dataset_version=1,
-        materialization=prj.materialization, selectors=prj.selectors, operations=prj.operations, period=period,
-        clock=CLOCK, today=CLOCK.date(), as_known_at=as_known_at, trace=trace,
+        project_id=prj.id,
+        project_version=1,
+        input_dataset_id=prj.input_dataset_id,
+        input_dataset_version=1,
+        materialization=prj.materialization,
+        selectors=prj.selectors,
+        operations=prj.operations,
+        period=period,
+        clock=CLOCK,
+        today=CLOCK.date(),
+        as_known_at=as_known_at,
+        trace=trace,
     )
     all_datasets = datasets()
     outputs = outputs or MemoryOutputs()
     ctx = RunContext(
-        run_id=run_id, project_id=prj.id, clock=CLOCK, today=CLOCK.date(), period=period,
-        input_dataset=all_datasets[prj.input_dataset_id], materialization=prj.materialization,
+        run_id=run_id,
+        project_id=prj.id,
+        clock=CLOCK,
+        today=CLOCK.date(),
+        period=period,
+        input_dataset=all_datasets[prj.input_dataset_id],
+        materialization=prj.materialization,
         tables=MemoryTables(all_datasets, rows or sample_rows(), CLOCK, period.identifier),
-        outputs=outputs, selectors=prj.selectors, as_known_at=as_known_at,
+        outputs=outputs,
+        selectors=prj.selectors,
+        as_known_at=as_known_at,
     )
-    executor = Executor(snapshot, ctx, CheckpointStore(str(tmp_path / "checkpoints")),
-                        TraceWriter(str(tmp_path / "trace")) if trace else None,
-                        on_step=(steps.append if steps is not None else lambda s: None))
+    executor = Executor(
+        snapshot,
+        ctx,
+        CheckpointStore(str(tmp_path / "checkpoints")),
+        TraceWriter(str(tmp_path / "trace")) if trace else None,
+        on_step=(steps.append if steps is not None else lambda s: None),
+    )
     return executor.run(resume_after), outputs

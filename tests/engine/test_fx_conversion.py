@@ -6,7 +6,7 @@ import polars as pl
 
 from tests.engine.finance import project, run
 
-FX = '''
+FX = """
 project:
   id: prj-fx
   name: FX
@@ -27,7 +27,7 @@ project:
       parameters:
         destination: default
         columns: [journal_id, line_number, currency, amount_reporting]
-'''
+"""
 
 
 def test_closing_rate_conversion_is_exact_to_the_cent_D4(tmp_path):

@@ -13,14 +13,21 @@ LABEL = JoinLabel("ds-fx", "fx", ["transactions.currency = fx.from_currency"])
 
 def _rates() -> pl.DataFrame:
     return pl.DataFrame(
-        {"fx.from_currency": ["EUR", "EUR", "GBP"], "fx.rate": [Decimal("1.0920"), Decimal("1.0900"), Decimal("1.2710")]},
+        {
+            "fx.from_currency": ["EUR", "EUR", "GBP"],
+            "fx.rate": [Decimal("1.0920"), Decimal("1.0900"), Decimal("1.2710")],
+        },
         schema={"fx.from_currency": pl.Utf8, "fx.rate": pl.Decimal(18, 6)},
     )
 
 
 def _join(left: pl.DataFrame, checked: pl.Expr | None = None) -> pl.DataFrame:
     return left_join_unique(
-        left, _rates(), left_keys=[pl.col("currency")], right_keys=[pl.col("fx.from_currency")], label=LABEL,
+        left,
+        _rates(),
+        left_keys=[pl.col("currency")],
+        right_keys=[pl.col("fx.from_currency")],
+        label=LABEL,
         checked=checked,
     )
 
@@ -57,6 +64,7 @@ def test_no_key_terms_joins_a_single_parameter_row_OP_JOIN_3():
 def test_decimal_keys_of_different_scale_compare_by_value_D31():
     left = pl.DataFrame({"k": [Decimal("1.5")]}, schema={"k": pl.Decimal(10, 1)})
     right = pl.DataFrame({"r.k": [Decimal("1.50")], "r.v": ["hit"]}, schema={"r.k": pl.Decimal(12, 2), "r.v": pl.Utf8})
-    out = left_join_unique(left, right, left_keys=[pl.col("k")], right_keys=[pl.col("r.k")],
-                           label=JoinLabel("ds-r", "r", ["k = r.k"]))
+    out = left_join_unique(
+        left, right, left_keys=[pl.col("k")], right_keys=[pl.col("r.k")], label=JoinLabel("ds-r", "r", ["k = r.k"])
+    )
     assert out["r.v"].to_list() == ["hit"]

@@ -11,7 +11,7 @@ from dobo_engine.harness.memory import MemoryOutputs, MemoryTables
 from tests.engine import finance
 from tests.engine.finance import project, run
 
-FIVE = '''
+FIVE = """
 project:
   id: prj-five
   name: five
@@ -31,7 +31,7 @@ project:
         source: { dataset_id: ds-budgets }
         aggregation: { group_by: [currency], aggregations: [ { column: amount_local, expression: 'SUM(amount)' } ] }
     - { order: 5, type: output, parameters: { destination: default, include_deleted: true } }
-'''
+"""
 
 
 class FlakyTables(MemoryTables):

@@ -10,7 +10,7 @@ from dobo_engine.trace.reader import TraceReader
 from dobo_engine.trace.runinfo import RunInfo
 from tests.engine.finance import CLOCK, project, run
 
-SIX = '''
+SIX = """
 project:
   id: prj-six
   name: six steps
@@ -34,7 +34,7 @@ project:
       type: update
       selector: 'ISNULL(journal_id)'
       parameters: { assignments: [ { column: description, expression: 'CONCAT("total ", account_type)' } ] }
-'''
+"""
 
 
 def test_rebuilt_state_of_every_row_after_every_step_equals_the_engine_frame(tmp_path):
@@ -42,8 +42,9 @@ def test_rebuilt_state_of_every_row_after_every_step_equals_the_engine_frame(tmp
     run(prj, tmp_path, run_id="run-six")
     checkpoints = CheckpointStore(str(tmp_path / "checkpoints"))
     reader = TraceReader(str(tmp_path / "trace"))
-    info = RunInfo("run-six", "completed", CLOCK, {op.order: op.type for op in prj.operations},
-                   last_completed_operation=6)
+    info = RunInfo(
+        "run-six", "completed", CLOCK, {op.order: op.type for op in prj.operations}, last_completed_operation=6
+    )
     compared = 0
     for step in [0, 1, 2, 3, 4, 5, 6]:
         held = checkpoints.load("run-six", step).working_frame()

@@ -23,7 +23,8 @@ def run(*args: str) -> tuple[int, str]:
 @pytest.fixture
 def wrong(tmp_path: Path) -> Path:
     text = FX.read_text(encoding="utf-8").replace(
-        "amount_reporting: 27962.00 }  # 22000.00", "amount_reporting: 27962.01 }  # 22000.00")
+        "amount_reporting: 27962.00 }  # 22000.00", "amount_reporting: 27962.01 }  # 22000.00"
+    )
     path = tmp_path / "wrong.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -101,7 +102,12 @@ def test_json_follows_the_result_model(wrong: Path, tmp_path: Path) -> None:
         assert result["status"] in ("pass", "fail", "error")
     failed = next(r for r in data["results"] if r["status"] == "fail")
     mismatch = failed["data_mismatches"][0]
-    assert mismatch == {"output": 2, "type": "value_mismatch", "key": {"journal_id": "JE-003", "line_number": 1},
-                        "expected": {"amount_reporting": "27962.01"}, "actual": {"amount_reporting": "27962.000000"},
-                        "columns": ["amount_reporting"]}
+    assert mismatch == {
+        "output": 2,
+        "type": "value_mismatch",
+        "key": {"journal_id": "JE-003", "line_number": 1},
+        "expected": {"amount_reporting": "27962.01"},
+        "actual": {"amount_reporting": "27962.000000"},
+        "columns": ["amount_reporting"],
+    }
     assert failed["snapshot"]

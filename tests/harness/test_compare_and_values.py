@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,11 +36,13 @@ def typed(rows, targets):
 
 
 def test_values_convert_exactly_and_timestamps_to_utc() -> None:
-    frame = typed([{"d": Decimal("0.00672"), "ts": "2026-02-01T07:00:00+01:00", "day": "2026-01-31"}],
-                  {"d": pl.Decimal(38, 6), "ts": pl.Datetime("us", "UTC"), "day": pl.Date})
+    frame = typed(
+        [{"d": Decimal("0.00672"), "ts": "2026-02-01T07:00:00+01:00", "day": "2026-01-31"}],
+        {"d": pl.Decimal(38, 6), "ts": pl.Datetime("us", "UTC"), "day": pl.Date},
+    )
     row = frame.row(0, named=True)
     assert row["d"] == Decimal("0.00672")
-    assert row["ts"] == datetime(2026, 2, 1, 6, 0, tzinfo=timezone.utc)
+    assert row["ts"] == datetime(2026, 2, 1, 6, 0, tzinfo=UTC)
 
 
 def test_bad_value_names_table_row_and_column() -> None:
@@ -55,8 +57,10 @@ def test_unknown_key_is_a_schema_validation_error() -> None:
 
 
 def actual() -> pl.DataFrame:
-    return pl.DataFrame({"k": ["a", "b", "c"], "v": [Decimal("1.000000"), Decimal("2.5"), None]},
-                        schema={"k": pl.Utf8, "v": pl.Decimal(38, 6)})
+    return pl.DataFrame(
+        {"k": ["a", "b", "c"], "v": [Decimal("1.000000"), Decimal("2.5"), None]},
+        schema={"k": pl.Utf8, "v": pl.Decimal(38, 6)},
+    )
 
 
 def expected(rows) -> pl.DataFrame:
@@ -90,8 +94,11 @@ def test_order_sensitive_pairs_by_position() -> None:
 
 
 def test_float_expected_values_use_the_tolerance() -> None:
-    exp = pl.DataFrame({"k": ["a", "b", "c"], "v": [1.0000000001, 2.5, None]}).with_columns(
-        pl.col("v").cast(pl.Float64), pl.lit(False).alias("__bad__v").alias("unused")).drop("unused")
+    exp = (
+        pl.DataFrame({"k": ["a", "b", "c"], "v": [1.0000000001, 2.5, None]})
+        .with_columns(pl.col("v").cast(pl.Float64), pl.lit(False).alias("__bad__v").alias("unused"))
+        .drop("unused")
+    )
     assert compare_frames(actual(), exp, CompareConfig(key_columns=["k"])) == []
     assert compare_frames(actual(), exp, CompareConfig(key_columns=["k"], float_tolerance=1e-12)) != []
 
@@ -112,8 +119,9 @@ def test_expected_error_that_does_not_happen_fails_not_errors(tmp_path: Path) ->
 
 def test_run_failure_without_expected_error_is_an_execution_failure(tmp_path: Path) -> None:
     text = (SCENARIOS / "lookups" / "lookup_not_unique.yaml").read_text()
-    path = scenario_copy(tmp_path, text.replace("expected_error: { code: LookupNotUnique }",
-                                                "expected_output: { data: { rows: [] } }"))
+    path = scenario_copy(
+        tmp_path, text.replace("expected_error: { code: LookupNotUnique }", "expected_output: { data: { rows: [] } }")
+    )
     result = run_scenario(path, tmp_path)
     assert result.status == "error" and result.error["code"] == "ExecutionFailure"
     assert "LookupNotUnique" in result.error["message"]

@@ -44,9 +44,16 @@ def test_named_fixtures_equal_the_pasted_dataset_periods_and_rows(tmp_path: Path
     catalog = CATALOG.read_text(encoding="utf-8")
     periods = catalog.split("  finance-2026:")[1].split("\ndatasets:")[0].split("\n", 1)[1]
     gl = catalog.split("  gl:")[1].split("\n  fx:")[0].split("\n", 1)[1]
-    inline = write(tmp_path / "inline", "s.yaml", "name: s\nperiods:\n" + "\n".join(
-        line[2:] for line in periods.splitlines()) + "\ninput:\n" + "\n".join(
-        line[2:] for line in gl.splitlines()) + "\n" + TAIL)
+    inline = write(
+        tmp_path / "inline",
+        "s.yaml",
+        "name: s\nperiods:\n"
+        + "\n".join(line[2:] for line in periods.splitlines())
+        + "\ninput:\n"
+        + "\n".join(line[2:] for line in gl.splitlines())
+        + "\n"
+        + TAIL,
+    )
     named = scenario(tmp_path, "periods: { fixture: finance-2026 }\ninput: { fixture: gl }\n")
     a, b = load_scenario(inline), load_scenario(named)
     assert a.periods == b.periods and len(b.periods) == 4
@@ -78,7 +85,9 @@ def test_without_a_catalog_the_error_says_where_it_looked(tmp_path: Path) -> Non
 
 
 def test_overlay_adds_a_column_and_replaces_one_table_of_rows(tmp_path: Path) -> None:
-    path = scenario(tmp_path, """periods: { fixture: finance-2026 }
+    path = scenario(
+        tmp_path,
+        """periods: { fixture: finance-2026 }
 input:
   fixture: gl
   dataset:
@@ -89,7 +98,8 @@ input:
     transactions:
       rows:
         - { journal_id: JE-9, line_number: 1, account_code: "4000", currency: EUR, amount_local: 1, cost_center: CC1 }
-""")
+""",
+    )
     s = load_scenario(path)
     columns = [c.name for c in s.input.dataset.main_table.columns]
     assert columns[-1] == "cost_center" and columns[:2] == ["journal_id", "line_number"] and len(columns) == 8
@@ -98,25 +108,31 @@ input:
 
 
 def test_overlay_column_with_a_known_name_replaces_that_column(tmp_path: Path) -> None:
-    path = scenario(tmp_path, """periods: { fixture: finance-2026 }
+    path = scenario(
+        tmp_path,
+        """periods: { fixture: finance-2026 }
 input:
   fixture: gl
   dataset: { main_table: { columns: [ { name: description, type: string, nullable: false } ] } }
-""")
+""",
+    )
     columns = load_scenario(path).input.dataset.main_table.columns
     assert [c.name for c in columns].count("description") == 1
     assert next(c for c in columns if c.name == "description").nullable is False
 
 
 def test_overlay_mistake_is_located_on_its_scenario_line(tmp_path: Path) -> None:
-    path = scenario(tmp_path, """periods: { fixture: finance-2026 }
+    path = scenario(
+        tmp_path,
+        """periods: { fixture: finance-2026 }
 input:
   fixture: gl
   dataset:
     main_table:
       columns:
         - { name: cost_center, type: strng }
-""")
+""",
+    )
     with pytest.raises(ScenarioParseError) as caught:
         load_scenario(path)
     loc = caught.value.location
@@ -145,12 +161,17 @@ def test_bad_fixture_row_value_is_located_in_the_catalog_file(tmp_path: Path) ->
 
 def test_nearer_catalog_wins_and_farther_names_stay_visible(tmp_path: Path) -> None:
     shutil.copy(CATALOG, tmp_path / "_fixtures.yaml")
-    write(tmp_path / "sub", "_fixtures.yaml", """periods:
+    write(
+        tmp_path / "sub",
+        "_fixtures.yaml",
+        """periods:
   finance-2026:
     - { identifier: "2027-01", level: month, start_date: 2027-01-01, end_date: 2027-01-31 }
-""")
-    path = write(tmp_path / "sub", "s.yaml", "name: s\nperiods: { fixture: finance-2026 }\ninput: { fixture: gl }\n"
-                 + TAIL)
+""",
+    )
+    path = write(
+        tmp_path / "sub", "s.yaml", "name: s\nperiods: { fixture: finance-2026 }\ninput: { fixture: gl }\n" + TAIL
+    )
     s = load_scenario(path)
     assert [p.identifier for p in s.periods] == ["2027-01"] and s.input.dataset.id == "ds-gl"
 

@@ -20,7 +20,19 @@ def rule_ids() -> list[str]:
 
 def test_fixture_lists_every_group() -> None:
     ids = rule_ids()
-    for prefix in ("OP-GEN", "OP-SEL", "OP-LKP", "OP-UPD", "OP-JOIN", "OP-DEL", "OP-AGG", "OP-APP", "OP-OUT", "OP-SYS", "TR"):
+    for prefix in (
+        "OP-GEN",
+        "OP-SEL",
+        "OP-LKP",
+        "OP-UPD",
+        "OP-JOIN",
+        "OP-DEL",
+        "OP-AGG",
+        "OP-APP",
+        "OP-OUT",
+        "OP-SYS",
+        "TR",
+    ):
         assert any(i.startswith(prefix + "-") for i in ids), prefix
     assert len(ids) == len(set(ids)) >= 70
 

@@ -20,19 +20,29 @@ OUTPUT = {"order": 2, "type": "output", "parameters": {"destination": "default"}
 
 SHAPES = {
     "empty assignments": {"order": 1, "type": "update", "parameters": {"assignments": []}},
-    "empty aggregations": {"order": 1, "type": "aggregate",
-                           "parameters": {"group_by": ["currency"], "aggregations": []}},
-    "unknown type": {"order": 1, "type": "upsert",
-                     "parameters": {"assignments": [{"column": "description", "expression": '"x"'}]}},
+    "empty aggregations": {
+        "order": 1,
+        "type": "aggregate",
+        "parameters": {"group_by": ["currency"], "aggregations": []},
+    },
+    "unknown type": {
+        "order": 1,
+        "type": "upsert",
+        "parameters": {"assignments": [{"column": "description", "expression": '"x"'}]},
+    },
 }
 
 
 def harness_codes(operation: dict, tmp_path: Path) -> list[tuple[str, int | None]]:
     """The failures a scenario (expecting output, so it errors) reports for the operation."""
     shutil.copy(SCENARIOS / "_fixtures.yaml", tmp_path / "_fixtures.yaml")
-    scenario = {"name": "shape", "periods": {"fixture": "finance-2026"}, "input": {"fixture": "gl"},
-                "project": {"name": "p", "operations": [operation, OUTPUT]},
-                "expected_output": {"data": {"rows": []}}}
+    scenario = {
+        "name": "shape",
+        "periods": {"fixture": "finance-2026"},
+        "input": {"fixture": "gl"},
+        "project": {"name": "p", "operations": [operation, OUTPUT]},
+        "expected_output": {"data": {"rows": []}},
+    }
     path = tmp_path / "shape.yaml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
     result = run_scenario(path, tmp_path / "snapshots")
@@ -43,8 +53,16 @@ def harness_codes(operation: dict, tmp_path: Path) -> list[tuple[str, int | None
 
 def validate_codes(operation: dict, tmp_path: Path) -> list[tuple[str, int | None]]:
     """The failures `dobo validate` reports for the same operations in a Project file."""
-    project = {"project": {"id": "prj-shape", "name": "shape", "input_dataset_id": "ds-gl", "calendar_id": "finance",
-                           "materialization": "eager", "operations": [operation, OUTPUT]}}
+    project = {
+        "project": {
+            "id": "prj-shape",
+            "name": "shape",
+            "input_dataset_id": "ds-gl",
+            "calendar_id": "finance",
+            "materialization": "eager",
+            "operations": [operation, OUTPUT],
+        }
+    }
     path = tmp_path / "prj-shape.yaml"
     path.write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(path), "--catalog", str(CATALOG), "--json"])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-CLOCK = datetime(2026, 2, 1, 8, 30, 0, tzinfo=timezone.utc)
+CLOCK = datetime(2026, 2, 1, 8, 30, 0, tzinfo=UTC)
 
 
 @dataclass

@@ -91,11 +91,16 @@ def test_symlinks_that_stay_under_the_prefix_are_followed_SRC_5(tmp_path):
 
 def test_date_beyond_year_9999_is_refused_at_load_naming_column_file_and_value_DS_6(finance, dobo_home):
     frame = pl.read_parquet(finance / FEBRUARY)
-    far = frame.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.col("posting_date").dt.offset_by("8000y"))
-                             .otherwise(pl.col("posting_date")).alias("posting_date"))
+    far = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.col("posting_date").dt.offset_by("8000y"))
+        .otherwise(pl.col("posting_date"))
+        .alias("posting_date")
+    )
     far.write_parquet(finance / FEBRUARY)
-    output = run_failed(dobo_home, "2026-02", "SchemaMismatch", "posting_date", "transactions.parquet",
-                        "2026-02", "10026")
+    output = run_failed(
+        dobo_home, "2026-02", "SchemaMismatch", "posting_date", "transactions.parquet", "2026-02", "10026"
+    )
     assert "years 1-9999" in output
 
 
@@ -113,8 +118,16 @@ def test_csv_row_missing_trailing_fields_is_refused_naming_file_and_line_DS_6(fi
 def test_truncated_parquet_is_named_with_datasource_file_table_and_period_RES_8(finance, dobo_home):
     data = (finance / FEBRUARY).read_bytes()
     (finance / FEBRUARY).write_bytes(data[: len(data) // 2])
-    run_failed(dobo_home, "2026-02", "UnreadableData", "RES-8", "finance-parquet", "transactions.parquet",
-               "'transactions'", "2026-02")
+    run_failed(
+        dobo_home,
+        "2026-02",
+        "UnreadableData",
+        "RES-8",
+        "finance-parquet",
+        "transactions.parquet",
+        "'transactions'",
+        "2026-02",
+    )
 
 
 def test_file_that_is_not_parquet_is_named_RES_8(finance, dobo_home):
@@ -124,10 +137,11 @@ def test_file_that_is_not_parquet_is_named_RES_8(finance, dobo_home):
 
 def test_parquet_with_corrupt_pages_is_named_when_its_rows_are_read_RES_8(finance, dobo_home):
     data = bytearray((finance / FEBRUARY).read_bytes())
-    data[4: len(data) // 3] = bytes(len(data) // 3 - 4)  # footer intact, first pages zeroed
+    data[4 : len(data) // 3] = bytes(len(data) // 3 - 4)  # footer intact, first pages zeroed
     (finance / FEBRUARY).write_bytes(bytes(data))
-    run_failed(dobo_home, "2026-02", "UnreadableData", "RES-8", "'transactions'", "'ds-gl'", "2026-02",
-               "transactions.parquet")
+    run_failed(
+        dobo_home, "2026-02", "UnreadableData", "RES-8", "'transactions'", "'ds-gl'", "2026-02", "transactions.parquet"
+    )
 
 
 def test_zero_byte_parquet_is_zero_rows_like_csv_RES_8(finance, dobo_home):
@@ -144,8 +158,7 @@ def test_csv_that_is_not_utf8_is_named_with_its_line_RES_8(finance, dobo_home):
     lines = path.read_bytes().split(b"\n")
     lines[2] = lines[2].replace(b"ERP", b"\xff\xfeRP")
     path.write_bytes(b"\n".join(lines))
-    run_failed(dobo_home, "2026-01", "UnreadableData", "finance-csv", "transactions.csv", "line 3", "UTF-8",
-               "2026-01")
+    run_failed(dobo_home, "2026-01", "UnreadableData", "finance-csv", "transactions.csv", "line 3", "UTF-8", "2026-01")
 
 
 # -- TMP-1: rows labelled with another Period are counted, never dropped in silence --------------
@@ -161,7 +174,8 @@ def test_file_whose_rows_all_name_another_period_fails_the_run_TMP_1(finance, do
 def test_rows_naming_another_period_are_reported_as_a_warning_by_dobo_run_TMP_1(finance, dobo_home):
     frame = pl.read_parquet(finance / FEBRUARY)
     labelled = frame.with_columns(
-        pl.when(pl.int_range(pl.len()) < 3).then(pl.lit("2025-07")).otherwise(pl.lit("2026-02")).alias("_period"))
+        pl.when(pl.int_range(pl.len()) < 3).then(pl.lit("2025-07")).otherwise(pl.lit("2026-02")).alias("_period")
+    )
     labelled.write_parquet(finance / FEBRUARY)
     result = dobo("run", "prj-fx-usd", "--period", "2026-02")
     assert result.exit_code == 0, result.output
@@ -195,24 +209,32 @@ def _refused(result: Result, *words: str) -> None:
 
 
 def test_database_schema_with_sql_is_refused_on_apply_naming_the_field_SRC_1(dobo_home, tmp_path):
-    result = _apply_one(tmp_path, "datasources", """datasource:
+    result = _apply_one(
+        tmp_path,
+        "datasources",
+        """datasource:
   id: warehouse
   name: Warehouse
   type: database
   options: { connection_string: "postgresql://db/finance", schema: "public; DROP TABLE gl" }
-""")
+""",
+    )
     _refused(result, "InvalidIdentifier", "extra.yaml", "datasource.options.schema", "DROP TABLE")
 
 
 def test_resolver_table_template_with_sql_is_refused_on_apply_RES_7(dobo_home, tmp_path):
-    result = _apply_one(tmp_path, "resolvers", """resolver:
+    result = _apply_one(
+        tmp_path,
+        "resolvers",
+        """resolver:
   id: warehouse-tables
   name: Warehouse tables
   rules:
     - name: monthly
       data_level: month
       strategy: { type: table, datasource_id: finance-csv, table: "gl_{{YYYY}}\\"; DROP TABLE gl; --" }
-""")
+""",
+    )
     _refused(result, "InvalidIdentifier", "extra.yaml", "strategy.table", "RES-7")
 
 
@@ -222,10 +244,14 @@ def test_output_destination_table_with_sql_is_refused_on_apply_OP_OUT_1(dobo_hom
     project = catalog / "projects/prj-fx-usd.yaml"
     text = project.read_text(encoding="utf-8")
     assert "destination: default" in text
-    project.write_text(text.replace(
-        "destination: default",
-        'destination: { datasource_id: finance-parquet, table: "usd lines; DROP TABLE x", schema: "public" }', 1),
-        encoding="utf-8")
+    project.write_text(
+        text.replace(
+            "destination: default",
+            'destination: { datasource_id: finance-parquet, table: "usd lines; DROP TABLE x", schema: "public" }',
+            1,
+        ),
+        encoding="utf-8",
+    )
     result = dobo("apply", str(catalog))
     _refused(result, "InvalidIdentifier", "prj-fx-usd.yaml", "destination.table", "OP-OUT-1")
 
@@ -245,8 +271,12 @@ def test_dobo_config_masks_the_password_of_the_metadata_url_GEN_6(dobo_home, mon
 def test_settings_masking_covers_secret_named_keys_and_keeps_the_rest_SRC_2():
     from dobo_engine.io.credentials import mask_secrets
 
-    masked = mask_secrets({"api_token": "abc123", "home": "/srv/dobo", "nested": {"password": "p"},
-                           "url": "s3://bucket/prefix"})
-    assert masked == {"api_token": "***", "home": "/srv/dobo", "nested": {"password": "***"},
-                      "url": "s3://bucket/prefix"}
-
+    masked = mask_secrets(
+        {"api_token": "abc123", "home": "/srv/dobo", "nested": {"password": "p"}, "url": "s3://bucket/prefix"}
+    )
+    assert masked == {
+        "api_token": "***",
+        "home": "/srv/dobo",
+        "nested": {"password": "***"},
+        "url": "s3://bucket/prefix",
+    }

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from io_stand_ins import GL, Location, Source
 
 from dobo_engine.errors import ConnectionFailure, CredentialNotFound, UnsupportedCredentialScheme
 from dobo_engine.io.credentials import (
@@ -12,7 +13,6 @@ from dobo_engine.io.credentials import (
     storage_options,
 )
 from dobo_engine.io.postgres import PostgresLoader, connect
-from io_stand_ins import GL, Location, Source
 
 SECRET_PASSWORD = "Sup3r-Secret-Pa55"
 
@@ -46,7 +46,10 @@ def test_other_schemes_are_unsupported_SRC3(ref):
 def test_database_secret_forms_SRC4():
     base = "postgresql://db.internal:5432/finance"
     assert database_url_with_credentials(base, "alice:p@ss") == "postgresql://alice:p%40ss@db.internal:5432/finance"
-    assert database_url_with_credentials(base, '{"user": "bob", "password": "x"}') == "postgresql://bob:x@db.internal:5432/finance"
+    assert (
+        database_url_with_credentials(base, '{"user": "bob", "password": "x"}')
+        == "postgresql://bob:x@db.internal:5432/finance"
+    )
     assert redact_url("postgresql://bob:x@db/f") == "postgresql://***@db/f"
 
 
@@ -68,8 +71,9 @@ def test_secret_never_in_logs_errors_or_repr_on_failed_connection_D19(monkeypatc
     monkeypatch.setenv("DOBO_T_PG", f"dobo:{SECRET_PASSWORD}")
     caplog.set_level(logging.DEBUG)
     # A port where nothing listens: the connection fails.
-    source = Source("ds-wh", "database", {"connection_string": "postgresql://127.0.0.1:1/finance"},
-                    credential_ref="env://DOBO_T_PG")
+    source = Source(
+        "ds-wh", "database", {"connection_string": "postgresql://127.0.0.1:1/finance"}, credential_ref="env://DOBO_T_PG"
+    )
     with pytest.raises(ConnectionFailure) as err:
         PostgresLoader(source).load(Location("gl", "2026-01", "ds-wh", strategy="table", table="gl"), GL)
     texts = [str(err.value), repr(err.value), repr(source), str(err.value.to_dict())]

@@ -6,12 +6,13 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import boto3
 import polars as pl
 import pytest
+from io_stand_ins import CLOCK, GL, Location, Source
 
 from dobo_engine.errors import DataNotFound, WriteFailure
 from dobo_engine.io import storage
@@ -20,7 +21,6 @@ from dobo_engine.io.files import FileLoader
 from dobo_engine.io.protocols import Destination
 from dobo_engine.io.schema_check import conform
 from dobo_engine.io.sources import SourceLoader, load_table
-from io_stand_ins import CLOCK, GL, Location, Source
 
 LABELS = pl.List(pl.Struct({"key": pl.Utf8, "value": pl.Utf8}))
 
@@ -33,7 +33,7 @@ def gl_frame(period: str = "2026-01", n: int = 2) -> pl.DataFrame:
             "amount": [Decimal("8500.00"), Decimal("-0.01")][:n] + [Decimal("1.00")] * max(0, n - 2),
             "posted": [date(2026, 1, 31)] * n,
             "approved": [True, None][:n] + [False] * max(0, n - 2),
-            "stamp": [datetime(2026, 1, 31, 10, 0, 0, 123456, tzinfo=timezone.utc)] * n,
+            "stamp": [datetime(2026, 1, 31, 10, 0, 0, 123456, tzinfo=UTC)] * n,
             "_labels": [[{"key": "team", "value": 'fx "desk"'}], []][:n] + [[]] * max(0, n - 2),
             "_period": [period] * n,
         },
@@ -48,8 +48,9 @@ def test_parquet_and_csv_several_locations_load_in_order_RES5(tmp_path):
     csv = Source("legacy", "csv", {"path_prefix": str(tmp_path)})
     loader = SourceLoader({"lake": pq, "legacy": csv})
     locs = [Location("gl", "2026-01", "lake", path="01.parquet"), Location("gl", "2026-02", "legacy", path="02.csv")]
-    out = load_table(loader.load, locs, GL, dataset_id="ds-gl", clock=CLOCK,
-                     descendant_periods=["2026-Q1", "2026-01", "2026-02"]).collect()
+    out = load_table(
+        loader.load, locs, GL, dataset_id="ds-gl", clock=CLOCK, descendant_periods=["2026-Q1", "2026-01", "2026-02"]
+    ).collect()
     assert out["_period"].to_list() == ["2026-01", "2026-01", "2026-02", "2026-02"]
     assert out["amount"].to_list() == [Decimal("8500.00"), Decimal("-0.01")] * 2
     assert out["stamp"].dtype == pl.Datetime("us", "UTC")
@@ -68,8 +69,17 @@ def test_csv_options_delimiter_and_no_header(tmp_path):
     (tmp_path / "gl.csv").write_text("J1;1;12.50;2026-01-31;true;2026-01-31T10:00:00Z\n")
     source = Source("legacy", "csv", {"path_prefix": str(tmp_path), "delimiter": ";", "has_header": False})
     raw = FileLoader(source).load(Location("gl", "2026-01", "legacy", path="gl.csv"), GL)
-    out = conform(raw, GL.columns, "period", dataset_id="ds-gl", table_name="gl", period_identifier="2026-01",
-                  clock=CLOCK, row_id_seed="s", descendants_ok=True).collect()
+    out = conform(
+        raw,
+        GL.columns,
+        "period",
+        dataset_id="ds-gl",
+        table_name="gl",
+        period_identifier="2026-01",
+        clock=CLOCK,
+        row_id_seed="s",
+        descendants_ok=True,
+    ).collect()
     assert out.row(0)[:5] == ("J1", 1, Decimal("12.50"), date(2026, 1, 31), True)
 
 
@@ -87,15 +97,33 @@ def test_existing_empty_files_give_zero_rows_RES8(tmp_path):
     pq = FileLoader(Source("p", "parquet", {"path_prefix": str(tmp_path)}))
     for loader, name in ((csv, "empty.csv"), (pq, "empty.parquet")):
         raw = loader.load(Location("gl", "2026-01", "x", path=name), GL)
-        out = conform(raw, GL.columns, "period", dataset_id="d", table_name="gl", period_identifier="2026-01",
-                      clock=CLOCK, row_id_seed="s", descendants_ok=True).collect()
+        out = conform(
+            raw,
+            GL.columns,
+            "period",
+            dataset_id="d",
+            table_name="gl",
+            period_identifier="2026-01",
+            clock=CLOCK,
+            row_id_seed="s",
+            descendants_ok=True,
+        ).collect()
         assert out.height == 0 and out.columns[:6] == [c.name for c in GL.columns]
 
 
 def _read_back(source, path: str) -> pl.DataFrame:
     raw = FileLoader(source).load(Location("gl", "2026-01", source.id, path=path), GL)
-    return conform(raw, GL.columns, "period", dataset_id="d", table_name="gl", period_identifier="2026-01",
-                   clock=CLOCK, row_id_seed="s", descendants_ok=True).collect()
+    return conform(
+        raw,
+        GL.columns,
+        "period",
+        dataset_id="d",
+        table_name="gl",
+        period_identifier="2026-01",
+        clock=CLOCK,
+        row_id_seed="s",
+        descendants_ok=True,
+    ).collect()
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
@@ -118,14 +146,18 @@ def test_append_writes_one_part_per_run_and_operation_OP_OUT_4(tmp_path, fmt):
     writer = FileWriter()
 
     def append(frame: pl.DataFrame, run_id: str) -> str:
-        return writer.write(frame, Destination(datasource=source, path=f"gl/all.{fmt}", mode="append",
-                                               run_id=run_id, operation_order=40)).destination
+        return writer.write(
+            frame,
+            Destination(datasource=source, path=f"gl/all.{fmt}", mode="append", run_id=run_id, operation_order=40),
+        ).destination
 
     first = append(gl_frame("2026-01"), "run-a")
     second = append(gl_frame("2026-02", n=3), "run-b")
     assert first == f"{tmp_path}/gl/all.{fmt}/run_id=run-a.operation=40.{fmt}"
     assert sorted(p.name for p in (tmp_path / "gl" / f"all.{fmt}").iterdir()) == [
-        f"run_id=run-a.operation=40.{fmt}", f"run_id=run-b.operation=40.{fmt}"]
+        f"run_id=run-a.operation=40.{fmt}",
+        f"run_id=run-b.operation=40.{fmt}",
+    ]
     assert _read_back(source, f"gl/all.{fmt}/run_id=run-a.operation=40.{fmt}")["_period"].to_list() == ["2026-01"] * 2
     assert _read_back(source, f"gl/all.{fmt}/run_id=run-b.operation=40.{fmt}").height == 3
     assert second.endswith(f"run_id=run-b.operation=40.{fmt}")
@@ -135,8 +167,10 @@ def test_append_writes_one_part_per_run_and_operation_OP_OUT_4(tmp_path, fmt):
 def test_a_folder_of_appended_parts_loads_as_one_table_in_part_order_RES8(tmp_path, fmt):
     source = Source("out", fmt, {"path_prefix": str(tmp_path)})
     for run_id, period, n in [("run-b", "2026-02", 3), ("run-a", "2026-01", 2)]:
-        FileWriter().write(gl_frame(period, n=n), Destination(datasource=source, path=f"all.{fmt}", mode="append",
-                                                              run_id=run_id, operation_order=40))
+        FileWriter().write(
+            gl_frame(period, n=n),
+            Destination(datasource=source, path=f"all.{fmt}", mode="append", run_id=run_id, operation_order=40),
+        )
     (tmp_path / f"all.{fmt}" / f".run_id=run-c.operation=40.{fmt}.dobo-tmp.h.1.{'0' * 32}").write_bytes(b"half")
     raw = FileLoader(source).load(Location("gl", "2026-01", source.id, path=f"all.{fmt}"), GL).collect()
     assert raw["_period"].to_list() == ["2026-01"] * 2 + ["2026-02"] * 3  # run-a's part, then run-b's
@@ -163,15 +197,20 @@ def test_retried_append_of_the_same_run_and_operation_replaces_its_part_OP_OUT_4
 def test_append_refuses_parts_with_other_columns_and_a_single_file_target_OP_OUT_4(tmp_path):
     source = Source("out", "parquet", {"path_prefix": str(tmp_path)})
     writer = FileWriter()
-    writer.write(gl_frame(), Destination(datasource=source, path="all.parquet", mode="append", run_id="r1",
-                                         operation_order=1))
+    writer.write(
+        gl_frame(), Destination(datasource=source, path="all.parquet", mode="append", run_id="r1", operation_order=1)
+    )
     with pytest.raises(WriteFailure, match="its parts hold columns"):
-        writer.write(gl_frame().drop("memo", strict=False).drop("approved"),
-                     Destination(datasource=source, path="all.parquet", mode="append", run_id="r2", operation_order=1))
+        writer.write(
+            gl_frame().drop("memo", strict=False).drop("approved"),
+            Destination(datasource=source, path="all.parquet", mode="append", run_id="r2", operation_order=1),
+        )
     writer.write(gl_frame(), Destination(datasource=source, path="single.parquet"))
     with pytest.raises(WriteFailure, match="single file"):
-        writer.write(gl_frame(), Destination(datasource=source, path="single.parquet", mode="append", run_id="r1",
-                                             operation_order=1))
+        writer.write(
+            gl_frame(),
+            Destination(datasource=source, path="single.parquet", mode="append", run_id="r1", operation_order=1),
+        )
     with pytest.raises(WriteFailure, match="folder of appended parts"):
         writer.write(gl_frame(), Destination(datasource=source, path="all.parquet"))
 
@@ -236,8 +275,17 @@ def test_s3_csv_round_trip_and_missing_key(s3_bucket, s3_endpoint, monkeypatch):
     source = _s3_source(s3_bucket, s3_endpoint, "csv")
     FileWriter().write(gl_frame(), Destination(datasource=source, path="gl.csv"))
     raw = FileLoader(source).load(Location("gl", "2026-01", "lake", path="gl.csv"), GL)
-    out = conform(raw, GL.columns, "period", dataset_id="d", table_name="gl", period_identifier="2026-01",
-                  clock=CLOCK, row_id_seed="s", descendants_ok=True).collect()
+    out = conform(
+        raw,
+        GL.columns,
+        "period",
+        dataset_id="d",
+        table_name="gl",
+        period_identifier="2026-01",
+        clock=CLOCK,
+        row_id_seed="s",
+        descendants_ok=True,
+    ).collect()
     assert out.select(gl_frame().columns).equals(gl_frame())
     with pytest.raises(DataNotFound):
         FileLoader(source).load(Location("gl", "2026-02", "lake", path="nope.csv"), GL)
@@ -270,7 +318,9 @@ def test_temp_file_of_a_writer_killed_mid_write_is_swept_by_the_next_write(tmp_p
     os.kill(writer.pid, signal.SIGKILL)
     writer.wait()
     leftovers = [p.name for p in target.parent.iterdir()]
-    assert len(leftovers) == 1 and leftovers[0].startswith(".gl.parquet.dobo-tmp.") and f".{writer.pid}." in leftovers[0]
+    assert (
+        len(leftovers) == 1 and leftovers[0].startswith(".gl.parquet.dobo-tmp.") and f".{writer.pid}." in leftovers[0]
+    )
     time.sleep(0.01)
     source = Source("out", "parquet", {"path_prefix": str(tmp_path)})
     FileWriter().write(gl_frame(), Destination(datasource=source, path="out/other.parquet"))
@@ -292,8 +342,9 @@ def test_a_live_writers_temp_file_is_left_alone_until_it_is_stale(tmp_path):
 def test_the_temp_file_is_fsynced_before_the_rename_and_the_folder_after(tmp_path, monkeypatch):
     calls: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(f"fsync:{os.readlink(f'/proc/self/fd/{fd}')}"),
-                                                 real_fsync(fd))[1])
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: (calls.append(f"fsync:{os.readlink(f'/proc/self/fd/{fd}')}"), real_fsync(fd))[1]
+    )
     monkeypatch.setattr(os, "replace", lambda a, b: (calls.append(f"replace:{b}"), real_replace(a, b))[1])
     target = tmp_path / "gl.parquet"
     storage.write_atomically(str(target), lambda path: gl_frame().write_parquet(path))
@@ -307,10 +358,14 @@ def test_s3_append_writes_one_object_per_run_and_operation_OP_OUT_4(s3_bucket, s
     monkeypatch.setenv("DOBO_T_LAKE", json.dumps({"endpoint_url": s3_endpoint}))
     source = _s3_source(s3_bucket, s3_endpoint, "csv")
     for run_id in ("run-a", "run-a", "run-b"):  # run-a's write is retried
-        FileWriter().write(gl_frame(), Destination(datasource=source, path="gl/all.csv", mode="append",
-                                                   run_id=run_id, operation_order=3))
+        FileWriter().write(
+            gl_frame(),
+            Destination(datasource=source, path="gl/all.csv", mode="append", run_id=run_id, operation_order=3),
+        )
     listing = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").list_objects_v2(Bucket=s3_bucket)
     assert sorted(o["Key"] for o in listing["Contents"]) == [
-        "data/gl/all.csv/run_id=run-a.operation=3.csv", "data/gl/all.csv/run_id=run-b.operation=3.csv"]
+        "data/gl/all.csv/run_id=run-a.operation=3.csv",
+        "data/gl/all.csv/run_id=run-b.operation=3.csv",
+    ]
     back = _read_back(source, "gl/all.csv/run_id=run-a.operation=3.csv")
     assert back.select(gl_frame().columns).equals(gl_frame())

@@ -1,13 +1,13 @@
 """Deterministic UUID v7 row ids (D26, OP-SYS-2, operations.md §10)."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 
 from dobo_engine.io.row_ids import row_id_expr, seed_text
 
-CLOCK = datetime(2026, 2, 1, 8, 30, 0, 123000, tzinfo=timezone.utc)
+CLOCK = datetime(2026, 2, 1, 8, 30, 0, 123000, tzinfo=UTC)
 
 
 def _ids(n: int, seed: str = "run-1/3", clock: datetime = CLOCK) -> pl.Series:

@@ -1,27 +1,41 @@
 """Load-time schema check and system-column filling (DS-6, ROW-1/2/7, OP-SYS-2)."""
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import polars as pl
 import pytest
+from io_stand_ins import CLOCK, GL, Col, Table
 
 from dobo_engine.columns import SYSTEM_COLUMNS, system_columns_for
 from dobo_engine.errors import DuplicateRowId, SchemaMismatch
 from dobo_engine.io.schema_check import conform
-from io_stand_ins import CLOCK, Col, GL, Table
 
 
 def run(frame, table=GL, *, period="2026-01", ok=True, seed="ds-gl/gl/loc"):
-    return conform(frame.lazy() if isinstance(frame, pl.DataFrame) else frame, table.columns, table.temporal_mode,
-                   dataset_id="ds-gl", table_name=table.name, period_identifier=period, clock=CLOCK,
-                   row_id_seed=seed, descendants_ok=ok)
+    return conform(
+        frame.lazy() if isinstance(frame, pl.DataFrame) else frame,
+        table.columns,
+        table.temporal_mode,
+        dataset_id="ds-gl",
+        table_name=table.name,
+        period_identifier=period,
+        clock=CLOCK,
+        row_id_seed=seed,
+        descendants_ok=ok,
+    )
 
 
 def text_frame(**overrides):
-    data = {"journal_id": ["J1", "J2"], "line": ["1", "2"], "amount": ["8500.00", "-0.5"], "posted": ["2026-01-31"] * 2,
-            "approved": ["true", "f"], "stamp": ["2026-01-31T10:00:00Z", "2026-01-31 11:00:00+01:00"]}
+    data = {
+        "journal_id": ["J1", "J2"],
+        "line": ["1", "2"],
+        "amount": ["8500.00", "-0.5"],
+        "posted": ["2026-01-31"] * 2,
+        "approved": ["true", "f"],
+        "stamp": ["2026-01-31T10:00:00Z", "2026-01-31 11:00:00+01:00"],
+    }
     data.update(overrides)
     return pl.DataFrame(data)
 
@@ -42,11 +56,15 @@ def test_all_problems_are_listed_in_one_error_DS6():
 
 
 def test_decimal_sources_are_never_rounded_DS6():
-    wide = pl.DataFrame({"journal_id": ["J1"], "amount": [Decimal("1.005")]}, schema_overrides={"amount": pl.Decimal(10, 3)})
+    wide = pl.DataFrame(
+        {"journal_id": ["J1"], "amount": [Decimal("1.005")]}, schema_overrides={"amount": pl.Decimal(10, 3)}
+    )
     table = Table("gl", [GL.columns[0], GL.columns[2]])
     with pytest.raises(SchemaMismatch, match="amount"):
         run(wide, table)
-    ok = pl.DataFrame({"journal_id": ["J1"], "amount": [Decimal("1.050")]}, schema_overrides={"amount": pl.Decimal(10, 3)})
+    ok = pl.DataFrame(
+        {"journal_id": ["J1"], "amount": [Decimal("1.050")]}, schema_overrides={"amount": pl.Decimal(10, 3)}
+    )
     assert run(ok, table).collect()["amount"].to_list() == [Decimal("1.05")]
     overflow = pl.DataFrame({"journal_id": ["J1"], "amount": ["12345678901234567.5"]})
     with pytest.raises(SchemaMismatch, match="amount"):
@@ -59,7 +77,7 @@ def test_values_convert_exactly_from_text_DS6():
     out = run(text_frame()).collect()
     assert out["amount"].to_list() == [Decimal("8500.00"), Decimal("-0.50")]
     assert out["approved"].to_list() == [True, False]
-    assert out["stamp"].to_list() == [datetime(2026, 1, 31, 10, tzinfo=timezone.utc)] * 2
+    assert out["stamp"].to_list() == [datetime(2026, 1, 31, 10, tzinfo=UTC)] * 2
     assert out["posted"].to_list() == [date(2026, 1, 31)] * 2
 
 
@@ -81,14 +99,18 @@ def test_missing_system_columns_are_filled_ROW2():
 
 
 def test_stored_system_columns_are_kept_ROW1():
-    stored = text_frame(_row_id=["01900000-0000-7000-8000-000000000001", None], _period=["2025-12", "2025-12"],
-                        _labels=['{"k":"v"}', "{}"], _created_at=["2025-01-01T00:00:00Z"] * 2)
+    stored = text_frame(
+        _row_id=["01900000-0000-7000-8000-000000000001", None],
+        _period=["2025-12", "2025-12"],
+        _labels=['{"k":"v"}', "{}"],
+        _created_at=["2025-01-01T00:00:00Z"] * 2,
+    )
     out = run(stored).collect()
     assert out["_row_id"][0] == "01900000-0000-7000-8000-000000000001"
     assert uuid.UUID(out["_row_id"][1]).version == 7  # a NULL id is filled
     assert out["_period"].to_list() == ["2025-12"] * 2
     assert out["_labels"].to_list() == [[{"key": "k", "value": "v"}], []]
-    assert out["_created_at"][0] == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert out["_created_at"][0] == datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def test_period_cannot_come_from_a_coarser_location_ROW2():

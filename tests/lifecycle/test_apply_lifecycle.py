@@ -43,20 +43,27 @@ def _everything(store: MetadataStore) -> dict[str, Any]:
 def test_example_catalog_activates_three_projects_and_reapplies_unchanged(store: MetadataStore) -> None:
     first = apply_catalog(store, EXAMPLE)
     statuses = {e.id: e.status for e in first.entities if e.kind == "project"}
-    assert statuses == {"prj-fx-usd": "active", "prj-budget-vs-actual": "active", "prj-monthly-summary": "active",
-                        "prj-review-flags": "draft"}
+    assert statuses == {
+        "prj-fx-usd": "active",
+        "prj-budget-vs-actual": "active",
+        "prj-monthly-summary": "active",
+        "prj-review-flags": "draft",
+    }
     assert _state(store, "prj-fx-usd") == ("active", 1, 1)
     again = apply_catalog(store, EXAMPLE)
     assert {e.outcome for e in again.entities} == {"unchanged"}
 
 
-@pytest.mark.parametrize(("steps", "final"), [
-    (["inactive"], "inactive"),            # active → inactive (deactivate)
-    (["draft"], "draft"),                  # active → draft (take back)
-    (["inactive", "draft"], "draft"),      # inactive → draft (reopen)
-    (["inactive", "active"], "active"),    # inactive → active (reopen, then activate)
-    (["draft", "active"], "active"),       # draft → active (activate)
-])
+@pytest.mark.parametrize(
+    ("steps", "final"),
+    [
+        (["inactive"], "inactive"),  # active → inactive (deactivate)
+        (["draft"], "draft"),  # active → draft (take back)
+        (["inactive", "draft"], "draft"),  # inactive → draft (reopen)
+        (["inactive", "active"], "active"),  # inactive → active (reopen, then activate)
+        (["draft", "active"], "active"),  # draft → active (activate)
+    ],
+)
 def test_allowed_declared_transitions_D22(store: MetadataStore, catalog: Path, steps: list[str], final: str) -> None:
     apply_catalog(store, catalog)
     current = "active"
@@ -69,14 +76,18 @@ def test_allowed_declared_transitions_D22(store: MetadataStore, catalog: Path, s
     assert _state(store, "prj-fx-usd") == (final, 1, 1)  # no new version, the pin is kept
 
 
-@pytest.mark.parametrize(("setup", "declared", "code"), [
-    ("draft", "inactive", "InvalidTransition"),
-    ("new", "inactive", "InvalidTransition"),
-    ("conflict", "active", "ProjectInConflict"),
-    ("conflict", "draft", "ProjectInConflict"),
-])
-def test_refused_declared_transitions_D22(store: MetadataStore, catalog: Path, setup: str, declared: str,
-                                          code: str) -> None:
+@pytest.mark.parametrize(
+    ("setup", "declared", "code"),
+    [
+        ("draft", "inactive", "InvalidTransition"),
+        ("new", "inactive", "InvalidTransition"),
+        ("conflict", "active", "ProjectInConflict"),
+        ("conflict", "draft", "ProjectInConflict"),
+    ],
+)
+def test_refused_declared_transitions_D22(
+    store: MetadataStore, catalog: Path, setup: str, declared: str, code: str
+) -> None:
     path = catalog.joinpath(*FX)
     if setup != "new":
         apply_catalog(store, catalog)
@@ -92,8 +103,9 @@ def test_refused_declared_transitions_D22(store: MetadataStore, catalog: Path, s
     assert _everything(store) == before
 
 
-def test_failed_declared_activation_rejects_the_apply_and_changes_nothing_D22(store: MetadataStore,
-                                                                              catalog: Path) -> None:
+def test_failed_declared_activation_rejects_the_apply_and_changes_nothing_D22(
+    store: MetadataStore, catalog: Path
+) -> None:
     apply_catalog(store, catalog)
     path = catalog / "projects" / "prj-review-flags.yaml"
     edit(path, "  status: draft", "  status: active")
@@ -117,15 +129,19 @@ def test_inactive_project_rejects_edits_PRJ_7(store: MetadataStore, catalog: Pat
         apply_catalog(store, catalog)
     assert [e.code for e in info.value.errors] == ["ProjectInactive"]
     # Declaring draft (reopen) lets the same edit through.
-    _declare_text = catalog.joinpath(*FX).read_text(encoding="utf-8").replace(
-        "  materialization: eager\n", "  materialization: eager\n  status: draft\n")
+    _declare_text = (
+        catalog.joinpath(*FX)
+        .read_text(encoding="utf-8")
+        .replace("  materialization: eager\n", "  materialization: eager\n  status: draft\n")
+    )
     catalog.joinpath(*FX).write_text(_declare_text, encoding="utf-8")
     entry = _entry(apply_catalog(store, catalog), "prj-fx-usd")
     assert (entry.status, entry.version) == ("draft", 2)
 
 
-def test_structural_edit_takes_an_active_project_back_to_draft_keeping_the_pin_PRJ_6(store: MetadataStore,
-                                                                                    catalog: Path) -> None:
+def test_structural_edit_takes_an_active_project_back_to_draft_keeping_the_pin_PRJ_6(
+    store: MetadataStore, catalog: Path
+) -> None:
     apply_catalog(store, catalog)
     _declare(catalog, FX, None)
     edit(catalog.joinpath(*FX), "materialization: eager", "materialization: runtime")
@@ -141,8 +157,9 @@ def test_structural_edit_of_a_project_declared_active_is_reactivated(store: Meta
     assert (entry.status, entry.version) == ("active", 2)
 
 
-def test_metadata_edit_of_an_active_project_is_validated_against_the_pin_PRJ_6(store: MetadataStore,
-                                                                              catalog: Path) -> None:
+def test_metadata_edit_of_an_active_project_is_validated_against_the_pin_PRJ_6(
+    store: MetadataStore, catalog: Path
+) -> None:
     apply_catalog(store, catalog)
     path = catalog / "projects" / "prj-impact.yaml"
     edit(path, "name: Impact probe", "name: Impact probe, renamed")
@@ -158,11 +175,13 @@ def test_metadata_edit_of_an_active_project_is_validated_against_the_pin_PRJ_6(s
     assert _state(store, "prj-impact") == ("active", 2, 1)
 
 
-def test_changing_input_dataset_version_of_an_active_project_re_pins_D31(store: MetadataStore,
-                                                                         catalog: Path) -> None:
+def test_changing_input_dataset_version_of_an_active_project_re_pins_D31(store: MetadataStore, catalog: Path) -> None:
     apply_catalog(store, catalog)
-    edit(catalog / "datasets" / "ds-gl.yaml", "      - { name: source_system, type: string, nullable: false }\n",
-         "      - { name: source_system, type: string, nullable: false }\n      - { name: batch, type: string }\n")
+    edit(
+        catalog / "datasets" / "ds-gl.yaml",
+        "      - { name: source_system, type: string, nullable: false }\n",
+        "      - { name: source_system, type: string, nullable: false }\n      - { name: batch, type: string }\n",
+    )
     apply_catalog(store, catalog)
     path = catalog.joinpath(*FX)
     edit(path, "input_dataset_version: 1", "input_dataset_version: 2")

@@ -30,8 +30,9 @@ def _gl(catalog: Path) -> Path:
 def _add_column(catalog: Path, name: str) -> None:
     path = _gl(catalog)
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace(SOURCE_SYSTEM, SOURCE_SYSTEM + f"      - {{ name: {name}, type: string }}\n"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace(SOURCE_SYSTEM, SOURCE_SYSTEM + f"      - {{ name: {name}, type: string }}\n"), encoding="utf-8"
+    )
 
 
 def _system(store: MetadataStore, project_id: str) -> tuple[str | None, dict[str, Any]]:
@@ -39,15 +40,17 @@ def _system(store: MetadataStore, project_id: str) -> tuple[str | None, dict[str
     return record.status, record.system
 
 
-def test_removed_column_used_by_operation_2_puts_the_project_in_conflict_PRJ_14(store: MetadataStore,
-                                                                                catalog: Path) -> None:
+def test_removed_column_used_by_operation_2_puts_the_project_in_conflict_PRJ_14(
+    store: MetadataStore, catalog: Path
+) -> None:
     apply_catalog(store, catalog)
     edit(_gl(catalog), SOURCE_SYSTEM, "")
     report = apply_catalog(store, catalog)
     status, system = _system(store, "prj-impact")
     assert status == "conflict" and system["pinned_dataset_version"] == 1
     assert system["conflict_report"] == {
-        "dataset_version_from": 1, "dataset_version_to": 2,
+        "dataset_version_from": 1,
+        "dataset_version_to": 2,
         "breaking_changes": [{"column": "source_system", "change_type": "removed", "affected_operations": [2]}],
     }
     assert [(i.project_id, i.status_after) for i in report.impacts if i.conflict_report] == [("prj-impact", "conflict")]
@@ -66,7 +69,12 @@ def test_added_column_offers_an_upgrade_and_upgrade_moves_the_pin_PRJ_13(store: 
     status, system = _system(store, "prj-impact")
     assert (status, system["pinned_dataset_version"], system["upgrade_available"]) == ("active", 1, 2)
     state = upgrade(store, "prj-impact")
-    assert (state.status, state.pinned_dataset_version, state.upgrade_available, state.version) == ("active", 2, None, 1)
+    assert (state.status, state.pinned_dataset_version, state.upgrade_available, state.version) == (
+        "active",
+        2,
+        None,
+        1,
+    )
     with pytest.raises(InvalidTransition):
         upgrade(store, "prj-impact")  # nothing offered any more
 
@@ -74,7 +82,11 @@ def test_added_column_offers_an_upgrade_and_upgrade_moves_the_pin_PRJ_13(store: 
 def test_rename_type_change_and_removed_lookup_alias_are_breaking_PRJ_12(store: MetadataStore, catalog: Path) -> None:
     apply_catalog(store, catalog)
     gl = _gl(catalog)
-    edit(gl, SOURCE_SYSTEM, "      - { name: origin_system, type: string, nullable: false, renamed_from: source_system }\n")
+    edit(
+        gl,
+        SOURCE_SYSTEM,
+        "      - { name: origin_system, type: string, nullable: false, renamed_from: source_system }\n",
+    )
     edit(gl, "precision: 18, scale: 2, nullable: false", "precision: 18, scale: 4, nullable: false")
     text = gl.read_text(encoding="utf-8")
     gl.write_text(text[: text.index("    - alias: cost_centers")], encoding="utf-8")  # drop the cost_centers lookup
@@ -83,22 +95,45 @@ def test_rename_type_change_and_removed_lookup_alias_are_breaking_PRJ_12(store: 
     assert changes == {
         "amount_local": {"column": "amount_local", "change_type": "type_changed", "affected_operations": [1]},
         "cost_centers.region": {"column": "cost_centers.region", "change_type": "removed", "affected_operations": [3]},
-        "source_system": {"column": "source_system", "change_type": "renamed", "new_name": "origin_system",
-                          "affected_operations": [2]},
+        "source_system": {
+            "column": "source_system",
+            "change_type": "renamed",
+            "new_name": "origin_system",
+            "affected_operations": [2],
+        },
     }
     summary = _system(store, "prj-monthly-summary")[1]["conflict_report"]["breaking_changes"]
     assert {c["column"]: c["affected_operations"] for c in summary} == {
-        "amount_local": [30], "cost_centers.region": [10]}
+        "amount_local": [30],
+        "cost_centers.region": [10],
+    }
 
 
 def test_column_changes_cover_every_column_of_a_removed_alias() -> None:
     def dataset(lookup: bool) -> Any:
-        body: dict[str, Any] = {"id": "d", "name": "D", "main_table": {"name": "t", "columns": [
-            {"name": "k", "type": "string"}, {"name": "n", "type": "decimal", "precision": 10, "scale": 2}]}}
+        body: dict[str, Any] = {
+            "id": "d",
+            "name": "D",
+            "main_table": {
+                "name": "t",
+                "columns": [
+                    {"name": "k", "type": "string"},
+                    {"name": "n", "type": "decimal", "precision": 10, "scale": 2},
+                ],
+            },
+        }
         if lookup:
-            body["lookups"] = [{"alias": "l", "target": {"type": "table", "name": "lt", "columns": [
-                {"name": "k", "type": "string"}, {"name": "v", "type": "integer"}]},
-                "join_conditions": [{"source_column": "k", "target_column": "k"}]}]
+            body["lookups"] = [
+                {
+                    "alias": "l",
+                    "target": {
+                        "type": "table",
+                        "name": "lt",
+                        "columns": [{"name": "k", "type": "string"}, {"name": "v", "type": "integer"}],
+                    },
+                    "join_conditions": [{"source_column": "k", "target_column": "k"}],
+                }
+            ]
         return entity_from_dict("dataset", body)
 
     assert set(column_changes(dataset(True), dataset(False))) == {"l.k", "l.v"}
@@ -121,7 +156,9 @@ def test_a_further_version_during_conflict_recomputes_the_report_PRJ_14(store: M
     report = system["conflict_report"]
     assert (report["dataset_version_from"], report["dataset_version_to"]) == (1, 3)
     assert {c["column"]: c["affected_operations"] for c in report["breaking_changes"]} == {
-        "description": [2], "source_system": [2]}
+        "description": [2],
+        "source_system": [2],
+    }
 
 
 def test_resolve_by_pin_keeps_the_pin_and_reactivates_PRJ_15(store: MetadataStore, catalog: Path) -> None:

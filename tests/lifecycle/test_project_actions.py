@@ -35,10 +35,17 @@ def _break_review_flags(catalog: Path) -> None:
     path.write_text(text[: text.index("  operations:\n")] + BROKEN_OPS, encoding="utf-8")
 
 
-def test_activate_pins_the_latest_version_without_a_new_project_version_PRJ_9(store: MetadataStore, catalog: Path) -> None:
+def test_activate_pins_the_latest_version_without_a_new_project_version_PRJ_9(
+    store: MetadataStore, catalog: Path
+) -> None:
     apply_catalog(store, catalog)
     state = activate(store, "prj-review-flags")
-    assert (state.status, state.previous_status, state.pinned_dataset_version, state.version) == ("active", "draft", 1, 1)
+    assert (state.status, state.previous_status, state.pinned_dataset_version, state.version) == (
+        "active",
+        "draft",
+        1,
+        1,
+    )
     record = store.get_entity("project", "prj-review-flags")
     assert (record.status, record.latest_version, record.system["pinned_dataset_version"]) == ("active", 1, 1)
 
@@ -56,7 +63,9 @@ def test_failed_activation_lists_every_failure_and_changes_nothing_V_2(store: Me
     assert (after.status, after.system, after.latest_version) == (before.status, before.system, before.latest_version)
 
 
-def test_activation_against_a_missing_or_disabled_version_fails_VAL_018_DS_4(store: MetadataStore, catalog: Path) -> None:
+def test_activation_against_a_missing_or_disabled_version_fails_VAL_018_DS_4(
+    store: MetadataStore, catalog: Path
+) -> None:
     apply_catalog(store, catalog)
     with pytest.raises(ActivationError) as info:
         activate(store, "prj-review-flags", dataset_version=7)

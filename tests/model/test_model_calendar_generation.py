@@ -16,25 +16,51 @@ FISCAL_MONTH_DAYS = [30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 29, 31]  # April ..
 def fiscal_calendar(status: str | None = None) -> Calendar:
     """Fiscal year from 1 April: FY{year} > quarters > months."""
     quarters = [
-        {"sequence": q + 1, "start_month": (3 * q + 3) % 12 + 1, "start_day": 1,
-         "end_month": (3 * q + 5) % 12 + 1, "end_day": [30, 30, 31, 31][q]}
+        {
+            "sequence": q + 1,
+            "start_month": (3 * q + 3) % 12 + 1,
+            "start_day": 1,
+            "end_month": (3 * q + 5) % 12 + 1,
+            "end_day": [30, 30, 31, 31][q],
+        }
         for q in range(4)
     ]
     months = [
-        {"sequence": m + 1, "start_month": (m + 3) % 12 + 1, "start_day": 1,
-         "end_month": (m + 3) % 12 + 1, "end_day": FISCAL_MONTH_DAYS[m]}
+        {
+            "sequence": m + 1,
+            "start_month": (m + 3) % 12 + 1,
+            "start_day": 1,
+            "end_month": (m + 3) % 12 + 1,
+            "end_day": FISCAL_MONTH_DAYS[m],
+        }
         for m in range(12)
     ]
-    return Calendar.model_validate({
-        "id": "fiscal", "name": "Fiscal", "status": status,
-        "levels": [
-            {"name": "year", "identifier_pattern": "FY{year}",
-             "date_rules": [{"sequence": 1, "start_month": 4, "start_day": 1, "end_month": 3, "end_day": 31}]},
-            {"name": "quarter", "parent_level": "year", "identifier_pattern": "FY{year}-Q{sequence}", "date_rules": quarters},
-            {"name": "month", "parent_level": "quarter", "identifier_pattern": "{parent_identifier}-M{sequence:02d}",
-             "date_rules": months},
-        ],
-    })
+    return Calendar.model_validate(
+        {
+            "id": "fiscal",
+            "name": "Fiscal",
+            "status": status,
+            "levels": [
+                {
+                    "name": "year",
+                    "identifier_pattern": "FY{year}",
+                    "date_rules": [{"sequence": 1, "start_month": 4, "start_day": 1, "end_month": 3, "end_day": 31}],
+                },
+                {
+                    "name": "quarter",
+                    "parent_level": "year",
+                    "identifier_pattern": "FY{year}-Q{sequence}",
+                    "date_rules": quarters,
+                },
+                {
+                    "name": "month",
+                    "parent_level": "quarter",
+                    "identifier_pattern": "{parent_identifier}-M{sequence:02d}",
+                    "date_rules": months,
+                },
+            ],
+        }
+    )
 
 
 def by_id(periods: list[Period]) -> dict[str, Period]:
@@ -44,7 +70,11 @@ def by_id(periods: list[Period]) -> dict[str, Period]:
 def test_gregorian_seed_is_default_and_active_cal1() -> None:
     calendar = gregorian_calendar()
     assert calendar.id == "gregorian" and calendar.is_default is True and calendar.status == "active"
-    assert [lv.identifier_pattern for lv in calendar.levels] == ["{year}", "{year}-Q{sequence}", "{year}-{sequence:02d}"]
+    assert [lv.identifier_pattern for lv in calendar.levels] == [
+        "{year}",
+        "{year}-Q{sequence}",
+        "{year}-{sequence:02d}",
+    ]
 
 
 def test_gregorian_generation_root_first_with_parents_cal8() -> None:
@@ -53,7 +83,12 @@ def test_gregorian_generation_root_first_with_parents_cal8() -> None:
     assert [p.level for p in result.periods[:5]] == ["year"] + ["quarter"] * 4
     periods = by_id(result.periods)
     year = periods["2026"]
-    assert (year.start_date, year.end_date, year.parent, year.sequence) == (date(2026, 1, 1), date(2026, 12, 31), None, 1)
+    assert (year.start_date, year.end_date, year.parent, year.sequence) == (
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+        None,
+        1,
+    )
     assert periods["2026-Q1"].parent == "2026" and periods["2026-02"].parent == "2026-Q1"
     assert periods["2026-02"].end_date == date(2026, 2, 28)  # CAL-4: 29 Feb clamps in a non-leap year
     assert periods["2026-01"].name == "January 2026" and periods["2026-12"].parent == "2026-Q4"
@@ -74,7 +109,11 @@ def test_fiscal_calendar_2024_to_2026_identifiers_dates_and_parents_cal8() -> No
     assert (q4.start_date, q4.end_date, q4.parent) == (date(2025, 1, 1), date(2025, 3, 31), "FY2024")
     april = periods["FY2024-Q1-M01"]
     assert (april.start_date, april.end_date, april.name, april.parent) == (
-        date(2024, 4, 1), date(2024, 4, 30), "April 2024", "FY2024-Q1")
+        date(2024, 4, 1),
+        date(2024, 4, 30),
+        "April 2024",
+        "FY2024-Q1",
+    )
     feb = periods["FY2024-Q4-M11"]
     assert (feb.start_date, feb.end_date, feb.year) == (date(2025, 2, 1), date(2025, 2, 28), 2024)
     assert periods["FY2026-Q4-M12"].end_date == date(2027, 3, 31)
@@ -105,37 +144,78 @@ def test_deprecated_calendar_is_refused_cal8() -> None:
 
 
 def test_levels_without_rules_or_pattern_are_skipped_and_reported_cal8() -> None:
-    calendar = Calendar.model_validate({"id": "c", "name": "C", "levels": [
-        {"name": "year", "identifier_pattern": "Y{year}"},
-        {"name": "week", "parent_level": "year", "identifier_pattern": "{year}-W{sequence}"},
-        {"name": "half", "parent_level": "year",
-         "date_rules": [{"sequence": 1, "start_month": 1, "start_day": 1, "end_month": 6, "end_day": 30}]},
-    ]})
+    calendar = Calendar.model_validate(
+        {
+            "id": "c",
+            "name": "C",
+            "levels": [
+                {"name": "year", "identifier_pattern": "Y{year}"},
+                {"name": "week", "parent_level": "year", "identifier_pattern": "{year}-W{sequence}"},
+                {
+                    "name": "half",
+                    "parent_level": "year",
+                    "date_rules": [{"sequence": 1, "start_month": 1, "start_day": 1, "end_month": 6, "end_day": 30}],
+                },
+            ],
+        }
+    )
     result = generate_periods(calendar, 2026)
     assert [p.identifier for p in result.periods] == ["Y2026"]
-    assert len(result.skipped) == 2 and any("week" in s for s in result.skipped) and any("half" in s for s in result.skipped)
+    assert (
+        len(result.skipped) == 2
+        and any("week" in s for s in result.skipped)
+        and any("half" in s for s in result.skipped)
+    )
 
 
 def test_child_without_a_containing_parent_is_an_error_cal8() -> None:
-    calendar = Calendar.model_validate({"id": "c", "name": "C", "levels": [
-        {"name": "year", "identifier_pattern": "{year}",
-         "date_rules": [{"sequence": 1, "start_month": 1, "start_day": 1, "end_month": 6, "end_day": 30}]},
-        {"name": "month", "parent_level": "year", "identifier_pattern": "{year}-{sequence:02d}",
-         "date_rules": [{"sequence": 7, "start_month": 7, "start_day": 1, "end_month": 7, "end_day": 31}]},
-    ]})
+    calendar = Calendar.model_validate(
+        {
+            "id": "c",
+            "name": "C",
+            "levels": [
+                {
+                    "name": "year",
+                    "identifier_pattern": "{year}",
+                    "date_rules": [{"sequence": 1, "start_month": 1, "start_day": 1, "end_month": 6, "end_day": 30}],
+                },
+                {
+                    "name": "month",
+                    "parent_level": "year",
+                    "identifier_pattern": "{year}-{sequence:02d}",
+                    "date_rules": [{"sequence": 7, "start_month": 7, "start_day": 1, "end_month": 7, "end_day": 31}],
+                },
+            ],
+        }
+    )
     with pytest.raises(CalendarGenerationError) as info:
         generate_periods(calendar, 2026)
     assert info.value.rule == "CAL-8" and "found none" in info.value.message
 
 
 def test_child_with_two_containing_parents_is_an_error_cal8() -> None:
-    calendar = Calendar.model_validate({"id": "c", "name": "C", "levels": [
-        {"name": "year", "identifier_pattern": "A{year}-{sequence}", "date_rules": [
-            {"sequence": 1, "start_month": 1, "start_day": 1, "end_month": 12, "end_day": 31},
-            {"sequence": 2, "start_month": 1, "start_day": 1, "end_month": 12, "end_day": 31}]},
-        {"name": "month", "parent_level": "year", "identifier_pattern": "{year}-{sequence:02d}",
-         "date_rules": [{"sequence": 1, "start_month": 1, "start_day": 1, "end_month": 1, "end_day": 31}]},
-    ]})
+    calendar = Calendar.model_validate(
+        {
+            "id": "c",
+            "name": "C",
+            "levels": [
+                {
+                    "name": "year",
+                    "identifier_pattern": "A{year}-{sequence}",
+                    "date_rules": [
+                        {"sequence": 1, "start_month": 1, "start_day": 1, "end_month": 12, "end_day": 31},
+                        {"sequence": 2, "start_month": 1, "start_day": 1, "end_month": 12, "end_day": 31},
+                    ],
+                },
+                {
+                    "name": "month",
+                    "parent_level": "year",
+                    "identifier_pattern": "{year}-{sequence:02d}",
+                    "date_rules": [{"sequence": 1, "start_month": 1, "start_day": 1, "end_month": 1, "end_day": 31}],
+                },
+            ],
+        }
+    )
     with pytest.raises(CalendarGenerationError, match="A2026-1, A2026-2"):
         generate_periods(calendar, 2026)
 

@@ -113,4 +113,12 @@ def test_api_datasource_validates_but_is_reserved_src1() -> None:
 
 
 def test_entity_kinds_are_those_of_gen2() -> None:
-    assert set(ENTITY_KINDS) == {"dataset", "datasource", "calendar", "period", "resolver", "project", "calendar_mapping"}
+    assert set(ENTITY_KINDS) == {
+        "dataset",
+        "datasource",
+        "calendar",
+        "period",
+        "resolver",
+        "project",
+        "calendar_mapping",
+    }

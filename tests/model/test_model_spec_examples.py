@@ -36,7 +36,9 @@ def _project_with(op: dict[str, Any]) -> Project:
 def test_dataset_example_gen2_ds1() -> None:
     [dataset] = parse_file(DATA / "entities_dataset.yaml")
     assert dataset.main_table.columns[3].precision == 18 and dataset.main_table.columns[3].scale == 2
-    assert isinstance(dataset.lookups[0].target, TableTarget) and dataset.lookups[0].target.temporal_mode == "bitemporal"
+    assert (
+        isinstance(dataset.lookups[0].target, TableTarget) and dataset.lookups[0].target.temporal_mode == "bitemporal"
+    )
     assert isinstance(dataset.lookups[1].target, DatasetTarget) and dataset.lookups[1].target.dataset_version == 3
 
 
@@ -127,14 +129,27 @@ def test_append_columns_example_op_app_7() -> None:
 
 
 def test_authored_content_is_json_safe_and_leaves_out_system_fields_gen4() -> None:
-    body = {"id": "ds-x", "name": "X", "version": 3, "status": "active",
-            "main_table": {"name": "t", "columns": [{"name": "a", "type": "decimal"}]}}
+    body = {
+        "id": "ds-x",
+        "name": "X",
+        "version": 3,
+        "status": "active",
+        "main_table": {"name": "t", "columns": [{"name": "a", "type": "decimal"}]},
+    }
     content = authored_content(build_entity("dataset", body))
     assert "version" not in content and "status" not in content and "created_at" not in content
     assert content["main_table"]["columns"][0]["precision"] == 38 and content["main_table"]["columns"][0]["scale"] == 6
     assert content == authored_content(build_entity("dataset", {**body, "version": 4}))
-    snapshot = build_entity("project", {"id": "p", "name": "P", "input_dataset_id": "d", "materialization": "eager",
-                                         "selectors": {"BIG": "amount > 1.50"},
-                                         "operations": [{"order": 1, "type": "delete"}]})
+    snapshot = build_entity(
+        "project",
+        {
+            "id": "p",
+            "name": "P",
+            "input_dataset_id": "d",
+            "materialization": "eager",
+            "selectors": {"BIG": "amount > 1.50"},
+            "operations": [{"order": 1, "type": "delete"}],
+        },
+    )
     assert authored_content(snapshot)["operations"][0]["parameters"] == {}
     assert authored_content(snapshot)["selectors"] == {"BIG": "amount > 1.50"}

@@ -68,7 +68,7 @@ def test_recursive_alias_is_refused_naming_its_line_GEN_7():
 @pytest.mark.parametrize(
     ("text", "tag", "line"),
     [
-        ("datasource:\n  id: !!python/object/apply:os.system [\"id\"]\n", "!!python/object/apply:os.system", 2),
+        ('datasource:\n  id: !!python/object/apply:os.system ["id"]\n', "!!python/object/apply:os.system", 2),
         ("datasource:\n  name: x\n  id: !custom ds-1\n", "!custom", 3),
         ("data: !!binary aGVsbG8=\n", "!!binary", 1),
         ("rows: !!set {a, b}\n", "!!set", 1),
@@ -109,8 +109,10 @@ def test_dobo_apply_refuses_a_python_tag_naming_file_line_and_tag_GEN_7(dobo_hom
     catalog = tmp_path / "catalog"
     (catalog / "datasources").mkdir(parents=True)
     (catalog / "datasources" / "evil.yaml").write_text(
-        "datasource:\n  id: evil\n  name: !!python/object/apply:os.system [\"touch pwned\"]\n"
-        "  type: csv\n  options: { path_prefix: data }\n", encoding="utf-8")
+        'datasource:\n  id: evil\n  name: !!python/object/apply:os.system ["touch pwned"]\n'
+        "  type: csv\n  options: { path_prefix: data }\n",
+        encoding="utf-8",
+    )
     result = dobo("apply", str(catalog))
     assert result.exit_code == 2, result.output
     assert "evil.yaml:3" in result.output and "!!python/object/apply:os.system" in result.output

@@ -45,10 +45,14 @@ def test_every_table_with_its_rule_locations_or_diagnostics():
     main, accounts = report.tables
     assert (main.table_name, main.status, main.rule) == ("transactions", "resolved", "monthly parquet")
     assert [loc.path for loc in main.locations] == [
-        "transactions/2026-01.parquet", "transactions/2026-02.parquet", "transactions/2026-03.parquet"]
+        "transactions/2026-01.parquet",
+        "transactions/2026-02.parquet",
+        "transactions/2026-03.parquet",
+    ]
     assert (accounts.table_name, accounts.status, accounts.error.code) == ("accounts", "error", "NoResolverRuleMatched")
     assert [d.as_dict() for d in accounts.diagnostics] == [
-        {"rule": "monthly parquet", "when": 'table.name = "transactions"', "result": "false"}]
+        {"rule": "monthly parquet", "when": 'table.name = "transactions"', "result": "false"}
+    ]
     assert not report.ok
     text = "\n".join(report.render_lines())
     assert "Resolver gl-resolver v1 (from dataset)" in text and "NoResolverRuleMatched" in text

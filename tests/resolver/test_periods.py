@@ -34,8 +34,13 @@ def test_quarter_details_hold_only_its_months(catalog):
     details = period_details(catalog, "fiscal", "FY2025-Q4")
     assert details.identifiers() == ["FY2025-Q4", "2026-01", "2026-02", "2026-03"]
     assert details.descendants[0].model_dump(exclude={"descendants"}) == {
-        "calendar_id": None, "identifier": "2026-01", "level": "month", "year": 2025, "sequence": 10,
-        "start_date": date(2026, 1, 1), "end_date": date(2026, 1, 31),
+        "calendar_id": None,
+        "identifier": "2026-01",
+        "level": "month",
+        "year": 2025,
+        "sequence": 10,
+        "start_date": date(2026, 1, 1),
+        "end_date": date(2026, 1, 31),
     }
 
 
@@ -78,7 +83,9 @@ def test_unknown_data_level(catalog):
 
 def test_no_periods_at_data_level():
     """RES-5: a quarter whose months were never created has nothing at month level."""
-    sparse = MemoryCatalog.from_yaml(FISCAL_CATALOG.split("---\nperiod: { calendar_id: fiscal, identifier: \"2025-04\"")[0])
+    sparse = MemoryCatalog.from_yaml(
+        FISCAL_CATALOG.split('---\nperiod: { calendar_id: fiscal, identifier: "2025-04"')[0]
+    )
     with pytest.raises(NoPeriodsAtDataLevel) as info:
         expand(sparse, "fiscal", sparse.period("fiscal", "FY2025-Q1"), "month")
     assert info.value.payload == {"calendar_id": "fiscal", "period": "FY2025-Q1", "data_level": "month"}

@@ -69,7 +69,9 @@ resolver:
 """)
     seen: list[str] = []
     real = rules_module.evaluate_when
-    monkeypatch.setattr(rules_module, "evaluate_when", lambda text, ctx, **kw: seen.append(text) or real(text, ctx, **kw))
+    monkeypatch.setattr(
+        rules_module, "evaluate_when", lambda text, ctx, **kw: seen.append(text) or real(text, ctx, **kw)
+    )
     rule, outcomes = match_rule(resolver, "transactions", catalog.period("fiscal", "2026-01"))
     assert rule is not None and rule.name == "this"
     assert seen == ['table.name = "other"', 'period.level = "month"']
@@ -109,10 +111,16 @@ resolver:
         resolve_locations(catalog, "fiscal", resolver, "transactions", catalog.period("fiscal", "2026-01"))
     error = info.value
     assert error.rule == "RES-3"
-    assert "'strict-resolver' v1" in error.message and "'transactions'" in error.message and "'2026-01'" in error.message
+    assert (
+        "'strict-resolver' v1" in error.message and "'transactions'" in error.message and "'2026-01'" in error.message
+    )
     payload = error.payload
     assert (payload["resolver_id"], payload["resolver_version"], payload["table"], payload["period"]) == (
-        "strict-resolver", 1, "transactions", "2026-01")
+        "strict-resolver",
+        1,
+        "transactions",
+        "2026-01",
+    )
     assert [(r["rule"], r["when"], r["result"]) for r in payload["rules"]] == [
         ("before 2020", 'period.start_date < DATE("2020-01-01")', "false"),
         ("undecided", "NULL", "null"),
@@ -146,7 +154,12 @@ def test_quarter_straddling_a_storage_change_is_matched_month_by_month(catalog):
     ]
     first = locations[0]
     assert (first.resolver_id, first.resolver_version, first.table_name, first.strategy, first.datasource_id) == (
-        "gl-resolver", 1, "transactions", "path", "ds-csv")
+        "gl-resolver",
+        1,
+        "transactions",
+        "path",
+        "ds-csv",
+    )
 
 
 def test_table_strategy_and_any_level(catalog):
@@ -154,9 +167,15 @@ def test_table_strategy_and_any_level(catalog):
     resolver = catalog.resolver("gl-resolver")
     (location,) = resolve_locations(catalog, "fiscal", resolver, "accounts", catalog.period("fiscal", "FY2025-Q4"))
     assert location.model_dump(exclude_none=True) == {
-        "resolver_id": "gl-resolver", "resolver_version": 1, "rule": "reference tables from warehouse",
-        "table_name": "accounts", "period_identifier": "FY2025-Q4", "strategy": "table",
-        "datasource_id": "ds-wh", "table": "accounts", "schema": "ref_2026",
+        "resolver_id": "gl-resolver",
+        "resolver_version": 1,
+        "rule": "reference tables from warehouse",
+        "table_name": "accounts",
+        "period_identifier": "FY2025-Q4",
+        "strategy": "table",
+        "datasource_id": "ds-wh",
+        "table": "accounts",
+        "schema": "ref_2026",
     }
 
 
@@ -184,14 +203,28 @@ resolver:
 """)
     (location,) = resolve_locations(catalog, "fiscal", resolver, "transactions", catalog.period("fiscal", "2025-11"))
     assert (location.strategy, location.endpoint, location.method, location.params, location.datasource_id) == (
-        "catalog", "https://data.example/transactions", "POST", {"period": "2025-11", "q": "04"}, None)
+        "catalog",
+        "https://data.example/transactions",
+        "POST",
+        {"period": "2025-11", "q": "04"},
+        None,
+    )
 
 
 def test_every_template_token(catalog):
     """§4 tokens: `year`/`sequence` are the calendar position, `YYYY`/`MM`/`DD`/`QQ` come from start_date."""
     values = template_values("transactions", catalog.period("fiscal", "2026-01"))
-    assert values == {"table_name": "transactions", "identifier": "2026-01", "level": "month", "year": "2025",
-                      "sequence": "10", "YYYY": "2026", "MM": "01", "DD": "01", "QQ": "01"}
+    assert values == {
+        "table_name": "transactions",
+        "identifier": "2026-01",
+        "level": "month",
+        "year": "2025",
+        "sequence": "10",
+        "YYYY": "2026",
+        "MM": "01",
+        "DD": "01",
+        "QQ": "01",
+    }
     assert render_template("{{ table_name }}/{{YYYY}}{{MM}}{{DD}}-q{{QQ}}", values) == "transactions/20260101-q01"
 
 

@@ -38,11 +38,15 @@ def _catalog(*texts: str) -> MemoryCatalog:
     return MemoryCatalog.from_yaml(*texts)
 
 
-
 def test_override_beats_dataset_beats_default():
     """RES-9: Project resolver_overrides[dataset] > Dataset resolver_id > default Resolver."""
-    catalog = _catalog(_resolver("default-r", default=True), _resolver("named-r"), _resolver("override-r"),
-                       _dataset("ds-named", "named-r"), _dataset("ds-plain"))
+    catalog = _catalog(
+        _resolver("default-r", default=True),
+        _resolver("named-r"),
+        _resolver("override-r"),
+        _dataset("ds-named", "named-r"),
+        _dataset("ds-plain"),
+    )
     named, plain = catalog.dataset("ds-named"), catalog.dataset("ds-plain")
     picks = [
         choose_resolver(catalog, named, {"ds-named": "override-r"}),
@@ -50,12 +54,16 @@ def test_override_beats_dataset_beats_default():
         choose_resolver(catalog, plain),
     ]
     assert [(c.resolver_id, c.source) for c in picks] == [
-        ("override-r", "override"), ("named-r", "dataset"), ("default-r", "default")]
+        ("override-r", "override"),
+        ("named-r", "dataset"),
+        ("default-r", "default"),
+    ]
 
 
 def test_latest_version_is_chosen():
-    catalog = _catalog(_resolver("r", version=1), _resolver("r", version=3), _resolver("r", version=2),
-                       _dataset("ds", "r"))
+    catalog = _catalog(
+        _resolver("r", version=1), _resolver("r", version=3), _resolver("r", version=2), _dataset("ds", "r")
+    )
     choice = choose_resolver(catalog, catalog.dataset("ds"))
     assert (choice.resolver_id, choice.resolver_version) == ("r", 3)
 
@@ -93,8 +101,9 @@ def test_chosen_but_disabled(texts, overrides):
 
 def test_recorded_version_is_used_even_when_disabled_or_superseded():
     """RES-11: a Run uses exactly the Resolver version of its snapshot; a disabled one may still resume."""
-    catalog = _catalog(_resolver("r", version=1, status="disabled"), _resolver("r", version=2, status="disabled"),
-                       _dataset("ds", "r"))
+    catalog = _catalog(
+        _resolver("r", version=1, status="disabled"), _resolver("r", version=2, status="disabled"), _dataset("ds", "r")
+    )
     choice = choose_resolver(catalog, catalog.dataset("ds"), pinned=("r", 1))
     assert (choice.resolver_id, choice.resolver_version, choice.source) == ("r", 1, "pinned")
     assert choice.resolver is not None and choice.resolver.version == 1
@@ -105,7 +114,11 @@ def test_registered_datasets_use_the_built_in_resolver():
     catalog = _catalog(_dataset("ds-out", "dobo-registered"))
     choice = choose_resolver(catalog, catalog.dataset("ds-out"))
     assert (choice.resolver_id, choice.resolver_version, choice.registered, choice.resolver) == (
-        "dobo-registered", 1, True, None)
+        "dobo-registered",
+        1,
+        True,
+        None,
+    )
 
 
 def test_parse_text_keeps_the_disabled_status():

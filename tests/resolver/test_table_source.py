@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from dobo_engine.model.run import ResolverSnapshot
 from dobo_engine.resolver import MemoryCatalog, ResolvingTableSource, period_details
 from tests.resolver.catalogs import FISCAL_CATALOG, GL_DATASET
 
-CLOCK = datetime(2026, 4, 2, 9, 0, tzinfo=timezone.utc)
+CLOCK = datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
 
 RESOLVER = """
 resolver:
@@ -83,8 +83,10 @@ def warehouse(pg_url: str) -> str:
     with psycopg2.connect(libpq_url(pg_url)) as conn, conn.cursor() as cur:
         cur.execute("CREATE SCHEMA reference")
         cur.execute("CREATE TABLE reference.accounts (code text NOT NULL, name text, _period text)")
-        cur.execute("INSERT INTO reference.accounts VALUES ('4100', 'Revenue', '2026-01'), ('4100', 'Revenue', '2026-02'),"
-                    " ('5100', 'Supplies', '2026-03'), ('9999', 'Old', '2025-12')")
+        cur.execute(
+            "INSERT INTO reference.accounts VALUES ('4100', 'Revenue', '2026-01'), ('4100', 'Revenue', '2026-02'),"
+            " ('5100', 'Supplies', '2026-03'), ('9999', 'Old', '2025-12')"
+        )
     return pg_url
 
 
@@ -93,8 +95,9 @@ def _catalog(stores_root: Path, bucket: str, pg_url: str, *extra: str) -> Memory
 
 
 def _source(catalog: MemoryCatalog, root: Path, period: str = "FY2025-Q4", **kwargs) -> ResolvingTableSource:
-    return ResolvingTableSource(catalog, period_details(catalog, "fiscal", period), clock=CLOCK,
-                                data_root=str(root), **kwargs)
+    return ResolvingTableSource(
+        catalog, period_details(catalog, "fiscal", period), clock=CLOCK, data_root=str(root), **kwargs
+    )
 
 
 @pytest.mark.s3
@@ -123,14 +126,25 @@ def test_quarter_across_csv_and_s3_parquet_loads_exactly_the_source_rows(stores,
     lookup = source.load_table(dataset, accounts).collect().sort("_period")
     # The `_period` filter reaches PostgreSQL: the previous quarter's row is not read (TMP-1).
     assert list(lookup.select("code", "name", "_period").iter_rows()) == [
-        ("4100", "Revenue", "2026-01"), ("4100", "Revenue", "2026-02"), ("5100", "Supplies", "2026-03")]
+        ("4100", "Revenue", "2026-01"),
+        ("4100", "Revenue", "2026-02"),
+        ("5100", "Supplies", "2026-03"),
+    ]
     assert source.locations[-1].model_dump(exclude_none=True) == {
-        "resolver_id": "gl-resolver", "resolver_version": 1, "rule": "accounts from the warehouse",
-        "table_name": "accounts", "period_identifier": "FY2025-Q4", "strategy": "table",
-        "datasource_id": "ds-wh", "table": "accounts", "schema": "reference"}
+        "resolver_id": "gl-resolver",
+        "resolver_version": 1,
+        "rule": "accounts from the warehouse",
+        "table_name": "accounts",
+        "period_identifier": "FY2025-Q4",
+        "strategy": "table",
+        "datasource_id": "ds-wh",
+        "table": "accounts",
+        "schema": "reference",
+    }
     # One snapshot entry per Dataset, however many tables it loads (RUN-3, D13).
     assert source.resolver_snapshots == [
-        ResolverSnapshot(dataset_id="ds-gl", dataset_version=1, resolver_id="gl-resolver", resolver_version=1)]
+        ResolverSnapshot(dataset_id="ds-gl", dataset_version=1, resolver_id="gl-resolver", resolver_version=1)
+    ]
 
 
 @pytest.mark.s3
@@ -165,7 +179,8 @@ resolver:
 def test_missing_month_file_is_data_not_found(stores, s3_bucket, s3_endpoint, warehouse):
     """RES-8: a rendered location that does not exist fails with DataNotFound naming table, Period and location."""
     boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").delete_object(
-        Bucket=s3_bucket, Key="lake/transactions/2026/03.parquet")
+        Bucket=s3_bucket, Key="lake/transactions/2026/03.parquet"
+    )
     source = _source(_catalog(stores, s3_bucket, warehouse), stores)
     dataset = source.dataset("ds-gl")
     with pytest.raises(DataNotFound) as info:

@@ -21,7 +21,8 @@ def finance(dobo_home, tmp_path, monkeypatch):
     monkeypatch.setenv("DOBO_DATA_ROOT", str(data_root))
     runner = CliRunner()
     assert runner.invoke(cli, ["apply", str(ROOT / "examples/finance/catalog")]).exit_code == 0
-    assert runner.invoke(cli, ["periods", "generate", "finance", "--from-year", "2025", "--to-year", "2026"]).exit_code == 0
+    assert (
+        runner.invoke(cli, ["periods", "generate", "finance", "--from-year", "2025", "--to-year", "2026"]).exit_code
+        == 0
+    )
     return data_root / "examples/finance/data"
-
-

@@ -213,8 +213,13 @@ def sales(tmp_path: Path, dobo_home: Path) -> Path:
 
 
 def expected(ids: list[str], period: str, columns: list[str]) -> list[dict]:
-    values = {"sale_id": lambda i: i, "region": REGION.get, "amount": AMOUNT.get,
-              "amount_with_tax": WITH_TAX.get, "_period": lambda i: period}
+    values = {
+        "sale_id": lambda i: i,
+        "region": REGION.get,
+        "amount": AMOUNT.get,
+        "amount_with_tax": WITH_TAX.get,
+        "_period": lambda i: period,
+    }
     return [{c: values[c](i) for c in columns} for i in ids]
 
 
@@ -226,28 +231,41 @@ def test_outputs_to_parquet_and_csv_datasources_write_exact_rows_OP_OUT_1_OP_OUT
     lake = pl.read_parquet(sales / "lake/sales/2026/01/sales.parquet")
     assert lake.schema["amount"] == pl.Decimal(18, 2) and lake.schema["amount_with_tax"] == pl.Decimal(18, 2)
     assert lake.sort("sale_id").to_dicts() == expected(
-        ["S1", "S2", "S3"], "2026-01", ["sale_id", "region", "amount", "amount_with_tax", "_period"])
+        ["S1", "S2", "S3"], "2026-01", ["sale_id", "region", "amount", "amount_with_tax", "_period"]
+    )
 
     export = (sales / "exports/sales-2026-01.csv").read_text().splitlines()
-    assert export == ["sale_id;region;amount_with_tax;_period", "S1;north;1210.00;2026-01",
-                      "S2;south;0.06;2026-01", "S3;north;149382715.89;2026-01"]
+    assert export == [
+        "sale_id;region;amount_with_tax;_period",
+        "S1;north;1210.00;2026-01",
+        "S2;south;0.06;2026-01",
+        "S3;north;149382715.89;2026-01",
+    ]
 
     # append: one part per Run and operation, both Periods kept
     history = sales / "lake/history/sales.parquet"
     assert sorted(p.name for p in history.iterdir()) == sorted(
-        f"run_id={r}.operation=40.parquet" for r in (january["run_id"], february["run_id"]))
+        f"run_id={r}.operation=40.parquet" for r in (january["run_id"], february["run_id"])
+    )
     both = pl.read_parquet(history).sort("sale_id")
-    assert both.to_dicts() == (expected(["S1", "S2", "S3"], "2026-01", ["sale_id", "amount_with_tax", "_period"])
-                               + expected(["S4"], "2026-02", ["sale_id", "amount_with_tax", "_period"]))
+    assert both.to_dicts() == (
+        expected(["S1", "S2", "S3"], "2026-01", ["sale_id", "amount_with_tax", "_period"])
+        + expected(["S4"], "2026-02", ["sale_id", "amount_with_tax", "_period"])
+    )
     csv_parts = sorted((sales / "exports/history.csv").iterdir())
     assert [p.read_text().splitlines()[0] for p in csv_parts] == ["sale_id;amount_with_tax;_period"] * 2
     assert sorted(line for p in csv_parts for line in p.read_text().splitlines()[1:]) == [
-        "S1;1210.00;2026-01", "S2;0.06;2026-01", "S3;149382715.89;2026-01", "S4;-12.22;2026-02"]
+        "S1;1210.00;2026-01",
+        "S2;0.06;2026-01",
+        "S3;149382715.89;2026-01",
+        "S4;-12.22;2026-02",
+    ]
 
 
 @pytest.mark.parametrize("registered", ["sales-lake", "sales-export"])
-def test_registered_datasource_output_is_read_back_by_a_later_project_OP_OUT_6_D25(sales, tmp_path, dobo_home,
-                                                                                   registered):
+def test_registered_datasource_output_is_read_back_by_a_later_project_OP_OUT_6_D25(
+    sales, tmp_path, dobo_home, registered
+):
     apply(tmp_path / "catalogs", "producer", PRODUCER)
     run("prj-sales-out", "2026-01")
     stored = open_store().get_entity("dataset", registered)
@@ -262,18 +280,24 @@ def test_registered_datasource_output_is_read_back_by_a_later_project_OP_OUT_6_D
     assert summary["status"] == "completed"
 
 
-def _rewrite_append(run_id: str, project: str, order: int, frame: pl.DataFrame, destination: object,
-                    period: str) -> None:
+def _rewrite_append(
+    run_id: str, project: str, order: int, frame: pl.DataFrame, destination: object, period: str
+) -> None:
     """The write step of an append output once more, for the same Run and operation, through the real writer."""
     store = open_store()
     settings = Settings.from_env()
     record = store.get_run(run_id)
-    outputs = DestinationOutputs(project_id=project, run_id=run_id,
-                                 period=PeriodDetails.model_validate(record.snapshot["period"]),
-                                 settings=settings, datasource=RunCatalog(store, settings).datasource,
-                                 writer=SourceWriter(data_root=settings.data_root))
-    outputs.write(frame, operation_order=order, destination=destination, mode="append", register_as=None,
-                  temporal_mode="period")
+    outputs = DestinationOutputs(
+        project_id=project,
+        run_id=run_id,
+        period=PeriodDetails.model_validate(record.snapshot["period"]),
+        settings=settings,
+        datasource=RunCatalog(store, settings).datasource,
+        writer=SourceWriter(data_root=settings.data_root),
+    )
+    outputs.write(
+        frame, operation_order=order, destination=destination, mode="append", register_as=None, temporal_mode="period"
+    )
     assert period == record.period_identifier
 
 
@@ -282,11 +306,13 @@ def test_retried_file_append_of_the_same_run_and_operation_adds_no_rows_OP_OUT_4
     summary = run("prj-sales-out", "2026-01")
     rows = pl.read_parquet(sales / "lake/history/sales.parquet")
     for order in (40, 50):  # the process died after the write, before the Run record moved: the step runs again
-        _rewrite_append(summary["run_id"], "prj-sales-out", order, rows, _destination("prj-sales-out", order),
-                        "2026-01")
+        _rewrite_append(
+            summary["run_id"], "prj-sales-out", order, rows, _destination("prj-sales-out", order), "2026-01"
+        )
     assert pl.read_parquet(sales / "lake/history/sales.parquet").height == 3
     assert [p.name for p in (sales / "lake/history/sales.parquet").iterdir()] == [
-        f"run_id={summary['run_id']}.operation=40.parquet"]
+        f"run_id={summary['run_id']}.operation=40.parquet"
+    ]
     csv_parts = list((sales / "exports/history.csv").iterdir())
     assert len(csv_parts) == 1 and len(csv_parts[0].read_text().splitlines()) == 4
 
@@ -316,28 +342,39 @@ def test_stale_temporary_files_of_killed_writers_are_swept_on_the_next_write(sal
 
 
 @pytest.mark.postgres
-def test_outputs_to_a_postgresql_table_write_exact_rows_and_register_OP_OUT_1_OP_OUT_6(sales, tmp_path, pg_url,
-                                                                                       dobo_home):
+def test_outputs_to_a_postgresql_table_write_exact_rows_and_register_OP_OUT_1_OP_OUT_6(
+    sales, tmp_path, pg_url, dobo_home
+):
     apply(tmp_path / "catalogs", "warehouse", WAREHOUSE.replace("{url}", pg_url))
     january = run("prj-sales-db", "2026-01")
     run("prj-sales-db", "2026-02")
     run("prj-sales-db", "2026-01")  # overwrite replaces the Period's rows; append adds the new Run's
 
     with psycopg2.connect(libpq_url(pg_url)) as conn, conn.cursor() as cur:
-        cur.execute("SELECT sale_id, region, amount, amount_with_tax, _period FROM reporting.sales_by_month "
-                    "ORDER BY sale_id")
+        cur.execute(
+            "SELECT sale_id, region, amount, amount_with_tax, _period FROM reporting.sales_by_month ORDER BY sale_id"
+        )
         by_month = cur.fetchall()
-        cur.execute("SELECT _period, count(*), count(DISTINCT _dobo_append_key) FROM reporting.sales_history "
-                    "GROUP BY _period ORDER BY _period")
+        cur.execute(
+            "SELECT _period, count(*), count(DISTINCT _dobo_append_key) FROM reporting.sales_history "
+            "GROUP BY _period ORDER BY _period"
+        )
         history = cur.fetchall()
-    assert by_month == [(i, REGION[i], AMOUNT[i], WITH_TAX[i], "2026-01" if i != "S4" else "2026-02")
-                        for i in ("S1", "S2", "S3", "S4")]
+    assert by_month == [
+        (i, REGION[i], AMOUNT[i], WITH_TAX[i], "2026-01" if i != "S4" else "2026-02") for i in ("S1", "S2", "S3", "S4")
+    ]
     assert history == [("2026-01", 6, 2), ("2026-02", 1, 1)]
 
     # a retried append of the first Run's operation 30 replaces its own rows
     model_destination = _destination("prj-sales-db", 30)
-    rows = pl.DataFrame({"sale_id": ["S1", "S2", "S3"], "amount_with_tax": [WITH_TAX[i] for i in ("S1", "S2", "S3")],
-                         "_period": ["2026-01"] * 3}, schema_overrides={"amount_with_tax": pl.Decimal(18, 2)})
+    rows = pl.DataFrame(
+        {
+            "sale_id": ["S1", "S2", "S3"],
+            "amount_with_tax": [WITH_TAX[i] for i in ("S1", "S2", "S3")],
+            "_period": ["2026-01"] * 3,
+        },
+        schema_overrides={"amount_with_tax": pl.Decimal(18, 2)},
+    )
     _rewrite_append(january["run_id"], "prj-sales-db", 30, rows, model_destination, "2026-01")
     with psycopg2.connect(libpq_url(pg_url)) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM reporting.sales_history WHERE _period = '2026-01'")

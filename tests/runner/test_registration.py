@@ -71,9 +71,14 @@ def test_registered_output_is_a_dataset_another_project_reads_D25(finance, tmp_p
     registered = store.get_entity("dataset", "gl-usd")
     assert registered.content["resolver_id"] == "dobo-registered"
     assert [c["name"] for c in registered.content["main_table"]["columns"]] == [
-        "journal_id", "line_number", "currency", "amount_reporting"]
+        "journal_id",
+        "line_number",
+        "currency",
+        "amount_reporting",
+    ]
     assert store.list_runs(project_id="prj-producer")[0].output_datasets == [
-        {"operation_order": 2, "dataset_id": "gl-usd", "dataset_version": 1}]
+        {"operation_order": 2, "dataset_id": "gl-usd", "dataset_version": 1}
+    ]
 
     _apply(tmp_path, "consumer", CONSUMER)
     store.set_status("project", "prj-consumer", "active")

@@ -33,7 +33,9 @@ def _shape(url: str) -> dict[str, Any]:
                     for i in inspector.get_indexes(table)
                     if "duplicates_constraint" not in i  # PostgreSQL lists a constraint's own index too
                 ),
-                "unique": sorted((u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)),
+                "unique": sorted(
+                    (u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)
+                ),
             }
         return shape
     finally:

@@ -12,10 +12,20 @@ from dobo_engine.errors import InvalidField, InvalidTransition, MissingField, Pe
 from dobo_engine.store import MetadataStore
 
 
-def period(identifier: str, level: str, seq: int, start: str, end: str, parent: str | None, **extra: Any) -> dict[str, Any]:
+def period(
+    identifier: str, level: str, seq: int, start: str, end: str, parent: str | None, **extra: Any
+) -> dict[str, Any]:
     return {
-        "calendar_id": "gregorian", "identifier": identifier, "name": identifier, "level": level,
-        "year": 2026, "sequence": seq, "start_date": start, "end_date": end, "parent": parent, **extra,
+        "calendar_id": "gregorian",
+        "identifier": identifier,
+        "name": identifier,
+        "level": level,
+        "year": 2026,
+        "sequence": seq,
+        "start_date": start,
+        "end_date": end,
+        "parent": parent,
+        **extra,
     }
 
 

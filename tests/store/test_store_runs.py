@@ -12,13 +12,22 @@ import pytest
 from dobo_engine.errors import ConcurrentRunConflict, InvalidField, InvalidTransition, MissingField, RunNotFound
 from dobo_engine.store import MetadataStore, RunRecord, open_store
 
-SNAPSHOT = {"project_id": "prj", "project_version": 3, "clock": "2026-02-03T09:15:00.004000Z", "rate": Decimal("1.0920")}
+SNAPSHOT = {
+    "project_id": "prj",
+    "project_version": 3,
+    "clock": "2026-02-03T09:15:00.004000Z",
+    "rate": Decimal("1.0920"),
+}
 
 
 def run(period: str = "2026-01", project: str = "prj", **extra: Any) -> dict[str, Any]:
     return {
-        "project_id": project, "project_version": 3, "calendar_id": "gregorian",
-        "period_identifier": period, "snapshot": SNAPSHOT, **extra,
+        "project_id": project,
+        "project_version": 3,
+        "calendar_id": "gregorian",
+        "period_identifier": period,
+        "snapshot": SNAPSHOT,
+        **extra,
     }
 
 
@@ -43,10 +52,18 @@ def test_run_fields_are_checked(store: MetadataStore) -> None:
 
 
 def test_the_period_id_is_filled_from_the_stored_period(store: MetadataStore) -> None:
-    stored = store.put_period({
-        "calendar_id": "gregorian", "identifier": "2026-01", "name": "January 2026", "level": "month",
-        "year": 2026, "sequence": 1, "start_date": "2026-01-01", "end_date": "2026-01-31",
-    })
+    stored = store.put_period(
+        {
+            "calendar_id": "gregorian",
+            "identifier": "2026-01",
+            "name": "January 2026",
+            "level": "month",
+            "year": 2026,
+            "sequence": 1,
+            "start_date": "2026-01-01",
+            "end_date": "2026-01-31",
+        }
+    )
     assert store.create_run(run()).period_id == stored.id
 
 
@@ -123,8 +140,13 @@ def test_after_the_run_ends_a_new_one_can_be_created_D15(store: MetadataStore) -
     store.update_run(first.id, status="running", started_at=dt.datetime.now(dt.UTC))
     with pytest.raises(ConcurrentRunConflict):
         store.create_run(run())
-    done = store.update_run(first.id, expect_status="running", status="completed",
-                            completed_at=dt.datetime.now(dt.UTC), output_datasets=[{"operation_order": 30, "dataset_id": "ds-out", "dataset_version": 1}])
+    done = store.update_run(
+        first.id,
+        expect_status="running",
+        status="completed",
+        completed_at=dt.datetime.now(dt.UTC),
+        output_datasets=[{"operation_order": 30, "dataset_id": "ds-out", "dataset_version": 1}],
+    )
     assert done.status == "completed" and done.output_datasets[0]["dataset_id"] == "ds-out"
     second = store.create_run(run())
     assert second.id != first.id and second.status == "queued"
@@ -175,8 +197,14 @@ def _lost(record: RunRecord) -> dict[str, Any]:
 def _leased(store: MetadataStore, owner: str, heartbeat_age_seconds: float, **extra: Any) -> RunRecord:
     created = store.create_run(run(**extra))
     beat = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=heartbeat_age_seconds)
-    return store.update_run(created.id, expect_status="queued", status="running", lease_owner=owner,
-                            heartbeat_at=beat, last_completed_operation=20)
+    return store.update_run(
+        created.id,
+        expect_status="queued",
+        status="running",
+        lease_owner=owner,
+        heartbeat_at=beat,
+        last_completed_operation=20,
+    )
 
 
 def test_a_run_whose_lease_expired_is_failed_once_and_frees_its_period_RUN_5_D15(store: MetadataStore) -> None:
@@ -241,8 +269,10 @@ def test_cancelling_a_live_run_asks_it_to_stop_and_keeps_its_period_busy_RUN_8_D
     with pytest.raises(ConcurrentRunConflict):
         store.create_run(run())
     # A cancelled Run never completes: the final write of its process is refused.
-    assert store.update_running_run(live.id, lease_owner="host-a:1", unless_cancel_requested=True,
-                                    status="completed") is None
+    assert (
+        store.update_running_run(live.id, lease_owner="host-a:1", unless_cancel_requested=True, status="completed")
+        is None
+    )
     done = store.update_running_run(live.id, lease_owner="host-a:1", status="cancelled")
     assert done is not None and done.status == "cancelled"
     assert store.create_run(run()).status == "queued"

@@ -8,10 +8,23 @@ from dobo_engine.errors import ConcurrentRunConflict, EntityNotFound, PeriodNotF
 from dobo_engine.store import MetadataStore
 
 PERIOD = {
-    "calendar_id": "gregorian", "identifier": "2026-01", "name": "January 2026", "level": "month",
-    "year": 2026, "sequence": 1, "start_date": "2026-01-01", "end_date": "2026-01-31", "parent": "2026-Q1",
+    "calendar_id": "gregorian",
+    "identifier": "2026-01",
+    "name": "January 2026",
+    "level": "month",
+    "year": 2026,
+    "sequence": 1,
+    "start_date": "2026-01-01",
+    "end_date": "2026-01-31",
+    "parent": "2026-Q1",
 }
-RUN = {"project_id": "prj", "project_version": 1, "calendar_id": "gregorian", "period_identifier": "2026-01", "snapshot": {}}
+RUN = {
+    "project_id": "prj",
+    "project_version": 1,
+    "calendar_id": "gregorian",
+    "period_identifier": "2026-01",
+    "snapshot": {},
+}
 
 
 class Boom(Exception):

@@ -47,9 +47,7 @@ def test_tr4_null_to_null_is_no_event_null_to_value_is_one() -> None:
 def test_tr4_equal_decimals_at_equal_scale_are_no_change() -> None:
     # OP-UPD-7: 9282.000000 vs 9282.00 after conversion to the target type is no change.
     before = _frame(_row_id=(["a", "b"], pl.Utf8), amount=([Decimal("9282.00"), Decimal("1.00")], DEC))
-    after = _frame(
-        _row_id=(["a", "b"], pl.Utf8), amount=([Decimal("9282.000000"), Decimal("1.000001")], DEC)
-    )
+    after = _frame(_row_id=(["a", "b"], pl.Utf8), amount=([Decimal("9282.000000"), Decimal("1.000001")], DEC))
     events = _updated(before, after, ["amount"])
     assert events["row_id"].to_list() == ["b"]
     assert events.schema["after"] == pl.Struct({"amount": DEC})  # native type kept (TR-8)
@@ -79,9 +77,9 @@ def test_tr3_changed_columns_list_only_the_columns_that_changed() -> None:
     assert events["changed_columns"].to_list() == [["x"], ["y"], ["x", "y"]]
     # TR-8: the structs hold every target column; only changed_columns count.
     assert events.schema["before"] == pl.Struct({"x": pl.Int64, "y": pl.Utf8})
-    assert events.select(pl.col(c) for c in ("run_id", "operation_order", "operation_type", "change_type")).unique().rows() == [
-        ("run-1", 3, "update", "updated")
-    ]
+    assert events.select(
+        pl.col(c) for c in ("run_id", "operation_order", "operation_type", "change_type")
+    ).unique().rows() == [("run-1", 3, "update", "updated")]
     assert events.schema["operation_order"] == pl.Int32
 
 
@@ -110,7 +108,12 @@ def test_tr4_no_changed_rows_gives_an_empty_frame_with_the_event_schema() -> Non
 
 def test_op_upd_7_changed_mask_marks_only_really_changed_rows() -> None:
     frame = pl.DataFrame(
-        {f"{OLD_PREFIX}x": [1, None, None, 2], "x": [1, None, 3, 2], f"{OLD_PREFIX}y": ["a", "b", "c", None], "y": ["a", "b", "c", "d"]}
+        {
+            f"{OLD_PREFIX}x": [1, None, None, 2],
+            "x": [1, None, 3, 2],
+            f"{OLD_PREFIX}y": ["a", "b", "c", None],
+            "y": ["a", "b", "c", "d"],
+        }
     )
     assert frame.select(changed_mask(["x", "y"]).alias("m"))["m"].to_list() == [False, False, True, True]
     assert frame.select(changed_mask([]).alias("m"))["m"].to_list() == [False]

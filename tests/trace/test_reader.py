@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -12,8 +12,8 @@ from dobo_engine.errors import DataNotFound, RowNotFound, RunNotFinished, StepOu
 from dobo_engine.trace import RunInfo, TraceReader, TraceWriter, created_events, deleted_events, updated_events
 
 RUN = "run-r"
-CLOCK = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
-OLD = datetime(2024, 1, 1, tzinfo=timezone.utc)
+CLOCK = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+OLD = datetime(2024, 1, 1, tzinfo=UTC)
 TS = pl.Datetime("us", "UTC")
 OPS = {1: "update", 2: "output", 3: "aggregate", 4: "delete"}
 
@@ -27,10 +27,15 @@ def root(tmp_path: Path) -> str:
         {"_row_id": ["r1", "r2"], "_deleted": [False, False], "_updated_at": [OLD, OLD], "x": [1, 2]},
         schema={"_row_id": pl.Utf8, "_deleted": pl.Boolean, "_updated_at": TS, "x": pl.Int64},
     )
-    writer.write(RUN, 0, "load", created_events(load, run_id=RUN, operation_order=0, operation_type="load"), load.schema)
+    writer.write(
+        RUN, 0, "load", created_events(load, run_id=RUN, operation_order=0, operation_type="load"), load.schema
+    )
     step1 = load.with_columns(
         pl.when(pl.col("_row_id") == "r1").then(10).otherwise(pl.col("x")).alias("x"),
-        pl.when(pl.col("_row_id") == "r1").then(pl.lit(CLOCK, dtype=TS)).otherwise(pl.col("_updated_at")).alias("_updated_at"),
+        pl.when(pl.col("_row_id") == "r1")
+        .then(pl.lit(CLOCK, dtype=TS))
+        .otherwise(pl.col("_updated_at"))
+        .alias("_updated_at"),
     )
     writer.write(RUN, 1, "update", updated_events(load, step1, ["x"], run_id=RUN, operation_order=1), step1.schema)
     summary = pl.DataFrame(
@@ -38,8 +43,16 @@ def root(tmp_path: Path) -> str:
         schema={**step1.schema, "total": pl.Int64},
     )
     step3 = pl.concat([step1.with_columns(pl.lit(None, dtype=pl.Int64).alias("total")), summary])
-    writer.write(RUN, 3, "aggregate", created_events(summary, run_id=RUN, operation_order=3, operation_type="aggregate"), step3.schema)
-    writer.write(RUN, 4, "delete", deleted_events(pl.DataFrame({"_row_id": ["r2"]}), run_id=RUN, operation_order=4), step3.schema)
+    writer.write(
+        RUN,
+        3,
+        "aggregate",
+        created_events(summary, run_id=RUN, operation_order=3, operation_type="aggregate"),
+        step3.schema,
+    )
+    writer.write(
+        RUN, 4, "delete", deleted_events(pl.DataFrame({"_row_id": ["r2"]}), run_id=RUN, operation_order=4), step3.schema
+    )
     return str(tmp_path)
 
 
@@ -80,7 +93,11 @@ def test_operation_changes_returns_the_events_and_nothing_for_output(root: str) 
     output = reader.operation_changes(_run(), 2)
     assert output.height == 0 and "row_id" in output.columns
     assert reader.operation_schema(_run(), 3) == {
-        "_row_id": "string", "_deleted": "boolean", "_updated_at": "timestamp", "x": "integer", "total": "integer"
+        "_row_id": "string",
+        "_deleted": "boolean",
+        "_updated_at": "timestamp",
+        "x": "integer",
+        "total": "integer",
     }
 
 

@@ -9,7 +9,7 @@ after every step equals the frame the test held after that step.
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import polars as pl
@@ -30,8 +30,8 @@ from dobo_engine.trace import (
 )
 
 RUN = "run-rt"
-CLOCK = datetime(2024, 4, 2, 6, 30, 15, 123456, tzinfo=timezone.utc)
-LOADED_AT = datetime(2024, 1, 1, tzinfo=timezone.utc)
+CLOCK = datetime(2024, 4, 2, 6, 30, 15, 123456, tzinfo=UTC)
+LOADED_AT = datetime(2024, 1, 1, tzinfo=UTC)
 LABELS = pl.List(pl.Struct({"key": pl.Utf8, "value": pl.Utf8}))
 DEC = pl.Decimal(38, 6)
 TS = pl.Datetime("us", "UTC")
@@ -39,7 +39,9 @@ STEPS = {10: "update", 20: "delete", 30: "aggregate", 40: "update", 50: "output"
 LABEL_CHOICES = [[], [{"key": "src", "value": "gl"}], [{"key": "k", "value": "x"}]]
 
 
-def _load(accounts: list[str], amounts: list[Decimal | None], qtys: list[int | None], labels: list[int]) -> pl.DataFrame:
+def _load(
+    accounts: list[str], amounts: list[Decimal | None], qtys: list[int | None], labels: list[int]
+) -> pl.DataFrame:
     n = len(accounts)
     return pl.DataFrame(
         {
@@ -73,10 +75,16 @@ def _apply_update(frame: pl.DataFrame, new_values: dict[str, pl.Expr], order: in
     targets = list(new_values)
     staged = frame.with_columns(
         *(pl.col(c).alias(OLD_PREFIX + c) for c in targets if c in frame.columns),
-        *(pl.lit(None, dtype=expr_dtype).alias(OLD_PREFIX + c) for c, expr_dtype in _new_column_types(frame, new_values).items()),
+        *(
+            pl.lit(None, dtype=expr_dtype).alias(OLD_PREFIX + c)
+            for c, expr_dtype in _new_column_types(frame, new_values).items()
+        ),
     ).with_columns(**new_values)
     after = staged.with_columns(
-        pl.when(changed_mask(targets)).then(pl.lit(CLOCK, dtype=TS)).otherwise(pl.col("_updated_at")).alias("_updated_at")
+        pl.when(changed_mask(targets))
+        .then(pl.lit(CLOCK, dtype=TS))
+        .otherwise(pl.col("_updated_at"))
+        .alias("_updated_at")
     ).drop([OLD_PREFIX + c for c in targets])
     events = updated_events(frame.lazy(), after.lazy(), targets, run_id=RUN, operation_order=order)
     writer.write(RUN, order, "update", events, after.schema)
@@ -94,7 +102,9 @@ def _pipeline(load: pl.DataFrame, writer: TraceWriter) -> dict[int, pl.DataFrame
 
     # 0 load (TR-2)
     frame = load
-    writer.write(RUN, 0, "load", created_events(frame.lazy(), run_id=RUN, operation_order=0, operation_type="load"), frame.schema)
+    writer.write(
+        RUN, 0, "load", created_events(frame.lazy(), run_id=RUN, operation_order=0, operation_type="load"), frame.schema
+    )
     frames[0] = frame
 
     # 10 update: amount on A* rows (8500.00 x 1.0920 = 9282.00, exact) and a new column.
@@ -104,7 +114,9 @@ def _pipeline(load: pl.DataFrame, writer: TraceWriter) -> dict[int, pl.DataFrame
             "amount": pl.when(visible & pl.col("account").str.starts_with("A"))
             .then((pl.col("amount") * pl.lit(Decimal("1.0920"))).cast(DEC))
             .otherwise(pl.col("amount")),
-            "category": pl.when(visible & (pl.col("qty") > 5)).then(pl.lit("big")).otherwise(pl.lit(None, dtype=pl.Utf8)),
+            "category": pl.when(visible & (pl.col("qty") > 5))
+            .then(pl.lit("big"))
+            .otherwise(pl.lit(None, dtype=pl.Utf8)),
         },
         10,
         writer,
@@ -122,7 +134,11 @@ def _pipeline(load: pl.DataFrame, writer: TraceWriter) -> dict[int, pl.DataFrame
     frames[20] = frame
 
     # 30 aggregate: one summary row per account (first-appearance order), a new column `total`.
-    groups = frame.filter(visible).group_by("account", maintain_order=True).agg(pl.col("amount").sum().cast(DEC).alias("total"))
+    groups = (
+        frame.filter(visible)
+        .group_by("account", maintain_order=True)
+        .agg(pl.col("amount").sum().cast(DEC).alias("total"))
+    )
     summary = groups.with_columns(
         pl.format("s{}", pl.int_range(pl.len()).cast(pl.Utf8).str.zfill(4)).alias("_row_id"),
         pl.lit(False).alias("_deleted"),
@@ -133,13 +149,21 @@ def _pipeline(load: pl.DataFrame, writer: TraceWriter) -> dict[int, pl.DataFrame
     )
     frame = pl.concat([frame.with_columns(pl.lit(None, dtype=DEC).alias("total")), summary], how="diagonal_relaxed")
     new_rows = frame.filter(pl.col("_row_id").is_in(summary["_row_id"].implode()))
-    writer.write(RUN, 30, "aggregate", created_events(new_rows.lazy(), run_id=RUN, operation_order=30, operation_type="aggregate"), frame.schema)
+    writer.write(
+        RUN,
+        30,
+        "aggregate",
+        created_events(new_rows.lazy(), run_id=RUN, operation_order=30, operation_type="aggregate"),
+        frame.schema,
+    )
     frames[30] = frame
 
     # 40 update: qty + 1 on B rows (NULL stays NULL on summary rows), an unchanged
     # re-assignment of `category`, and `_labels.k <- "x"` on rows with an amount.
-    set_label = pl.col("_labels").list.filter(pl.element().struct.field("key") != "k").list.concat(
-        pl.lit([{"key": "k", "value": "x"}], dtype=LABELS)
+    set_label = (
+        pl.col("_labels")
+        .list.filter(pl.element().struct.field("key") != "k")
+        .list.concat(pl.lit([{"key": "k", "value": "x"}], dtype=LABELS))
     )
     frame = _apply_update(
         frame,
@@ -181,7 +205,9 @@ def _check_round_trip(load: pl.DataFrame, root: str) -> None:
             assert entry.state == row
 
 
-amounts = st.one_of(st.none(), st.integers(-10**9, 10**9).map(lambda c: Decimal(c).scaleb(-2)), st.just(Decimal("8500.00")))
+amounts = st.one_of(
+    st.none(), st.integers(-(10**9), 10**9).map(lambda c: Decimal(c).scaleb(-2)), st.just(Decimal("8500.00"))
+)
 row = st.tuples(st.sampled_from(["A1", "A2", "B"]), amounts, st.one_of(st.none(), st.integers(0, 9)), st.integers(0, 2))
 
 

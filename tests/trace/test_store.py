@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from dobo_engine.errors import TraceWriteFailure
 from dobo_engine.trace import RunInfo, TraceReader, TraceWriter, created_events, updated_events
 
 LABELS = pl.List(pl.Struct({"key": pl.Utf8, "value": pl.Utf8}))
-CLOCK = datetime(2024, 3, 31, 12, 0, tzinfo=timezone.utc)
+CLOCK = datetime(2024, 3, 31, 12, 0, tzinfo=UTC)
 
 
 def _rows() -> pl.DataFrame:

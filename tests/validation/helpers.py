@@ -25,7 +25,7 @@ resolver:
 """
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parsed(kind: str) -> tuple[Entity, ...]:
     return tuple(e for path in sorted((CATALOG / kind).glob("*.yaml")) for e in parse_file(path))
 
@@ -41,8 +41,9 @@ def finance_datasets() -> list[Entity]:
 
 
 def catalog(*extra: Entity, datasets: list[Entity] | None = None) -> MemoryCatalog:
-    found = MemoryCatalog([*(finance_datasets() if datasets is None else datasets), *entities("datasources"),
-                           *entities("calendars")])
+    found = MemoryCatalog(
+        [*(finance_datasets() if datasets is None else datasets), *entities("datasources"), *entities("calendars")]
+    )
     for entity in parse_text(TEST_RESOLVER):
         found.add(entity)
     for entity in extra:
@@ -67,10 +68,14 @@ def project(*operations: dict[str, Any], **fields: Any) -> Project:
     return Project.model_validate(body(*operations, **fields))
 
 
-def update(order: int, *assignments: tuple[str, str], selector: str | None = None,
-           joins: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"order": order, "type": "update", "parameters": {
-        "assignments": [{"column": c, "expression": e} for c, e in assignments]}}
+def update(
+    order: int, *assignments: tuple[str, str], selector: str | None = None, joins: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "order": order,
+        "type": "update",
+        "parameters": {"assignments": [{"column": c, "expression": e} for c, e in assignments]},
+    }
     if joins:
         op["parameters"]["joins"] = joins
     if selector is not None:
@@ -78,8 +83,11 @@ def update(order: int, *assignments: tuple[str, str], selector: str | None = Non
     return op
 
 
-FX_JOIN = {"alias": "fx", "dataset_id": "ds-fx",
-           "on": 'transactions.currency = fx.from_currency AND fx.to_currency = "USD" AND fx.rate_type = "closing"'}
+FX_JOIN = {
+    "alias": "fx",
+    "dataset_id": "ds-fx",
+    "on": 'transactions.currency = fx.from_currency AND fx.to_currency = "USD" AND fx.rate_type = "closing"',
+}
 
 
 def output(order: int, **parameters: Any) -> dict[str, Any]:

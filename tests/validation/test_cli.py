@@ -44,8 +44,12 @@ def test_failures_print_the_report_and_exit_1(tmp_path: Path):
     path.write_text(BROKEN)
     result = invoke("validate", str(path), "--catalog", str(CATALOG))
     assert result.exit_code == 1
-    for expected in ("VAL-001 ExpressionSyntaxError", "VAL-013 ReservedColumn", "VAL-012 UnknownOperationType",
-                     "VAL-002 UnresolvedColumnRef"):
+    for expected in (
+        "VAL-001 ExpressionSyntaxError",
+        "VAL-013 ReservedColumn",
+        "VAL-012 UnknownOperationType",
+        "VAL-002 UnresolvedColumnRef",
+    ):
         assert expected in result.output
 
 
@@ -59,13 +63,16 @@ def test_json_report(tmp_path: Path):
     assert [f["operation_order"] for f in data["failures"]] == [1, 1, 2, 3]
 
 
-@pytest.mark.parametrize("args", [
-    ("missing.yaml", "--catalog", str(CATALOG)),
-    ("prj-unknown", "--catalog", str(CATALOG)),
-    (str(CATALOG / "projects/prj-fx-usd.yaml"), "--catalog", "/no/such/folder"),
-    (str(CATALOG / "datasets/ds-gl.yaml"), "--catalog", str(CATALOG)),
-    (str(CATALOG / "projects/prj-fx-usd.yaml"), "--dataset-version", "0"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("missing.yaml", "--catalog", str(CATALOG)),
+        ("prj-unknown", "--catalog", str(CATALOG)),
+        (str(CATALOG / "projects/prj-fx-usd.yaml"), "--catalog", "/no/such/folder"),
+        (str(CATALOG / "datasets/ds-gl.yaml"), "--catalog", str(CATALOG)),
+        (str(CATALOG / "projects/prj-fx-usd.yaml"), "--dataset-version", "0"),
+    ],
+)
 def test_bad_input_exits_2(args):
     assert invoke("validate", *args).exit_code == 2
 

@@ -28,16 +28,24 @@ def test_VAL_002_unresolved_column_ref_in_assignment():
 
 
 def test_VAL_002_join_alias_is_scoped_to_its_update():
-    report = check(update(1, ("amount_reporting", "fx.rate"), joins=[FX_JOIN]),
-                   {"order": 2, "type": "delete", "selector": "fx.rate > 1"})
+    report = check(
+        update(1, ("amount_reporting", "fx.rate"), joins=[FX_JOIN]),
+        {"order": 2, "type": "delete", "selector": "fx.rate > 1"},
+    )
     assert kinds(report) == [("VAL-002", "UnresolvedColumnRef", 2)]
     assert "fx.rate" in only(report).detail
 
 
 def test_VAL_002_group_by_and_output_columns():
     report = check(
-        {"order": 1, "type": "aggregate", "parameters": {
-            "group_by": ["accounts.type", "currenc"], "aggregations": [{"column": "total", "expression": "SUM(amount_local)"}]}},
+        {
+            "order": 1,
+            "type": "aggregate",
+            "parameters": {
+                "group_by": ["accounts.type", "currenc"],
+                "aggregations": [{"column": "total", "expression": "SUM(amount_local)"}],
+            },
+        },
         output(2, columns=["journal_id", "accounts.name", "_labels", "_deleted", "total"]),
     )
     assert kinds(report) == [("VAL-002", "UnresolvedColumnRef", 1)] * 2 + [("VAL-002", "UnresolvedColumnRef", 2)]
@@ -48,8 +56,13 @@ def test_VAL_002_group_by_and_output_columns():
 
 def test_VAL_003_type_mismatch_selector_assignment_and_new_column():
     report = check(
-        update(1, ("description", "amount_local"), ("line_number", "amount_local"), ("nothing", "NULL"),
-               selector="amount_local"),
+        update(
+            1,
+            ("description", "amount_local"),
+            ("line_number", "amount_local"),
+            ("nothing", "NULL"),
+            selector="amount_local",
+        ),
     )
     assert kinds(report) == [("VAL-003", "TypeMismatch", 1)] * 4
     details = " | ".join(f.detail for f in report.failures)
@@ -60,8 +73,10 @@ def test_VAL_003_type_mismatch_selector_assignment_and_new_column():
 
 
 def test_VAL_003_integer_into_decimal_and_date_into_timestamp_are_storable():
-    report = check(update(1, ("amount_reporting", "line_number"), ("stamp", "_created_at")),
-                   update(2, ("stamp", "posting_date"), ("_labels.kind", '"x"')))
+    report = check(
+        update(1, ("amount_reporting", "line_number"), ("stamp", "_created_at")),
+        update(2, ("stamp", "posting_date"), ("_labels.kind", '"x"')),
+    )
     assert report.ok, report.render()
 
 
@@ -71,8 +86,10 @@ def test_VAL_003_label_value_must_be_a_string():
 
 
 def test_VAL_004_unresolved_selector_ref():
-    report = check({"order": 3, "type": "delete", "selector": "{{NOPE}} AND amount_local > 0"},
-                   selectors={"EMEA_ONLY": 'cost_centers.region = "EMEA"'})
+    report = check(
+        {"order": 3, "type": "delete", "selector": "{{NOPE}} AND amount_local > 0"},
+        selectors={"EMEA_ONLY": 'cost_centers.region = "EMEA"'},
+    )
     failure = report.failures[0]
     assert kinds(report) == [("VAL-004", "UnresolvedSelectorRef", 3)]
     assert "NOPE" in failure.detail and failure.path == "operations[order=3].selector"
@@ -82,13 +99,19 @@ def test_VAL_005_named_selector_syntax_error_even_if_unused():
     report = check(update(1, ("amount_reporting", "amount_local")), selectors={"BROKEN": "region = "})
     failure = only(report)
     assert (failure.rule, failure.type, failure.operation_order, failure.path) == (
-        "VAL-005", "ExpressionSyntaxError", None, "selectors.BROKEN")
+        "VAL-005",
+        "ExpressionSyntaxError",
+        None,
+        "selectors.BROKEN",
+    )
     assert "named selector BROKEN is never used" in report.warnings
 
 
 def test_VAL_005_selector_cycle():
-    report = check({"order": 1, "type": "delete", "selector": "{{A}}"},
-                   selectors={"A": "{{B}} AND amount_local > 0", "B": "amount_local < 0"})
+    report = check(
+        {"order": 1, "type": "delete", "selector": "{{A}}"},
+        selectors={"A": "{{B}} AND amount_local > 0", "B": "amount_local < 0"},
+    )
     assert kinds(report) == [("VAL-005", "SelectorCycle", None)]
     assert report.failures[0].path == "selectors.A" and "{{B}}" in report.failures[0].detail
 
@@ -101,7 +124,9 @@ def test_VAL_005_named_selector_must_be_boolean_where_used():
 
 
 def test_VAL_005_selector_body_errors_are_reported_at_use_with_the_selector_path():
-    report = check({"order": 2, "type": "delete", "selector": "{{EMEA}}"}, selectors={"EMEA": 'cost_centres.region = "EMEA"'})
+    report = check(
+        {"order": 2, "type": "delete", "selector": "{{EMEA}}"}, selectors={"EMEA": 'cost_centres.region = "EMEA"'}
+    )
     failure = only(report)
     assert (failure.rule, failure.type, failure.operation_order) == ("VAL-002", "UnresolvedColumnRef", 2)
     assert failure.path == "selectors.EMEA" and "operations[order=2].selector" in failure.detail
@@ -117,10 +142,17 @@ def test_VAL_010_unknown_function_and_wrong_arity():
 def test_VAL_011_aggregate_not_allowed_and_required():
     report = check(
         {"order": 1, "type": "delete", "selector": "SUM(amount_local) > 0"},
-        {"order": 2, "type": "aggregate", "parameters": {
-            "group_by": ["currency"],
-            "aggregations": [{"column": "total", "expression": "amount_local"},
-                             {"column": "ok", "expression": "SUM(amount_local) / COUNT_ALL()"}]}},
+        {
+            "order": 2,
+            "type": "aggregate",
+            "parameters": {
+                "group_by": ["currency"],
+                "aggregations": [
+                    {"column": "total", "expression": "amount_local"},
+                    {"column": "ok", "expression": "SUM(amount_local) / COUNT_ALL()"},
+                ],
+            },
+        },
     )
     assert kinds(report) == [("VAL-011", "AggregateNotAllowed", 1), ("VAL-011", "AggregateRequired", 2)]
     assert "SUM" in report.failures[0].detail and "amount_local" in report.failures[1].detail

@@ -6,10 +6,17 @@ from dobo_engine.model.documents import parse_text
 from dobo_engine.validation import validate_project
 from tests.validation.helpers import FX_JOIN, body, catalog, finance_datasets, kinds, only, output, project, update
 
-APPEND = {"order": 3, "type": "append", "parameters": {
-    "source": {"dataset_id": "ds-budgets"},
-    "aggregation": {"group_by": ["account_code", "cost_center_code", "currency"],
-                    "aggregations": [{"column": "amount_local", "expression": "SUM(amount)"}]}}}
+APPEND = {
+    "order": 3,
+    "type": "append",
+    "parameters": {
+        "source": {"dataset_id": "ds-budgets"},
+        "aggregation": {
+            "group_by": ["account_code", "cost_center_code", "currency"],
+            "aggregations": [{"column": "amount_local", "expression": "SUM(amount)"}],
+        },
+    },
+}
 
 
 def datasets_with(dataset_id: str, **update_fields):
@@ -60,8 +67,12 @@ def test_VAL_007_resolver_disabled():
 def test_VAL_008_join_and_append_datasets_exist_and_are_active():
     cat = catalog(datasets=datasets_with("ds-budgets", status="disabled"))
     missing = {**FX_JOIN, "dataset_id": "ds-nope"}
-    pinned = {**FX_JOIN, "alias": "fx2", "dataset_version": 9,
-              "on": 'transactions.currency = fx2.from_currency AND fx2.to_currency = "USD" AND fx2.rate_type = "closing"'}
+    pinned = {
+        **FX_JOIN,
+        "alias": "fx2",
+        "dataset_version": 9,
+        "on": 'transactions.currency = fx2.from_currency AND fx2.to_currency = "USD" AND fx2.rate_type = "closing"',
+    }
     report = validate_project(project(update(1, ("amount_reporting", "fx.rate"), joins=[missing, pinned]), APPEND), cat)
     assert kinds(report) == [("VAL-008", "UnresolvedDatasetRef", 1)] * 2 + [("VAL-008", "UnresolvedDatasetRef", 3)]
     assert "ds-nope" in report.failures[0].detail
@@ -77,12 +88,15 @@ def test_VAL_008_run_skips_the_active_check_for_pinned_versions():
 
 
 def test_VAL_017_invalid_destination():
-    report = validate_project(body(
-        output(1, destination={"datasource_id": "nowhere", "path": "x.parquet"}),
-        output(2, destination={"datasource_id": "finance-parquet", "table": "gl_usd"}),
-        output(3, destination={"datasource_id": "finance-parquet"}),
-        output(4, destination={"datasource_id": "finance-csv", "path": "out/{{YYYY}}.csv"}),
-    ), catalog())
+    report = validate_project(
+        body(
+            output(1, destination={"datasource_id": "nowhere", "path": "x.parquet"}),
+            output(2, destination={"datasource_id": "finance-parquet", "table": "gl_usd"}),
+            output(3, destination={"datasource_id": "finance-parquet"}),
+            output(4, destination={"datasource_id": "finance-csv", "path": "out/{{YYYY}}.csv"}),
+        ),
+        catalog(),
+    )
     assert kinds(report) == [("VAL-017", "InvalidDestination", o) for o in (1, 2, 3)]
     assert "nowhere" in report.failures[0].detail
     assert "database" in report.failures[1].detail
@@ -90,11 +104,14 @@ def test_VAL_017_invalid_destination():
 
 
 def test_VAL_017_invalid_registration():
-    report = validate_project(project(
-        output(1, register_as_dataset="ds-gl"),
-        output(2, register_as_dataset="gl-usd", columns=["journal_id", "amount_local"]),
-        output(3, register_as_dataset="gl-usd"),
-    ), catalog())
+    report = validate_project(
+        project(
+            output(1, register_as_dataset="ds-gl"),
+            output(2, register_as_dataset="gl-usd", columns=["journal_id", "amount_local"]),
+            output(3, register_as_dataset="gl-usd"),
+        ),
+        catalog(),
+    )
     assert kinds(report) == [("VAL-017", "InvalidRegistration", o) for o in (1, 2, 3)]
     assert "input Dataset" in report.failures[0].detail
     assert "_period" in report.failures[1].detail
@@ -106,8 +123,10 @@ def test_VAL_018_project_not_draft_only_on_activation():
     assert kinds(validate_project(prj, catalog())) == [("VAL-018", "ProjectNotDraft", None)]
     assert validate_project(prj, catalog(), purpose="run").ok
     assert validate_project(prj, catalog(), purpose="check").ok
-    assert validate_project(project(update(1, ("a", "1"))), catalog(), status="active").failures[0].type == \
-        "ProjectNotDraft"
+    assert (
+        validate_project(project(update(1, ("a", "1"))), catalog(), status="active").failures[0].type
+        == "ProjectNotDraft"
+    )
 
 
 def test_VAL_018_empty_pipeline():
@@ -127,6 +146,13 @@ def test_VAL_018_input_dataset_and_version_exist_and_are_active():
 
 
 def test_missing_input_dataset_causes_no_cascade():
-    report = validate_project(project(update(1, ("a", "amount_local * 2")), update(2, ("b", "a + nothing")),
-                                      output(3, columns=["a", "b", "whatever"]), input_dataset_id="ds-gone"), catalog())
+    report = validate_project(
+        project(
+            update(1, ("a", "amount_local * 2")),
+            update(2, ("b", "a + nothing")),
+            output(3, columns=["a", "b", "whatever"]),
+            input_dataset_id="ds-gone",
+        ),
+        catalog(),
+    )
     assert kinds(report) == [("VAL-018", "UnresolvedDatasetRef", None)]

@@ -31,10 +31,17 @@ def _label(c: CompileContext, node: ast.Call) -> pl.Expr:
 
 SPECS = (
     FunctionSpec(
-        "LABEL", 1, 1, _label_type, _label,
-        signature='LABEL("key")', types="string literal → string",
+        "LABEL",
+        1,
+        1,
+        _label_type,
+        _label,
+        signature='LABEL("key")',
+        types="string literal → string",
         summary="the row's value of the label key",
         nulls="NULL if the label is not set; not allowed in a Resolver rule's when",
-        example='LABEL("review")', example_result='"pending"', result=STRING,
+        example='LABEL("review")',
+        example_result='"pending"',
+        result=STRING,
     ),
 )

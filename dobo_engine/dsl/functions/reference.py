@@ -68,7 +68,9 @@ def render_reference() -> str:
         parts.append(f"\n## {title}\n\n")
         if specs and specs[0].aggregate:
             parts.append("Only in aggregations (§9): never nested, and an aggregation needs at least one.\n\n")
-        parts.append("| Function | Arguments → result | Arity | What it does | NULL and edge behaviour | Example | Result |\n")
+        parts.append(
+            "| Function | Arguments → result | Arity | What it does | NULL and edge behaviour | Example | Result |\n"
+        )
         parts.append("|---|---|---|---|---|---|---|\n")
         parts.extend(_row(spec) + "\n" for spec in specs)
     return "".join(parts)

@@ -31,20 +31,27 @@ def apply_aggregate(op: AggregateOperation, working: WorkingFrame, ctx: RunConte
         if item.column in columns:  # OP-AGG-6: an existing column must store the result
             target = columns[item.column]
             if not is_storable(value_type, target):
-                raise TypeMismatch(f"column {item.column} is {target} and cannot hold a {value_type} result",
-                                   rule="OP-AGG-6", location=Location(path=where, operation_order=op.order))
+                raise TypeMismatch(
+                    f"column {item.column} is {target} and cannot hold a {value_type} result",
+                    rule="OP-AGG-6",
+                    location=Location(path=where, operation_order=op.order),
+                )
         else:
             inferred = new_column_type(value_type)
             if inferred is None:
-                raise TypeMismatch(f"the type of new column {item.column} cannot be inferred (only NULL)",
-                                   rule="OP-AGG-6", location=Location(path=where, operation_order=op.order))
+                raise TypeMismatch(
+                    f"the type of new column {item.column} cannot be inferred (only NULL)",
+                    rule="OP-AGG-6",
+                    location=Location(path=where, operation_order=op.order),
+                )
             target = columns[item.column] = inferred
         stored.append(store(pl.col(item.column), value_type, target).alias(item.column))
 
     widened = working.with_frame(working.frame, columns)
     summary = result.rows.with_columns(stored)
-    new_rows = stamp_new_rows(summary, widened, ctx, order=op.order,
-                              source_dataset_id=ctx.input_dataset.id, source_table=working.main_table)
+    new_rows = stamp_new_rows(
+        summary, widened, ctx, order=op.order, source_dataset_id=ctx.input_dataset.id, source_table=working.main_table
+    )
     frame = append_rows(widened.with_frame(_with_new_columns(working.frame, columns, working)), new_rows)
     after = widened.with_frame(frame)
     events = created_events(new_rows, run_id=ctx.run_id, operation_order=op.order, operation_type="aggregate")

@@ -39,7 +39,9 @@ def apply_append(op: AppendOperation, working: WorkingFrame, ctx: RunContext) ->
     source = assemble(ctx, dataset, qualifiers_in(_source_texts(op), ctx.selectors)).working
 
     scope = source.scope("source_selector", today=ctx.today)
-    rows = source.frame.filter(VISIBLE & compiler.condition(params.source_selector, scope, "parameters.source_selector"))
+    rows = source.frame.filter(
+        VISIBLE & compiler.condition(params.source_selector, scope, "parameters.source_selector")
+    )
 
     # OP-APP-3: incoming columns are the aggregation's outputs, or the source's user columns.
     if params.aggregation:
@@ -52,7 +54,9 @@ def apply_append(op: AppendOperation, working: WorkingFrame, ctx: RunContext) ->
         incoming = rows
 
     if params.columns is not None:  # OP-APP-7: explicit incoming rows, in the source's (or aggregation's) scope
-        mapped_scope = _scope_of(incoming_types, source, ctx) if params.aggregation else scope.with_context("assignment")
+        mapped_scope = (
+            _scope_of(incoming_types, source, ctx) if params.aggregation else scope.with_context("assignment")
+        )
         exprs, types = [], {}
         for name, text in params.columns.items():
             compiled = compiler.compile(text, mapped_scope, f"parameters.columns.{name}")
@@ -69,8 +73,9 @@ def apply_append(op: AppendOperation, working: WorkingFrame, ctx: RunContext) ->
         for name, value_type in incoming_types.items()
     ]
     incoming = incoming.with_columns(stored)
-    new_rows = stamp_new_rows(incoming, working, ctx, order=op.order, source_dataset_id=dataset.id,
-                              source_table=dataset.main_table.name)
+    new_rows = stamp_new_rows(
+        incoming, working, ctx, order=op.order, source_dataset_id=dataset.id, source_table=dataset.main_table.name
+    )
     after = working.with_frame(append_rows(working, new_rows))
     events = created_events(new_rows, run_id=ctx.run_id, operation_order=op.order, operation_type="append")
     return OperationOutcome(after, events=events, rows_created=new_rows.height, changed_columns=frozenset())

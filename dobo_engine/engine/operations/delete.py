@@ -24,8 +24,13 @@ def apply_delete(op: DeleteOperation, working: WorkingFrame, ctx: RunContext) ->
         (pl.col("_deleted") | pl.col(FLAGGED)).alias("_deleted"),
         pl.when(pl.col(FLAGGED)).then(clock).otherwise(pl.col("_updated_at")).alias("_updated_at"),
     )
-    events = deleted_events(marked.lazy().filter(pl.col(FLAGGED)).select("_row_id"), run_id=ctx.run_id,
-                            operation_order=op.order)
+    events = deleted_events(
+        marked.lazy().filter(pl.col(FLAGGED)).select("_row_id"), run_id=ctx.run_id, operation_order=op.order
+    )
     count = int(marked[FLAGGED].sum())
-    return OperationOutcome(working.with_frame(frame.drop(FLAGGED)), events=events, rows_deleted=count,
-                            changed_columns=frozenset({"_deleted", "_updated_at"}))
+    return OperationOutcome(
+        working.with_frame(frame.drop(FLAGGED)),
+        events=events,
+        rows_deleted=count,
+        changed_columns=frozenset({"_deleted", "_updated_at"}),
+    )

@@ -77,8 +77,9 @@ def apply_update(op: UpdateOperation, working: WorkingFrame, ctx: RunContext) ->
     events = updated_events(working.frame, after, targets, run_id=ctx.run_id, operation_order=op.order)
     keep = [c for c in after.columns if c in working.frame.columns or c in targets]
     result = working.with_frame(after.select(keep), columns)
-    return OperationOutcome(result, events=events, rows_changed=rows_changed,
-                            changed_columns=frozenset([*targets, "_updated_at"]))
+    return OperationOutcome(
+        result, events=events, rows_changed=rows_changed, changed_columns=frozenset([*targets, "_updated_at"])
+    )
 
 
 def _old_value(target: str, columns: dict[str, DslType], working: WorkingFrame) -> pl.Expr:
@@ -104,20 +105,31 @@ def _assignments(
         compiled = compiler.compile(assignment.expression, scope, where)
         target = assignment.column
         if target.startswith(LABEL_PREFIX):  # OP-UPD-8
-            _require(compiled.dtype.kind in ("string", "null", "unknown"), compiler, where,
-                     f"label {target} needs a string value, got {compiled.dtype}")
-            label_value = with_label(label_value, target[len(LABEL_PREFIX):], compiled.expr)
+            _require(
+                compiled.dtype.kind in ("string", "null", "unknown"),
+                compiler,
+                where,
+                f"label {target} needs a string value, got {compiled.dtype}",
+            )
+            label_value = with_label(label_value, target[len(LABEL_PREFIX) :], compiled.expr)
             label_assigned = True
             continue
         if target in working.columns:  # OP-UPD-4
             target_type = working.columns[target]
-            _require(is_storable(compiled.dtype, target_type), compiler, where,
-                     f"column {target} is {target_type} and cannot hold a {compiled.dtype} value")
+            _require(
+                is_storable(compiled.dtype, target_type),
+                compiler,
+                where,
+                f"column {target} is {target_type} and cannot hold a {compiled.dtype} value",
+            )
         else:  # OP-UPD-5
             new_type = new_column_type(compiled.dtype)
             if new_type is None:
-                _reject(compiler, where,
-                        f"the type of new column {target} cannot be inferred from an expression that is only NULL")
+                _reject(
+                    compiler,
+                    where,
+                    f"the type of new column {target} cannot be inferred from an expression that is only NULL",
+                )
             target_type = new_type
             columns[target] = target_type
         exprs.append(store(compiled.expr, compiled.dtype, target_type).alias(_new_value(target)))

@@ -194,7 +194,10 @@ class DagsterDev:
             " ... on Error { message } } }",
             {
                 "params": {
-                    "selector": {"partitionSetName": self.partition_set(job), "repositorySelector": self.repository_selector()},
+                    "selector": {
+                        "partitionSetName": self.partition_set(job),
+                        "repositorySelector": self.repository_selector(),
+                    },
                     "partitionNames": partitions,
                     "fromFailure": False,
                 }
@@ -261,7 +264,11 @@ def dagster_dev(tmp: Path) -> Iterator[DagsterDev]:
     env = server_env(tmp)
     prepared = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "dagster_dev.py"), "--no-serve"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert prepared.returncode == 0, prepared.stdout + prepared.stderr
     home = Path(env["DAGSTER_HOME"])
@@ -273,7 +280,11 @@ def dagster_dev(tmp: Path) -> Iterator[DagsterDev]:
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             script.dagster_dev_command("127.0.0.1", port),
-            cwd=home, env=run_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=home,
+            env=run_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = DagsterDev(url=f"http://127.0.0.1:{port}", dobo_home=Path(env["DOBO_HOME"]), dagster_home=home, log=log)
     try:

@@ -68,7 +68,9 @@ def test_partition_run_and_backfill(server) -> None:
     backfill_id = server.launch_backfill(JOB, BACKFILL)
     backfill_runs = server.wait_until(
         "the backfill's runs",
-        lambda: (lambda runs: runs if len(runs) == len(BACKFILL) else None)(server.runs({"dagster/backfill": backfill_id})),
+        lambda: (lambda runs: runs if len(runs) == len(BACKFILL) else None)(
+            server.runs({"dagster/backfill": backfill_id})
+        ),
         timeout=180,
     )
 
@@ -90,7 +92,9 @@ def test_duplicate_project_period_is_refused(server) -> None:
     with pytest.raises(GraphQLError) as refused:
         server.launch_partition_run(JOB, "2026-02")
     holder = server.run(first["run"]["runId"])
-    assert holder["status"] in {"QUEUED", "STARTING", "STARTED"}, "the first run ended before the duplicate was launched"
+    assert holder["status"] in {"QUEUED", "STARTING", "STARTED"}, (
+        "the first run ended before the duplicate was launched"
+    )
 
     message = str(refused.value)
     assert "ConcurrentRunConflict" in message and "already has a queued or running Run" in message, message

@@ -71,7 +71,9 @@ def merged() -> dict[str, Any]:
 
 def test_vendored_chart_files_are_the_ones_listed_in_source_md() -> None:
     source = (DATA / "SOURCE.md").read_text()
-    rows = re.findall(r"^\| `([^`]+)` \| dagster-io/dagster \| `[^`]+` \| `[0-9a-f]+` \| (\d+) \| `([0-9a-f]{64})` \|$", source, re.M)
+    rows = re.findall(
+        r"^\| `([^`]+)` \| dagster-io/dagster \| `[^`]+` \| `[0-9a-f]+` \| (\d+) \| `([0-9a-f]{64})` \|$", source, re.M
+    )
     assert len(rows) == 4
     for name, size, digest in rows:
         data = (DATA / name).read_bytes()
@@ -127,9 +129,9 @@ def test_run_queue_refuses_and_limits_duplicate_project_periods(merged: dict[str
     assert coordinator["enabled"] is True and coordinator["type"] == "CustomRunCoordinator"
     custom = coordinator["config"]["customRunCoordinator"]
     assert (custom["module"], custom["class"]) == ("dobo_dagster.run_coordinator", "DoboRunCoordinator")
-    assert {"key": "dobo/project-period", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in custom[
-        "config"
-    ]["tag_concurrency_limits"]
+    assert {"key": "dobo/project-period", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in custom["config"][
+        "tag_concurrency_limits"
+    ]
     # The config is the coordinator's own: Dagster accepts it.
     from dagster._config import validate_config
 
@@ -163,6 +165,9 @@ def test_no_secret_is_inlined_env_comes_from_secrets_and_config_maps() -> None:
         ours["dagster-user-deployments"]["deployments"][0]["envSecrets"],
     ):
         assert env_list == [{"name": "dobo-credentials"}]
-    for section in (ours["runLauncher"]["config"]["k8sRunLauncher"], ours["dagster-user-deployments"]["deployments"][0]):
+    for section in (
+        ours["runLauncher"]["config"]["k8sRunLauncher"],
+        ours["dagster-user-deployments"]["deployments"][0],
+    ):
         for env in section.get("env", []) or section.get("envVars", []):
             assert not _SECRETISH.search(str(env)), env

@@ -122,7 +122,7 @@ def _launch(instance, create_dobo_run, tags: dict[str, str]) -> tuple[Any, dict[
     launcher = instance.run_launcher
     assert type(launcher).__name__ == "K8sRunLauncher"
     launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
-    (namespace, body), = instance.recorded_jobs
+    ((namespace, body),) = instance.recorded_jobs
     assert namespace == "dobo"
     return run, kubernetes.client.ApiClient().sanitize_for_serialization(body)
 
