@@ -21,17 +21,24 @@ RESULTS = Path(__file__).resolve().parent / "results" / "compare.md"
 
 
 def frames(rows: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    actual = pl.DataFrame({
-        "journal_id": [f"JE-{i // 2:06d}" for i in range(rows)],
-        "line_number": [i % 2 + 1 for i in range(rows)],
-        "currency": [("EUR", "USD", "JPY")[i % 3] for i in range(rows)],
-        "amount": pl.Series([Decimal(i) / 100 for i in range(rows)], dtype=pl.Decimal(38, 6)),
-        "booked": pl.date_range(pl.date(2026, 1, 1), pl.date(2026, 1, 31), eager=True).sample(rows, with_replacement=True, seed=1),
-    })
+    actual = pl.DataFrame(
+        {
+            "journal_id": [f"JE-{i // 2:06d}" for i in range(rows)],
+            "line_number": [i % 2 + 1 for i in range(rows)],
+            "currency": [("EUR", "USD", "JPY")[i % 3] for i in range(rows)],
+            "amount": pl.Series([Decimal(i) / 100 for i in range(rows)], dtype=pl.Decimal(38, 6)),
+            "booked": pl.date_range(pl.date(2026, 1, 1), pl.date(2026, 1, 31), eager=True).sample(
+                rows, with_replacement=True, seed=1
+            ),
+        }
+    )
     expected = actual.with_columns(pl.all().cast(pl.Utf8)).sample(fraction=1.0, shuffle=True, seed=2)
     # Five wrong values and one missing row: the run must report exactly these.
-    expected = expected.with_row_index("i").with_columns(
-        pl.when(pl.col("i") < 5).then(pl.lit("1.23")).otherwise(pl.col("amount")).alias("amount")).drop("i")
+    expected = (
+        expected.with_row_index("i")
+        .with_columns(pl.when(pl.col("i") < 5).then(pl.lit("1.23")).otherwise(pl.col("amount")).alias("amount"))
+        .drop("i")
+    )
     return actual, expected.slice(1)
 
 
@@ -48,21 +55,39 @@ def main() -> None:
     args = parser.parse_args()
     actual, expected = frames(args.rows)
     runs = [
-        timed("key columns (journal_id, line_number)", actual, expected, CompareConfig(key_columns=["journal_id", "line_number"])),
+        timed(
+            "key columns (journal_id, line_number)",
+            actual,
+            expected,
+            CompareConfig(key_columns=["journal_id", "line_number"]),
+        ),
         timed("whole-row multiset", actual, expected, CompareConfig()),
-        timed("order sensitive", actual, expected.sort("journal_id", "line_number"), CompareConfig(order_sensitive=True)),
+        timed(
+            "order sensitive", actual, expected.sort("journal_id", "line_number"), CompareConfig(order_sensitive=True)
+        ),
     ]
     lines = [f"| {label} | {seconds:.3f} | {count} |" for label, seconds, count in runs]
-    machine = f"{platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()}, " \
-              f"Polars {pl.__version__}"
-    text = "\n".join([
-        "# Scenario comparison benchmark", "",
-        f"Command: `.venv/bin/python -m benchmarks.bench_compare --rows {args.rows} --write`", "",
-        f"Machine: {machine}", "",
-        f"Two frames of {args.rows:,} rows x 5 columns (string, integer, decimal(38,6), date); the expected side is "
-        "text, as scenario data is, and is converted inside the timing. Target: < 2 s per comparison.", "",
-        "| pairing | seconds | mismatches reported |", "| --- | --- | --- |", *lines, "",
-    ])
+    machine = (
+        f"{platform.machine()}, {platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"Polars {pl.__version__}"
+    )
+    text = "\n".join(
+        [
+            "# Scenario comparison benchmark",
+            "",
+            f"Command: `.venv/bin/python -m benchmarks.bench_compare --rows {args.rows} --write`",
+            "",
+            f"Machine: {machine}",
+            "",
+            f"Two frames of {args.rows:,} rows x 5 columns (string, integer, decimal(38,6), date); the expected side is "
+            "text, as scenario data is, and is converted inside the timing. Target: < 2 s per comparison.",
+            "",
+            "| pairing | seconds | mismatches reported |",
+            "| --- | --- | --- |",
+            *lines,
+            "",
+        ]
+    )
     print(text)
     if args.write:
         RESULTS.write_text(text, encoding="utf-8")

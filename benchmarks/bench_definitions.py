@@ -17,12 +17,24 @@ RESULT = ROOT / "benchmarks/results/definitions.md"
 
 
 def _project(i: int, operations: int) -> dict:
-    ops = [{"order": 10 * (k + 1), "name": f"step {k + 1}", "type": "update",
-            "parameters": {"assignments": [{"column": f"c{k}", "expression": f"amount_local * {k + 1}"}]}}
-           for k in range(operations - 1)]
+    ops = [
+        {
+            "order": 10 * (k + 1),
+            "name": f"step {k + 1}",
+            "type": "update",
+            "parameters": {"assignments": [{"column": f"c{k}", "expression": f"amount_local * {k + 1}"}]},
+        }
+        for k in range(operations - 1)
+    ]
     ops.append({"order": 10 * operations, "type": "output", "parameters": {"destination": "default"}})
-    return {"id": f"bench-{i:04d}", "name": f"Bench {i}", "input_dataset_id": "ds-gl", "calendar_id": "finance",
-            "materialization": "eager", "operations": ops}
+    return {
+        "id": f"bench-{i:04d}",
+        "name": f"Bench {i}",
+        "input_dataset_id": "ds-gl",
+        "calendar_id": "finance",
+        "materialization": "eager",
+        "operations": ops,
+    }
 
 
 def main(projects: int = 200, operations: int = 8) -> None:
@@ -47,14 +59,24 @@ def main(projects: int = 200, operations: int = 8) -> None:
     jobs = [j for j in defs.resolve_all_job_defs() if j.name.startswith("bench_")]
     resolved = time.perf_counter()
     assert len(jobs) == projects and all(len(j.graph.nodes) == operations + 1 for j in jobs)
-    rows = [("import dobo_dagster (dagster itself included)", import_seconds),
-            ("build_definitions() (store read + 200 jobs)", built - imported), ("resolve all jobs", resolved - built),
-            ("total", import_seconds + resolved - imported)]
-    lines = ["# Code location load time", "",
-             f"{projects} generated Projects of {operations} operations (+ the example catalog), SQLite store, "
-             f"dagster 1.13, Python {sys.version.split()[0]}. Target: total < 10 s.", "",
-             "| phase | seconds |", "| --- | --- |", *[f"| {name} | {sec:.2f} |" for name, sec in rows], "",
-             "Reproduce: `.venv/bin/python benchmarks/bench_definitions.py 200 8`."]
+    rows = [
+        ("import dobo_dagster (dagster itself included)", import_seconds),
+        ("build_definitions() (store read + 200 jobs)", built - imported),
+        ("resolve all jobs", resolved - built),
+        ("total", import_seconds + resolved - imported),
+    ]
+    lines = [
+        "# Code location load time",
+        "",
+        f"{projects} generated Projects of {operations} operations (+ the example catalog), SQLite store, "
+        f"dagster 1.13, Python {sys.version.split()[0]}. Target: total < 10 s.",
+        "",
+        "| phase | seconds |",
+        "| --- | --- |",
+        *[f"| {name} | {sec:.2f} |" for name, sec in rows],
+        "",
+        "Reproduce: `.venv/bin/python benchmarks/bench_definitions.py 200 8`.",
+    ]
     RESULT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -41,7 +41,7 @@ def big_expression(nodes: int = 200) -> str:
     parts: list[str] = []
     i = 0
     while True:
-        parts.append(f"(ROUND(amount_local * 1.{i % 10}5 + line_number, 2) > {i} OR UPPER(currency) = \"EUR\")")
+        parts.append(f'(ROUND(amount_local * 1.{i % 10}5 + line_number, 2) > {i} OR UPPER(currency) = "EUR")')
         text = " AND ".join(parts)
         if sum(1 for _ in parse(text).walk()) >= nodes:
             return text
@@ -62,6 +62,7 @@ def main() -> None:
     scope = finance_scope()
     text = big_expression()
     node_count = sum(1 for _ in parse(text).walk())
+
     def cold(fn):  # type: ignore[no-untyped-def]
         def run():  # type: ignore[no-untyped-def]
             clear_cache()  # every text parsed afresh

@@ -33,28 +33,61 @@ def _operation(order: int, prev: str) -> dict[str, Any]:
     """One of six shapes in turn; `prev` is the column the last update or aggregate created (V-4)."""
     kind = order % 6
     if kind == 0:
-        return {"order": order, "type": "update", "selector": "{{EMEA}} AND amount_local > 0", "parameters": {
-            "joins": [FX_JOIN],
-            "assignments": [{"column": f"c{order}", "expression": f"ROUND({prev} * fx.rate, 2)"},
-                            {"column": f"t{order}", "expression": 'CONCAT(accounts.code, " - ", journal_id)'}]}}
+        return {
+            "order": order,
+            "type": "update",
+            "selector": "{{EMEA}} AND amount_local > 0",
+            "parameters": {
+                "joins": [FX_JOIN],
+                "assignments": [
+                    {"column": f"c{order}", "expression": f"ROUND({prev} * fx.rate, 2)"},
+                    {"column": f"t{order}", "expression": 'CONCAT(accounts.code, " - ", journal_id)'},
+                ],
+            },
+        }
     if kind == 1:
-        return {"order": order, "type": "update", "selector": f'currency <> "USD" AND line_number > {order % 7}',
-                "parameters": {"assignments": [
+        return {
+            "order": order,
+            "type": "update",
+            "selector": f'currency <> "USD" AND line_number > {order % 7}',
+            "parameters": {
+                "assignments": [
                     {"column": f"c{order}", "expression": f"IF({prev} > 1000, {prev} / 3, -{prev})"},
-                    {"column": "_labels.review", "expression": '"pending"'}]}}
+                    {"column": "_labels.review", "expression": '"pending"'},
+                ]
+            },
+        }
     if kind == 2:
         return {"order": order, "type": "delete", "selector": f"{prev} < -{order * 1000} AND NOT ISNULL(posting_date)"}
     if kind == 3:
-        return {"order": order, "type": "aggregate", "selector": "NOT ISNULL(journal_id)", "parameters": {
-            "group_by": ["account_code", "currency"],
-            "aggregations": [{"column": f"c{order}", "expression": f"SUM({prev}) / COUNT_ALL()"}]}}
+        return {
+            "order": order,
+            "type": "aggregate",
+            "selector": "NOT ISNULL(journal_id)",
+            "parameters": {
+                "group_by": ["account_code", "currency"],
+                "aggregations": [{"column": f"c{order}", "expression": f"SUM({prev}) / COUNT_ALL()"}],
+            },
+        }
     if kind == 4:
-        return {"order": order, "type": "append", "parameters": {
-            "source": {"dataset_id": "ds-budgets"}, "source_selector": 'budget_type = "original"',
-            "aggregation": {"group_by": ["account_code", "cost_center_code", "currency"],
-                            "aggregations": [{"column": "amount_local", "expression": "SUM(amount)"}]}}}
-    return {"order": order, "type": "output", "selector": 'LABEL("review") = "pending"', "parameters": {
-        "destination": "default", "columns": ["journal_id", "line_number", "description", prev]}}
+        return {
+            "order": order,
+            "type": "append",
+            "parameters": {
+                "source": {"dataset_id": "ds-budgets"},
+                "source_selector": 'budget_type = "original"',
+                "aggregation": {
+                    "group_by": ["account_code", "cost_center_code", "currency"],
+                    "aggregations": [{"column": "amount_local", "expression": "SUM(amount)"}],
+                },
+            },
+        }
+    return {
+        "order": order,
+        "type": "output",
+        "selector": 'LABEL("review") = "pending"',
+        "parameters": {"destination": "default", "columns": ["journal_id", "line_number", "description", prev]},
+    }
 
 
 def generated_project(operations: int = OPERATIONS) -> Project:
@@ -63,10 +96,16 @@ def generated_project(operations: int = OPERATIONS) -> Project:
         ops.append(_operation(order, prev))
         if order % 6 in (0, 1, 3):  # update and aggregate create c<order>
             prev = f"c{order}"
-    return Project.model_validate({
-        "id": "prj-bench", "name": "Validation benchmark", "input_dataset_id": "ds-gl", "materialization": "eager",
-        "selectors": {"EMEA": 'cost_centers.region = "EMEA"'}, "operations": ops,
-    })
+    return Project.model_validate(
+        {
+            "id": "prj-bench",
+            "name": "Validation benchmark",
+            "input_dataset_id": "ds-gl",
+            "materialization": "eager",
+            "selectors": {"EMEA": 'cost_centers.region = "EMEA"'},
+            "operations": ops,
+        }
+    )
 
 
 def measure(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 
+from benchmarks import gl_data
 from dobo_engine.engine.checkpoints import CheckpointStore
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.pipeline import Executor, RunOutcome, StepReport
@@ -30,16 +31,46 @@ from dobo_engine.model.project import Project
 from dobo_engine.model.run import PeriodDetails, ProjectSnapshot, WriteResult
 from dobo_engine.trace.store import TraceWriter
 
-from benchmarks import gl_data
-
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "examples/finance/catalog"
-CLOCK = datetime(2026, 2, 1, 6, 0, tzinfo=timezone.utc)
-PERIOD = PeriodDetails(calendar_id="finance", identifier=gl_data.PERIOD, level="month", year=2026, sequence=1,
-                       start_date=date(2026, 1, 1), end_date=date(2026, 1, 31))
+CLOCK = datetime(2026, 2, 1, 6, 0, tzinfo=UTC)
+PERIOD = PeriodDetails(
+    calendar_id="finance",
+    identifier=gl_data.PERIOD,
+    level="month",
+    year=2026,
+    sequence=1,
+    start_date=date(2026, 1, 1),
+    end_date=date(2026, 1, 31),
+)
 OUTPUT_ORDER = 50
-SUMMARY_COLUMNS = ["account_code", "currency", "total_local", "total_reporting", "total_rounded", "large_lines",
-                   "line_count"]
+SUMMARY_COLUMNS = [
+    "account_code",
+    "currency",
+    "total_local",
+    "total_reporting",
+    "total_rounded",
+    "large_lines",
+    "line_count",
+]
+# The optional second output (``rows_output=True``): every visible working row, the kept GL lines
+# then the appended summary rows, with the user columns in working order and the row id.
+ROWS_OUTPUT_ORDER = 60
+DETAIL_COLUMNS = [
+    "journal_id",
+    "line_number",
+    "posting_date",
+    "account_code",
+    "cost_center_code",
+    "currency",
+    "amount_local",
+    "amount_reporting",
+    "description",
+    "source_system",
+    "band",
+    "rounded",
+]
+ROW_COLUMNS = [*DETAIL_COLUMNS, *SUMMARY_COLUMNS[2:], "_row_id"]
 
 PROJECT = """
 project:
@@ -90,6 +121,15 @@ project:
         columns: [account_code, currency, total_local, total_reporting, total_rounded, large_lines, line_count]
 """
 
+ROWS_OUTPUT = f"""
+    - order: {ROWS_OUTPUT_ORDER}
+      name: write the working rows
+      type: output
+      parameters:
+        destination: default
+        columns: [{", ".join(ROW_COLUMNS)}]
+"""
+
 FILES = {
     ("ds-gl", "transactions"): gl_data.TRANSACTIONS,
     ("ds-gl", "accounts"): gl_data.ACCOUNTS_FILE,
@@ -97,8 +137,9 @@ FILES = {
 }
 
 
-def project() -> Project:
-    (entity,) = parse_text(PROJECT)
+def project(*, rows_output: bool = False) -> Project:
+    """The benchmark Project; with ``rows_output`` it also writes every visible working row."""
+    (entity,) = parse_text(PROJECT + (ROWS_OUTPUT if rows_output else ""))
     return entity  # type: ignore[return-value]
 
 
@@ -152,38 +193,79 @@ class ParquetOutputs:
     def path(self, operation_order: int) -> Path:
         return self.folder / f"operation={operation_order}.parquet"
 
-    def write(self, frame: pl.DataFrame, *, operation_order: int, destination: object, mode: str,
-              register_as: str | None, temporal_mode: str) -> WriteResult:
+    def write(
+        self,
+        frame: pl.DataFrame,
+        *,
+        operation_order: int,
+        destination: object,
+        mode: str,
+        register_as: str | None,
+        temporal_mode: str,
+    ) -> WriteResult:
         target = self.path(operation_order)
         target.parent.mkdir(parents=True, exist_ok=True)
         if mode == "append" and target.exists():
             frame = pl.concat([pl.read_parquet(target), frame], how="diagonal_relaxed")
         frame.write_parquet(target)
-        return WriteResult(operation_order=operation_order, destination=str(target), sandboxed=False,
-                           rows_written=frame.height, columns=list(frame.columns), register_as=register_as)
+        return WriteResult(
+            operation_order=operation_order,
+            destination=str(target),
+            sandboxed=False,
+            rows_written=frame.height,
+            columns=list(frame.columns),
+            register_as=register_as,
+        )
 
 
-def run(data: str | Path, work: str | Path, *, trace: bool,
-        on_step: Callable[[StepReport], None] | None = None) -> tuple[RunOutcome, Path]:
+def run(
+    data: str | Path,
+    work: str | Path,
+    *,
+    trace: bool,
+    on_step: Callable[[StepReport], None] | None = None,
+    rows_output: bool = False,
+) -> tuple[RunOutcome, Path]:
     """Run the Project over the files in ``data``; checkpoints, trace and output go under ``work``.
 
-    Returns the outcome and the path of the summary Parquet file.
+    Returns the outcome and the path of the summary Parquet file; with
+    ``rows_output`` the working rows are written next to it
+    (``ParquetOutputs.path(ROWS_OUTPUT_ORDER)``).
     """
     data, work = Path(data), Path(work)
-    prj = project()
+    prj = project(rows_output=rows_output)
     snapshot = ProjectSnapshot(
-        project_id=prj.id, project_version=1, input_dataset_id=prj.input_dataset_id, input_dataset_version=1,
-        materialization=prj.materialization, selectors=prj.selectors, operations=prj.operations, period=PERIOD,
-        clock=CLOCK, today=CLOCK.date(), trace=trace,
+        project_id=prj.id,
+        project_version=1,
+        input_dataset_id=prj.input_dataset_id,
+        input_dataset_version=1,
+        materialization=prj.materialization,
+        selectors=prj.selectors,
+        operations=prj.operations,
+        period=PERIOD,
+        clock=CLOCK,
+        today=CLOCK.date(),
+        trace=trace,
     )
     found = datasets()
     outputs = ParquetOutputs(work / "output")
     ctx = RunContext(
-        run_id="bench", project_id=prj.id, clock=CLOCK, today=CLOCK.date(), period=PERIOD,
-        input_dataset=found[prj.input_dataset_id], materialization=prj.materialization,
-        tables=ParquetTables(found, data, CLOCK, PERIOD.identifier), outputs=outputs, selectors=prj.selectors,
+        run_id="bench",
+        project_id=prj.id,
+        clock=CLOCK,
+        today=CLOCK.date(),
+        period=PERIOD,
+        input_dataset=found[prj.input_dataset_id],
+        materialization=prj.materialization,
+        tables=ParquetTables(found, data, CLOCK, PERIOD.identifier),
+        outputs=outputs,
+        selectors=prj.selectors,
     )
-    executor = Executor(snapshot, ctx, CheckpointStore(str(work / "checkpoints")),
-                        TraceWriter(str(work / "trace")) if trace else None,
-                        on_step=on_step or (lambda _: None))
+    executor = Executor(
+        snapshot,
+        ctx,
+        CheckpointStore(str(work / "checkpoints")),
+        TraceWriter(str(work / "trace")) if trace else None,
+        on_step=on_step or (lambda _: None),
+    )
     return executor.run(), outputs.path(OUTPUT_ORDER)

@@ -40,13 +40,29 @@ COST_CENTERS = 50
 NULL_COST_CENTER_PERMILLE = 80
 # Share of lines per currency, in per mille.
 CURRENCIES: tuple[tuple[str, int], ...] = (
-    ("USD", 380), ("EUR", 240), ("GBP", 110), ("JPY", 80), ("CHF", 50),
-    ("CAD", 50), ("AUD", 30), ("SEK", 25), ("NOK", 20), ("DKK", 15),
+    ("USD", 380),
+    ("EUR", 240),
+    ("GBP", 110),
+    ("JPY", 80),
+    ("CHF", 50),
+    ("CAD", 50),
+    ("AUD", 30),
+    ("SEK", 25),
+    ("NOK", 20),
+    ("DKK", 15),
 )
 # Closing rate to USD in force for 2026-01; other versions and types derive from it.
 USD_RATE: dict[str, str] = {
-    "USD": "1.000000", "EUR": "1.092000", "GBP": "1.271000", "JPY": "0.006720", "CHF": "1.132500",
-    "CAD": "0.738400", "AUD": "0.659100", "SEK": "0.095430", "NOK": "0.093870", "DKK": "0.146380",
+    "USD": "1.000000",
+    "EUR": "1.092000",
+    "GBP": "1.271000",
+    "JPY": "0.006720",
+    "CHF": "1.132500",
+    "CAD": "0.738400",
+    "AUD": "0.659100",
+    "SEK": "0.095430",
+    "NOK": "0.093870",
+    "DKK": "0.146380",
 }
 SOURCE_SYSTEMS = ("SAP", "ORACLE", "NETSUITE", "MANUAL")
 DESCRIPTIONS = ("Invoice", "Credit note", "Accrual", "Payroll", "Reclass", "Bank fee", "Depreciation", "Intercompany")
@@ -87,10 +103,18 @@ def _random_columns(n: int, seed: int) -> pl.DataFrame:
 
 # Draws per row: name -> (bound, field number); three 21-bit fields per random column.
 DRAWS: dict[str, tuple[int, int]] = {
-    "journal_start": (2, 0), "day": (31, 1), "account": (1 << 21, 2),
-    "cc_null": (1000, 3), "cost_center": (COST_CENTERS, 4), "currency": (1000, 5),
-    "mantissa": (900, 6), "exponent": (5, 7), "credit": (2, 8),
-    "description": (len(DESCRIPTIONS), 9), "document": (100_000, 10), "source": (len(SOURCE_SYSTEMS), 11),
+    "journal_start": (2, 0),
+    "day": (31, 1),
+    "account": (1 << 21, 2),
+    "cc_null": (1000, 3),
+    "cost_center": (COST_CENTERS, 4),
+    "currency": (1000, 5),
+    "mantissa": (900, 6),
+    "exponent": (5, 7),
+    "credit": (2, 8),
+    "description": (len(DESCRIPTIONS), 9),
+    "document": (100_000, 10),
+    "source": (len(SOURCE_SYSTEMS), 11),
 }
 
 
@@ -139,14 +163,17 @@ def transactions(n: int, seed: int = SEED) -> pl.DataFrame:
         line_number=pl.col("i") - pl.col("first") + 1,
         posting_date=pl.lit(date(2026, 1, 1)) + pl.duration(days=pl.col("day")),
         account_code=(account * 10 + 10000).cast(pl.Utf8),
-        cost_center_code=pl.when(pl.col("cc_null") >= NULL_COST_CENTER_PERMILLE)
-        .then(_code("CC-", pl.col("cost_center") + 1, 3)),
+        cost_center_code=pl.when(pl.col("cc_null") >= NULL_COST_CENTER_PERMILLE).then(
+            _code("CC-", pl.col("cost_center") + 1, 3)
+        ),
         currency=pl.col("currency"),
-        amount_local=(signed.cast(pl.Decimal(18, 2)) * pl.lit(Decimal("0.01"), dtype=pl.Decimal(18, 2)))
-        .cast(pl.Decimal(18, 2)),
+        amount_local=(signed.cast(pl.Decimal(18, 2)) * pl.lit(Decimal("0.01"), dtype=pl.Decimal(18, 2))).cast(
+            pl.Decimal(18, 2)
+        ),
         amount_reporting=pl.lit(None, dtype=pl.Decimal(18, 2)),
-        description=pl.concat_str([_pick(pl.col("description"), DESCRIPTIONS), pl.lit(" "),
-                                   pl.col("document").cast(pl.Utf8)]),
+        description=pl.concat_str(
+            [_pick(pl.col("description"), DESCRIPTIONS), pl.lit(" "), pl.col("document").cast(pl.Utf8)]
+        ),
         source_system=_pick(pl.col("source"), SOURCE_SYSTEMS),
         _period=pl.lit(PERIOD),
     )
@@ -155,10 +182,15 @@ def transactions(n: int, seed: int = SEED) -> pl.DataFrame:
 def exchange_rates() -> pl.DataFrame:
     """Rates of every currency to USD and to EUR, closing and average, four versions each."""
     # (period_from, period_to, factor in per 10,000 of the 2026-01 rate)
-    versions = ((date(2025, 1, 1), date(2025, 7, 1), 9_700), (date(2025, 7, 1), date(2026, 1, 1), 9_850),
-                (date(2026, 1, 1), date(2026, 2, 1), 10_000), (date(2026, 2, 1), None, 10_120))
-    rows: dict[str, list] = {k: [] for k in ("from_currency", "to_currency", "rate", "rate_type",
-                                             "_period_from", "_period_to")}
+    versions = (
+        (date(2025, 1, 1), date(2025, 7, 1), 9_700),
+        (date(2025, 7, 1), date(2026, 1, 1), 9_850),
+        (date(2026, 1, 1), date(2026, 2, 1), 10_000),
+        (date(2026, 2, 1), None, 10_120),
+    )
+    rows: dict[str, list] = {
+        k: [] for k in ("from_currency", "to_currency", "rate", "rate_type", "_period_from", "_period_to")
+    }
     eur = Decimal(USD_RATE["EUR"])
     for to_currency in ("USD", "EUR"):
         for code in USD_RATE:
@@ -173,23 +205,32 @@ def exchange_rates() -> pl.DataFrame:
                     rows["rate_type"].append(rate_type)
                     rows["_period_from"].append(start)
                     rows["_period_to"].append(end)
-    return pl.DataFrame(rows, schema={
-        "from_currency": pl.Utf8, "to_currency": pl.Utf8, "rate": pl.Decimal(18, 6), "rate_type": pl.Utf8,
-        "_period_from": pl.Date, "_period_to": pl.Date,
-    })
+    return pl.DataFrame(
+        rows,
+        schema={
+            "from_currency": pl.Utf8,
+            "to_currency": pl.Utf8,
+            "rate": pl.Decimal(18, 6),
+            "rate_type": pl.Utf8,
+            "_period_from": pl.Date,
+            "_period_to": pl.Date,
+        },
+    )
 
 
 def accounts() -> pl.DataFrame:
     codes = [str(10000 + 10 * i) for i in range(ACCOUNTS)]
     kinds = ("asset", "liability", "equity", "revenue", "expense")
-    return pl.DataFrame({
-        "code": codes,
-        "name": [f"Account {c}" for c in codes],
-        "type": [kinds[i * len(kinds) // ACCOUNTS] for i in range(ACCOUNTS)],
-        "category": [f"CAT-{i // 20:02d}" for i in range(ACCOUNTS)],
-        "is_active": [i % 37 != 0 for i in range(ACCOUNTS)],
-        "_period": [PERIOD] * ACCOUNTS,
-    })
+    return pl.DataFrame(
+        {
+            "code": codes,
+            "name": [f"Account {c}" for c in codes],
+            "type": [kinds[i * len(kinds) // ACCOUNTS] for i in range(ACCOUNTS)],
+            "category": [f"CAT-{i // 20:02d}" for i in range(ACCOUNTS)],
+            "is_active": [i % 37 != 0 for i in range(ACCOUNTS)],
+            "_period": [PERIOD] * ACCOUNTS,
+        }
+    )
 
 
 def generate(n: int, folder: str | Path, seed: int = SEED) -> Path:

@@ -82,8 +82,10 @@ class Breakdown:
         self.wrap(checkpoints.CheckpointStore, "save", "checkpoint: CheckpointStore.save")
 
     def print(self) -> None:
-        print(f"{'part (nested parts are included in their callers)':<52} {'calls':>5} {'wall s':>7} {'CPU s':>7} "
-              f"{'peak growth MB':>15}")
+        print(
+            f"{'part (nested parts are included in their callers)':<52} {'calls':>5} {'wall s':>7} {'CPU s':>7} "
+            f"{'peak growth MB':>15}"
+        )
         for label, (seconds, calls, growth, cpu) in self.rows.items():
             print(f"{label:<52} {int(calls):>5} {seconds:7.2f} {cpu:7.2f} {growth:15.0f}")
 
@@ -110,8 +112,11 @@ def main() -> None:
 
     def report(step) -> None:  # type: ignore[no-untyped-def]
         now = cpu_seconds()
-        print(f"{step.order:>3} {step.type:<10} {step.seconds:7.2f} s  CPU {now - last[0]:6.2f} s  "
-              f"rows_in {step.rows_in:>9,}  rss {rss_mb():6.0f} MB  peak {peak_mb():6.0f} MB", flush=True)
+        print(
+            f"{step.order:>3} {step.type:<10} {step.seconds:7.2f} s  CPU {now - last[0]:6.2f} s  "
+            f"rows_in {step.rows_in:>9,}  rss {rss_mb():6.0f} MB  peak {peak_mb():6.0f} MB",
+            flush=True,
+        )
         last[0] = now
 
     breakdown = Breakdown() if args.breakdown else None
@@ -126,11 +131,16 @@ def main() -> None:
         if profiler:
             profiler.disable()
     finally:
-        sizes = {p.name: sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / 2**20
-                 for p in work.iterdir() if p.is_dir()}
+        sizes = {
+            p.name: sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / 2**20
+            for p in work.iterdir()
+            if p.is_dir()
+        }
         shutil.rmtree(work, ignore_errors=True)
-    print(f"total {time.perf_counter() - started:.2f} s, CPU {cpu_seconds():.2f} s; files written (MB): "
-          + ", ".join(f"{k} {v:.0f}" for k, v in sorted(sizes.items())))
+    print(
+        f"total {time.perf_counter() - started:.2f} s, CPU {cpu_seconds():.2f} s; files written (MB): "
+        + ", ".join(f"{k} {v:.0f}" for k, v in sorted(sizes.items()))
+    )
     if breakdown:
         breakdown.print()
     if profiler:

@@ -1,4 +1,9 @@
-"""The engine benchmark: dobo against hand-written Polars on synthetic GL data.
+"""The engine benchmark, sequential: dobo against hand-written Polars on synthetic GL data.
+
+Speed claims come from :mod:`benchmarks.side_by_side` (alternating runs,
+paired ratios, outputs compared value for value); this script runs each
+variant once, one after the other, and is kept for the 1M-to-5M scaling check
+and the per-step times.
 
     .venv/bin/python -m benchmarks.run                          # N = 1M and 5M
     .venv/bin/python -m benchmarks.run --sizes 1000000,5000000
@@ -9,7 +14,7 @@ variant runs in its own process, one after the other: hand-written Polars,
 dobo with trace off, dobo with trace on. Wall time is measured around the
 process (interpreter start and imports included); peak RSS comes from
 ``/usr/bin/time -v`` when present, else from the process's own
-``getrusage(RUSAGE_SELF)`` at its end. Results go to ``benchmarks/results/engine.md``.
+``getrusage(RUSAGE_SELF)`` at its end. Results go to ``benchmarks/results/engine-sequential.md``.
 
 Targets (judged at 5M rows, process wall time):
 trace off <= 1.3x hand-written time and <= 1.5x its peak RSS; trace on <=
@@ -30,11 +35,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks/results/engine.md"
+RESULTS = ROOT / "benchmarks/results/engine-sequential.md"
 TIME = "/usr/bin/time"
 
 TIME_RATIO_OFF = 1.3
@@ -82,10 +87,12 @@ def machine() -> dict[str, str]:
 
     engine = "unknown"
     try:  # read-only: which engine code was measured
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "dobo_engine"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "dobo_engine"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
         engine = f"commit {head}" + (" + local changes in dobo_engine/" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         pass
@@ -147,8 +154,9 @@ def measure(key: str, label: str, n: int, data: Path, work: Path, timeout: float
 
 
 def generate(n: int, folder: Path, timeout: float) -> None:
-    subprocess.run([sys.executable, "-m", "benchmarks.gl_data", str(n), str(folder)], cwd=ROOT, check=True,
-                   timeout=timeout)
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.gl_data", str(n), str(folder)], cwd=ROOT, check=True, timeout=timeout
+    )
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -168,9 +176,9 @@ def _num(value: float | None, digits: int = 2) -> str:
 def report(results: dict[int, dict[str, Measure]], info: dict[str, str], command: str, path: Path) -> str:
     sizes = sorted(results)
     lines = [
-        "# dobo engine benchmark",
+        "# dobo engine benchmark (sequential runs)",
         "",
-        f"Generated {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} by `benchmarks/run.py`.",
+        f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by `benchmarks/run.py`.",
         "",
         "Pipeline: update with an FX RuntimeJoin (closing USD rate, as-of filter) → update with IF/ABS/ROUND →",
         "delete `ISNULL(cost_center_code)` → aggregate by account_code, currency (SUM ×4, COUNT_ALL) →",
@@ -197,35 +205,44 @@ def report(results: dict[int, dict[str, Measure]], info: dict[str, str], command
             if m.error:
                 lines.append(f"| {n:,} | {m.label} | failed: {m.error.splitlines()[0]} | | | | | {m.load:.1f} |")
             else:
-                lines.append(f"| {n:,} | {m.label} | {_num(m.wall)} | {_num(m.run)} | {_num(m.imports)} | "
-                             f"{_num(m.cpu)} | {_num(m.rss_mb, 0)} | {m.load:.1f} |")
+                lines.append(
+                    f"| {n:,} | {m.label} | {_num(m.wall)} | {_num(m.run)} | {_num(m.imports)} | "
+                    f"{_num(m.cpu)} | {_num(m.rss_mb, 0)} | {m.load:.1f} |"
+                )
     lines += ["", "## Targets", ""]
-    lines += ["| N | check | ratio (process wall) | ratio (run only) | ratio (process CPU) |",
-              "|---:|---|---|---|---|"]
+    lines += ["| N | check | ratio (process wall) | ratio (run only) | ratio (process CPU) |", "|---:|---|---|---|---|"]
     for n in sizes:
         hw, off, on = (results[n].get(k) for k in ("handwritten", "dobo-off", "dobo-on"))
         note = "" if n == TARGET_N else " (target is set at 5M)"
         if hw and off:
-            lines.append(f"| {n:,} | trace off time vs hand-written{note} | "
-                         f"{_verdict(_ratio(off.wall, hw.wall), TIME_RATIO_OFF)} | "
-                         f"{_verdict(_ratio(off.run, hw.run), TIME_RATIO_OFF)} | "
-                         f"{_verdict(_ratio(off.cpu, hw.cpu), TIME_RATIO_OFF)} |")
-            lines.append(f"| {n:,} | trace off peak RSS vs hand-written{note} | "
-                         f"{_verdict(_ratio(off.rss_mb, hw.rss_mb), RSS_RATIO_OFF)} | | |")
+            lines.append(
+                f"| {n:,} | trace off time vs hand-written{note} | "
+                f"{_verdict(_ratio(off.wall, hw.wall), TIME_RATIO_OFF)} | "
+                f"{_verdict(_ratio(off.run, hw.run), TIME_RATIO_OFF)} | "
+                f"{_verdict(_ratio(off.cpu, hw.cpu), TIME_RATIO_OFF)} |"
+            )
+            lines.append(
+                f"| {n:,} | trace off peak RSS vs hand-written{note} | "
+                f"{_verdict(_ratio(off.rss_mb, hw.rss_mb), RSS_RATIO_OFF)} | | |"
+            )
         if hw and on:
-            lines.append(f"| {n:,} | trace on time vs hand-written{note} | "
-                         f"{_verdict(_ratio(on.wall, hw.wall), TIME_RATIO_ON)} | "
-                         f"{_verdict(_ratio(on.run, hw.run), TIME_RATIO_ON)} | "
-                         f"{_verdict(_ratio(on.cpu, hw.cpu), TIME_RATIO_ON)} |")
+            lines.append(
+                f"| {n:,} | trace on time vs hand-written{note} | "
+                f"{_verdict(_ratio(on.wall, hw.wall), TIME_RATIO_ON)} | "
+                f"{_verdict(_ratio(on.run, hw.run), TIME_RATIO_ON)} | "
+                f"{_verdict(_ratio(on.cpu, hw.cpu), TIME_RATIO_ON)} |"
+            )
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
         limit = SCALING_SLACK * large / small
         for key in ("handwritten", "dobo-off", "dobo-on"):
             a, b = results[small].get(key), results[large].get(key)
             if a and b:
-                lines.append(f"| {large:,} vs {small:,} | {a.label}: time ratio | "
-                             f"{_verdict(_ratio(b.wall, a.wall), limit)} | {_verdict(_ratio(b.run, a.run), limit)} | "
-                             f"{_verdict(_ratio(b.cpu, a.cpu), limit)} |")
+                lines.append(
+                    f"| {large:,} vs {small:,} | {a.label}: time ratio | "
+                    f"{_verdict(_ratio(b.wall, a.wall), limit)} | {_verdict(_ratio(b.run, a.run), limit)} | "
+                    f"{_verdict(_ratio(b.cpu, a.cpu), limit)} |"
+                )
     lines += ["", "## dobo time per step (StepReport.seconds)", ""]
     for n in sizes:
         for key in ("dobo-off", "dobo-on"):
@@ -243,8 +260,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000000,5000000", help="comma-separated row counts")
     parser.add_argument("--quick", action="store_true", help="one small run (N = 100k)")
-    parser.add_argument("--data-root", default=os.path.join(tempfile.gettempdir(), "dobo-bench-data"),
-                        help="where generated data is kept between runs")
+    parser.add_argument(
+        "--data-root",
+        default=os.path.join(tempfile.gettempdir(), "dobo-bench-data"),
+        help="where generated data is kept between runs",
+    )
     parser.add_argument("--out", default=str(RESULTS), help="the Markdown report")
     parser.add_argument("--variants", default="handwritten,dobo-off,dobo-on")
     parser.add_argument("--timeout", type=float, default=540, help="seconds allowed per process")

@@ -1,10 +1,16 @@
-"""One measured benchmark run in its own process (started by :mod:`benchmarks.run`).
+"""One measured benchmark run in its own process (started by :mod:`benchmarks.side_by_side` and
+:mod:`benchmarks.run`).
 
     python -m benchmarks.variant handwritten --data DIR --work DIR
-    python -m benchmarks.variant dobo --data DIR --work DIR [--trace]
+    python -m benchmarks.variant handwritten-rows --data DIR --work DIR [--row-ids]
+    python -m benchmarks.variant dobo --data DIR --work DIR [--trace] [--rows-output]
 
 Prints one JSON line: in-process seconds for imports and for the run, this
-process's peak RSS, the output path and, for dobo, the engine's StepReports.
+process's peak RSS, the output paths (``outputs``: summary, then rows when
+written; ``output`` is the summary) and, for dobo, the engine's StepReports.
+The peak RSS printed here includes the launching process's high-water RSS
+(Linux carries it across fork and exec); the harnesses measure through
+``/usr/bin/time -v`` instead.
 """
 
 from __future__ import annotations
@@ -21,10 +27,12 @@ import sys  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("variant", choices=["handwritten", "dobo"])
+    parser.add_argument("variant", choices=["handwritten", "handwritten-rows", "dobo"])
     parser.add_argument("--data", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--row-ids", action="store_true", help="handwritten-rows: also write _row_id")
+    parser.add_argument("--rows-output", action="store_true", help="dobo: also write every visible working row")
     args = parser.parse_args()
 
     steps: list[dict] = []
@@ -32,18 +40,34 @@ def main() -> None:
         from benchmarks import handwritten
 
         imported = time.perf_counter()
-        out = handwritten.run(args.data, f"{args.work}/output/summary.parquet")
+        outputs = [handwritten.run(args.data, f"{args.work}/output/summary.parquet")]
+    elif args.variant == "handwritten-rows":
+        from benchmarks import handwritten_rows
+
+        imported = time.perf_counter()
+        outputs = list(handwritten_rows.run(args.data, f"{args.work}/output", row_ids=args.row_ids))
     else:
         from benchmarks import dobo_run
 
         imported = time.perf_counter()
 
         def record(step) -> None:  # type: ignore[no-untyped-def]
-            steps.append({"order": step.order, "type": step.type, "rows_in": step.rows_in,
-                          "changed": step.rows_changed, "created": step.rows_created,
-                          "deleted": step.rows_deleted, "seconds": round(step.seconds, 4)})
+            steps.append(
+                {
+                    "order": step.order,
+                    "type": step.type,
+                    "rows_in": step.rows_in,
+                    "changed": step.rows_changed,
+                    "created": step.rows_created,
+                    "deleted": step.rows_deleted,
+                    "seconds": round(step.seconds, 4),
+                }
+            )
 
-        _, out = dobo_run.run(args.data, args.work, trace=args.trace, on_step=record)
+        _, summary = dobo_run.run(args.data, args.work, trace=args.trace, on_step=record, rows_output=args.rows_output)
+        outputs = [summary]
+        if args.rows_output:
+            outputs.append(summary.with_name(f"operation={dobo_run.ROWS_OUTPUT_ORDER}.parquet"))
     finished = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     report = {
@@ -53,7 +77,8 @@ def main() -> None:
         "run_seconds": round(finished - imported, 4),
         "maxrss_kb": usage.ru_maxrss,
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
-        "output": str(out),
+        "output": str(outputs[0]),
+        "outputs": [str(o) for o in outputs],
         "steps": steps,
     }
     sys.stdout.write(json.dumps(report) + "\n")
