@@ -20,6 +20,9 @@ from benchmarks.side_by_side import VARIANTS, Sample, Variant, main
 
 N = 20_000
 
+# GNU time measures each variant's own peak RSS; CI installs it (.ci/run) when missing.
+needs_gnu_time = pytest.mark.skipif(not Path("/usr/bin/time").exists(), reason="/usr/bin/time (Debian `time`) missing")
+
 
 def _run(tmp_path: Path, **hooks) -> tuple[int, Path]:
     out = tmp_path / "engine.md"
@@ -27,6 +30,7 @@ def _run(tmp_path: Path, **hooks) -> tuple[int, Path]:
     return code, out
 
 
+@needs_gnu_time
 def test_side_by_side_reports_every_variant_with_identical_outputs(tmp_path):
     code, out = _run(tmp_path)
 
@@ -67,6 +71,7 @@ def _perturb(key: str, column: str) -> Callable[[Variant, Sample], None]:
     return hook
 
 
+@needs_gnu_time
 @pytest.mark.parametrize(
     ("key", "column"),
     [("ref-summary", "total_reporting"), ("ref-rows", "amount_reporting"), ("ref-rows-ids", "_row_id")],
@@ -110,6 +115,7 @@ def test_reference_row_ids_are_unique_uuids_with_summary_rows_last_d26_op_agg_3(
     assert summary.height > 0 and frame.tail(summary.height)["journal_id"].is_null().all()
 
 
+@needs_gnu_time
 def test_peak_rss_is_the_variants_own_not_the_harnesss(tmp_path):
     """Linux carries a parent's high-water RSS into a child's ru_maxrss; the
     harness measures through /usr/bin/time so a large harness does not leak in."""
