@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import polars as pl
 
@@ -29,12 +28,11 @@ from dobo_engine.errors import (
     UnsupportedSourceType,
     UnsupportedStrategy,
 )
-from dobo_engine.io.protocols import ResolvedLocationLike, TableSchemaLike
+from dobo_engine.io.protocols import DataSourceView, ResolvedLocationLike, TableSchemaLike, plain_datasource
 from dobo_engine.io.sources import SourceLoader
 from dobo_engine.io.sources import load_table as load_locations
 from dobo_engine.model.common import LoadWarning
 from dobo_engine.model.dataset import Dataset, TableRef
-from dobo_engine.model.datasource import DataSource
 from dobo_engine.model.resolver import ResolvedLocation
 from dobo_engine.model.run import PeriodDetails, ResolverSnapshot
 from dobo_engine.resolver.catalog import CatalogReader, status_of, version_of
@@ -44,27 +42,6 @@ from dobo_engine.resolver.selection import ResolverChoice, choose_resolver
 
 _STRATEGY_TYPES = {"path": ("parquet", "csv"), "table": ("database",)}
 _FOREIGN_SAMPLE = 5
-
-
-@dataclass(frozen=True)
-class DataSourceView:
-    """A DataSource as the IO layer reads it: ``options`` as a plain mapping."""
-
-    id: str
-    type: str
-    options: Mapping[str, Any]
-    credential_ref: str | None = None
-    status: str = "active"
-
-
-def datasource_view(datasource: DataSource) -> DataSourceView:
-    return DataSourceView(
-        id=datasource.id,
-        type=datasource.type,
-        options=datasource.options.model_dump(exclude_none=True),
-        credential_ref=datasource.credential_ref,
-        status=status_of(datasource),
-    )
 
 
 def usable_datasource(catalog: CatalogReader, location: ResolvedLocation) -> DataSourceView:
@@ -89,7 +66,7 @@ def usable_datasource(catalog: CatalogReader, location: ResolvedLocation) -> Dat
             f"a `{location.strategy}` strategy cannot read DataSource {datasource.id!r} of type {datasource.type!r}",
             rule="RES-7",
         )
-    return datasource_view(datasource)
+    return plain_datasource(datasource)
 
 
 @dataclass
