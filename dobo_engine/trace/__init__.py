@@ -1,4 +1,13 @@
-"""The row-level trace of a Run (trace.md): event builders, the file store, read-back."""
+"""The row-level trace of a Run (trace.md): event builders, the file store, read-back.
+
+The names in ``__all__`` are the public surface. :class:`TraceReader` shows a
+whole cycle (events built, files written, a row read back); each builder
+shows its events.
+
+>>> from dobo_engine.trace import trace_path, type_name
+>>> trace_path(".dobo/trace", "run-1", 0)
+'.dobo/trace/run_id=run-1/operation=0.parquet'
+"""
 
 from dobo_engine.trace.events import (
     OLD_PREFIX,

@@ -56,6 +56,11 @@ def value_changed(old: pl.Expr, new: pl.Expr) -> pl.Expr:
     Both sides must already be of the target type; decimals of equal value
     compare equal whatever their scale (9282.000000 vs 9282.00). Lists and
     structs (``_labels``) are compared as whole values.
+
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"old": [None, None, 1, 1], "new": [None, 2, 1, 3]})
+    >>> frame.select(value_changed(pl.col("old"), pl.col("new")).alias("changed"))["changed"].to_list()
+    [False, True, False, True]
     """
 
     return old.ne_missing(new)
@@ -67,6 +72,11 @@ def changed_mask(columns: Sequence[str], *, old_prefix: str = OLD_PREFIX) -> pl.
     Works on a frame holding each old value as ``<old_prefix><column>`` next to
     the new value ``<column>``; the engine reuses it to set ``_updated_at`` only
     on rows that really changed (OP-UPD-7).
+
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({OLD_PREFIX + "a": [1, 1], "a": [1, 2], OLD_PREFIX + "b": ["x", "x"], "b": ["x", "x"]})
+    >>> frame.select(changed_mask(["a", "b"]).alias("changed"))["changed"].to_list()
+    [False, True]
     """
 
     if not columns:
@@ -81,6 +91,13 @@ def created_events(
 
     ``rows`` holds exactly the new rows with every working column, system
     columns included (the whole working frame for the load).
+
+    >>> import polars as pl
+    >>> rows = pl.DataFrame({"_row_id": ["r1"], "invoice": ["A"], "amount": [250]})
+    >>> events = created_events(rows, run_id="run-1", operation_order=0, operation_type="load").collect()
+    >>> events.select("operation_order", "row_id", "change_type", "changed_columns", "before", "after").rows()
+    [(0, 'r1', 'created', ['_row_id', 'invoice', 'amount'], None,
+      {'_row_id': 'r1', 'invoice': 'A', 'amount': 250})]
     """
 
     lazy = rows.lazy()
@@ -113,6 +130,15 @@ def updated_events(
     ``_labels`` when labels are assigned, TR-8). A column missing from
     ``before`` is new and counts as NULL there. The structs hold every target
     column with its native type; only ``changed_columns`` count.
+
+    >>> import polars as pl
+    >>> before = pl.DataFrame({"_row_id": ["r1", "r2"], "amount": [250, 80]})
+    >>> after = before.with_columns(amount=pl.when(pl.col("_row_id") == "r1").then(300).otherwise(pl.col("amount")),
+    ...                             flag=pl.lit("checked"))
+    >>> events = updated_events(before, after, ["amount", "flag"], run_id="run-1", operation_order=1).collect()
+    >>> events.select("row_id", "changed_columns", "before", "after").rows()
+    [('r1', ['amount', 'flag'], {'amount': 250, 'flag': None}, {'amount': 300, 'flag': 'checked'}),
+     ('r2', ['flag'], {'amount': 80, 'flag': None}, {'amount': 80, 'flag': 'checked'})]
     """
 
     targets = list(dict.fromkeys(columns))
@@ -139,9 +165,7 @@ def updated_events(
             old.append(pl.col(c).cast(dtype).alias(OLD_PREFIX + c))
         else:
             old.append(pl.col(c).alias(OLD_PREFIX + c))
-    paired = pl.concat(
-        [before_lf.select(old), after_lf.select(ROW_ID_COLUMN, *targets)], how="horizontal"
-    )
+    paired = pl.concat([before_lf.select(old), after_lf.select(ROW_ID_COLUMN, *targets)], how="horizontal")
 
     per_column = [
         pl.when(value_changed(pl.col(OLD_PREFIX + c), pl.col(c))).then(pl.lit(c, dtype=pl.Utf8)) for c in targets
@@ -165,6 +189,11 @@ def deleted_events(
     """One ``deleted`` event per flagged row: ``{_deleted: false}`` → ``{_deleted: true}`` (TR-3).
 
     ``row_ids`` holds the flagged rows' ``_row_id`` (other columns are ignored).
+
+    >>> import polars as pl
+    >>> events = deleted_events(pl.DataFrame({"_row_id": ["r2"]}), run_id="run-1", operation_order=3).collect()
+    >>> events.select("operation_type", "row_id", "changed_columns", "before", "after").rows()
+    [('delete', 'r2', ['_deleted'], {'_deleted': False}, {'_deleted': True})]
     """
 
     flag = pl.Struct({DELETED_COLUMN: pl.Boolean})

@@ -194,9 +194,7 @@ class TraceReader:
             raise self._missing(run, order, exc) from exc
         text = raw.get(METADATA_KEY.encode())
         if text is None:
-            raise DataNotFound(
-                f"{path} is not a dobo trace file (no {METADATA_KEY} metadata)", rule="TR-9"
-            )
+            raise DataNotFound(f"{path} is not a dobo trace file (no {METADATA_KEY} metadata)", rule="TR-9")
         decoded: dict[str, Any] = json.loads(text)
         return decoded
 

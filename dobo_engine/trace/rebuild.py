@@ -57,9 +57,7 @@ def conform(state: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:
     return shaped
 
 
-def replay(
-    events: Iterable[RowEvent], schema_at: Mapping[int, Sequence[str]], clock: datetime
-) -> list[TraceEntry]:
+def replay(events: Iterable[RowEvent], schema_at: Mapping[int, Sequence[str]], clock: datetime) -> list[TraceEntry]:
     """Apply a row's events in ascending order; one entry per event with the state after it.
 
     ``events`` must start with the row's ``created`` event; ``schema_at`` gives
@@ -76,7 +74,9 @@ def replay(
                 raise ValueError(f"a second created event for one row at step {event.operation_order}")
             state = dict(event.after)
         elif state is None:
-            raise ValueError(f"a {event.change_type} event at step {event.operation_order} before the row's created event")
+            raise ValueError(
+                f"a {event.change_type} event at step {event.operation_order} before the row's created event"
+            )
         elif event.change_type == UPDATED:
             state.update({c: event.after[c] for c in changed})
             touched = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dobo_engine.errors import Location, RunNotFinished, StepOutOfRange, TraceDisabled
 from dobo_engine.trace.format import LOAD, OUTPUT
@@ -19,6 +19,22 @@ class RunInfo:
 
     ``operation_types`` maps every operation ``order`` of the snapshot to its
     type (``output`` included); ``operation_orders`` are those orders, sorted.
+
+    >>> from datetime import datetime, timezone
+    >>> types = {10: "update", 20: "delete", 30: "output"}
+    >>> done = RunInfo("run-1", "completed", datetime(2026, 2, 1, tzinfo=timezone.utc), types)
+    >>> done.valid_steps(), done.traced_steps()  # an output has no trace file
+    ([0, 10, 20, 30], [0, 10, 20])
+
+    A failed Run is readable up to its last completed operation:
+
+    >>> failed = RunInfo("run-2", "failed", datetime(2026, 2, 1), types, last_completed_operation=10)
+    >>> failed.valid_steps()
+    [0, 10]
+    >>> failed.check_step(20)
+    Traceback (most recent call last):
+    ...
+    dobo_engine.errors.StepOutOfRange: ...step 20 is past the last completed operation of this failed Run...
     """
 
     run_id: str
@@ -34,8 +50,8 @@ class RunInfo:
         if 0 in self.operation_types:
             raise ValueError("order 0 is the load; project operations start at 1 (TR-2)")
         # Every timestamp a Run writes is the Run clock in UTC (OP-SYS-1).
-        clock = self.clock if self.clock.tzinfo else self.clock.replace(tzinfo=timezone.utc)
-        object.__setattr__(self, "clock", clock.astimezone(timezone.utc))
+        clock = self.clock if self.clock.tzinfo else self.clock.replace(tzinfo=UTC)
+        object.__setattr__(self, "clock", clock.astimezone(UTC))
         object.__setattr__(self, "operation_types", {int(k): v for k, v in self.operation_types.items()})
 
     @property
@@ -58,9 +74,7 @@ class RunInfo:
     def traced_steps(self, upto: int | None = None) -> list[int]:
         """Readable steps that have a trace file (``output`` has none, TR-7)."""
 
-        return [
-            s for s in self.valid_steps() if (upto is None or s <= upto) and self.operation_type(s) != OUTPUT
-        ]
+        return [s for s in self.valid_steps() if (upto is None or s <= upto) and self.operation_type(s) != OUTPUT]
 
     def check_readable(self) -> None:
         if self.status in UNFINISHED:
