@@ -37,6 +37,11 @@ def _progress(step: StepReport) -> None:
     )
 
 
+def _warning_count(record: RunRecord) -> str:
+    count = len(record.warnings or [])
+    return f"  {count} warning{'s' if count != 1 else ''}" if count else ""
+
+
 def _summary(record: RunRecord) -> dict[str, object]:
     return {
         "run_id": record.id,
@@ -53,6 +58,7 @@ def _summary(record: RunRecord) -> dict[str, object]:
         "completed_at": record.completed_at,
         "cancel_requested": record.cancel_requested_at is not None,
         "lease_owner": record.lease_owner,
+        "warnings": record.warnings or [],
         "heartbeat_at": record.heartbeat_at,
     }
 
@@ -126,7 +132,7 @@ def runs_command(project_id: str | None, period: str | None, status: str | None,
         stopping = " (cancel requested)" if r.status == "running" and r.cancel_requested_at else ""
         click.echo(
             f"{r.id}  {r.project_id} v{r.project_version}  {r.period_identifier}  {r.status}{stopping}"
-            f"  attempt {r.attempt}"
+            f"  attempt {r.attempt}{_warning_count(r)}"
         )
 
 

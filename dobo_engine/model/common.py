@@ -141,6 +141,10 @@ class LoadWarning:
         where = self.location.render()
         return f"{where}: warning [{self.rule}]: {self.message}" if where else f"warning [{self.rule}]: {self.message}"
 
+    def to_dict(self) -> dict[str, Any]:
+        """As kept on a Run record and printed by ``--json``."""
+        return {"rule": self.rule, "message": self.message, "where": self.location.render() or None}
+
 
 class DoboModel(BaseModel):
     """Base of every model: unknown keys are errors (D2)."""

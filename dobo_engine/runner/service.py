@@ -302,7 +302,8 @@ class RunService:
             recorded = snapshot.model_copy(
                 update={"resolver_snapshots": list(tables.resolver_snapshots), "locations": list(tables.locations)}
             )
-            lease.write(last_completed_operation=step.order, snapshot=_json(recorded))
+            warnings = {"warnings": [w.to_dict() for w in tables.load_warnings]} if tables.load_warnings else {}
+            lease.write(last_completed_operation=step.order, snapshot=_json(recorded), **warnings)
             faults.reach(f"after-operation:{step.order}")
             if on_step:
                 on_step(step)

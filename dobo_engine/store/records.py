@@ -80,6 +80,7 @@ class RunRecord:
     heartbeat_at: dt.datetime | None = None  # last lease renewal by the executing process
     lease_owner: str | None = None  # host:pid of that process
     cancel_requested_at: dt.datetime | None = None  # RUN-8: stop at the next operation boundary
+    warnings: list[dict[str, Any]] | None = None  # e.g. rows labelled with another Period (TMP-1)
 
 
 @dataclass(frozen=True)

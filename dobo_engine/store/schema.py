@@ -107,6 +107,8 @@ runs = sa.Table(
     sa.Column("heartbeat_at", UtcDateTime, nullable=True),
     sa.Column("lease_owner", sa.String(255), nullable=True),
     sa.Column("cancel_requested_at", UtcDateTime, nullable=True),
+    # Named, non-blocking remarks met while running, e.g. rows of another Period (migration 0003).
+    sa.Column("warnings", JsonText, nullable=True),
     sa.Index(
         ACTIVE_RUN_INDEX,
         "project_id",

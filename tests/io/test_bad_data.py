@@ -183,6 +183,11 @@ def test_rows_naming_another_period_are_reported_as_a_warning_by_dobo_run_TMP_1(
     assert "3 row(s)" in result.output and "2025-07" in result.output and "transactions.parquet" in result.output
     out = pl.read_parquet(dobo_home / "outputs/prj-fx-usd/2026-02/operation=20.parquet")
     assert out.height == frame.height - 3
+    # kept on the Run, so it can be read after the process has gone
+    (run,) = json.loads(dobo("runs", "--project", "prj-fx-usd", "--period", "2026-02", "--json").stdout)
+    (warning,) = run["warnings"]
+    assert warning["rule"] == "TMP-1" and "3 row(s)" in warning["message"] and "2025-07" in warning["message"]
+    assert "1 warning" in dobo("runs", "--project", "prj-fx-usd").output
 
 
 def test_quarter_file_rows_of_sibling_months_are_no_warning_TMP_1(finance, dobo_home):
