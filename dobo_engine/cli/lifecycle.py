@@ -13,14 +13,12 @@ from typing import TypeVar
 import click
 
 from dobo_engine.cli.common import echo_json, handle_errors, json_option, note
-from dobo_engine.cli.periods import periods_group
+from dobo_engine.cli.status import show_status
 from dobo_engine.lifecycle import (
     ProjectState,
-    StatusChange,
     activate,
     deactivate,
     move_calendar,
-    move_period,
     reopen,
     resolve_conflict,
     set_enabled,
@@ -46,15 +44,6 @@ def _show_project(state: ProjectState, as_json: bool) -> None:
     click.echo(f"Project {state.project_id} v{state.version}: {state.previous_status} → {state.status}{pin}")
     for warning in state.warnings:
         note(f"warning: {warning}")
-
-
-def _show_status(change: StatusChange, as_json: bool) -> None:
-    if as_json:
-        echo_json({"ok": True, **change.to_dict()})
-    elif change.changed:
-        click.echo(f"{change.kind} {change.id}: {change.status_before} → {change.status}")
-    else:
-        click.echo(f"{change.kind} {change.id} is already {change.status}")
 
 
 @click.command("activate")
@@ -159,7 +148,7 @@ def _toggle(name: str, enabled: bool) -> click.Command:
     @json_option
     @handle_errors
     def command(kind: str, entity_id: str, as_json: bool) -> None:
-        _show_status(_with_store(lambda s: set_enabled(s, kind, entity_id, enabled)), as_json)
+        show_status(_with_store(lambda s: set_enabled(s, kind, entity_id, enabled)), as_json)
 
     command.help = (
         f"{verb} a Dataset, DataSource or Resolver (active ⇄ disabled).\n\n"
@@ -185,29 +174,14 @@ def _calendar(action: str, text: str) -> click.Command:
     @json_option
     @handle_errors
     def command(calendar_id: str, as_json: bool) -> None:
-        _show_status(_with_store(lambda s: move_calendar(s, calendar_id, action)), as_json)
+        show_status(_with_store(lambda s: move_calendar(s, calendar_id, action)), as_json)
 
     command.help = f"{text}\n\n\b\nExample:\n  dobo calendar {action} finance"
     return command
 
 
-def _period(action: str, text: str) -> click.Command:
-    @periods_group.command(action)
-    @click.argument("calendar_id")
-    @click.argument("identifier")
-    @json_option
-    @handle_errors
-    def command(calendar_id: str, identifier: str, as_json: bool) -> None:
-        _show_status(_with_store(lambda s: move_period(s, calendar_id, identifier, action)), as_json)
-
-    command.help = f"{text}\n\n\b\nExample:\n  dobo periods {action} finance 2026-01"
-    return command
-
-
 _calendar("activate", "Activate a draft Calendar: its Periods become runnable (CAL-5, D11).")
 _calendar("deprecate", "Deprecate an active Calendar: no new Periods; existing ones stay runnable (CAL-5).")
-_period("close", "Close an open Period: Runs are still allowed, for corrections (PER-3). Never re-opened.")
-_period("lock", "Lock a closed Period: no more Runs (PER-3, PER-5). Never unlocked.")
 
 COMMANDS: list[click.Command] = [
     activate_command,

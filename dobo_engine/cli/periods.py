@@ -6,6 +6,8 @@ import click
 
 from dobo_engine.cli.catalog import print_table
 from dobo_engine.cli.common import echo_json, handle_errors, json_option, note
+from dobo_engine.cli.status import show_status
+from dobo_engine.lifecycle.status import move_period
 from dobo_engine.model.calendar_generation import generate_range
 from dobo_engine.model.documents import authored_content
 from dobo_engine.store import open_store
@@ -76,5 +78,22 @@ def generate_command(calendar_id: str, from_year: int, to_year: int, as_json: bo
         note(f"skipped {reason}")
     note(f"{len(created)} created, {len(result.unchanged)} already present")
 
+
+def _status_move(action: str, text: str) -> click.Command:
+    @periods_group.command(action)
+    @click.argument("calendar_id")
+    @click.argument("identifier")
+    @json_option
+    @handle_errors
+    def command(calendar_id: str, identifier: str, as_json: bool) -> None:
+        with open_store() as store:
+            show_status(move_period(store, calendar_id, identifier, action), as_json)
+
+    command.help = f"{text}\n\n\b\nExample:\n  dobo periods {action} finance 2026-01"
+    return command
+
+
+_status_move("close", "Close an open Period: Runs are still allowed, for corrections (PER-3). Never re-opened.")
+_status_move("lock", "Lock a closed Period: no more Runs (PER-3, PER-5). Never unlocked.")
 
 COMMANDS: list[click.Command] = [periods_group]

@@ -49,3 +49,16 @@ def test_parse_does_not_import_the_store_or_dagster():
     assert "dobo_engine.dsl" in loaded
     assert "sqlalchemy" not in loaded
     assert not any(m.startswith("dagster") for m in loaded)
+
+
+def test_every_subcommand_is_there_when_only_its_own_module_is_loaded():
+    """A command's module carries all of it: `dobo periods close` must not depend on another module being imported."""
+    code = (
+        "from dobo_engine.cli.main import cli, COMMANDS\n"
+        "import click\n"
+        "ctx = click.Context(cli)\n"
+        "group = cli.get_command(ctx, 'periods')\n"
+        "print(' '.join(sorted(group.list_commands(ctx))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["close", "generate", "lock"]
