@@ -32,6 +32,7 @@ from dobo_dagster.partitions import calendar_partitions, period_sync_sensor
 from dobo_dagster.resources import current_store
 from dobo_dagster.schedules import period_schedule
 from dobo_dagster.sensors import registered_output_sensor, upstream_data_sensor
+from dobo_dagster.settle import run_end_sensors
 from dobo_dagster.state import STATE_KEY, LocationState, load_state
 from dobo_dagster.translator import DoboTranslator
 from dobo_engine.model.project import Project
@@ -145,6 +146,8 @@ def build_definitions(translator: DoboTranslator | None = None, state: LocationS
             loc.broken(p.id, err)
     _registered_input_sensors(loc)
     sensors = [period_sync_sensor(loc.calendars, t), *loc.sensors] if loc.calendars else loc.sensors
+    if loc.built:  # a terminated or lost Dagster run never leaves its dobo Run holding the Period (D15)
+        sensors = [*sensors, *run_end_sensors()]
     defs = Definitions(
         assets=list(loc.lineage.all()),
         asset_checks=loc.checks,

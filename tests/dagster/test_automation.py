@@ -61,10 +61,12 @@ def test_new_periods_become_partitions_after_the_sync_sensor_ticks(location, ins
 
 
 def test_schedules_and_sensors_are_off_unless_declared_and_never_for_drafts(location, finance, instance):
-    assert [s.name for s in location.sensors] == ["dobo_period_sync"] and not location.schedules
+    # Always on: the Period sync and the two run-end sensors (nothing wedges); they launch nothing.
+    always = ["dobo_period_sync", "dobo_run_canceled", "dobo_run_failed"]
+    assert [s.name for s in location.sensors] == always and not location.schedules
     service().store.set_status("project", WATCHED, "draft")
     defs = build_definitions(Declared())  # declared, but the Project is a draft
-    assert not defs.schedules and [s.name for s in defs.sensors] == ["dobo_period_sync"]
+    assert not defs.schedules and [s.name for s in defs.sensors] == always
 
 
 def test_schedule_requests_each_ended_period_once_with_offset(finance):
