@@ -167,3 +167,55 @@ def test_terminate_during_a_run_then_launch_again_it_runs(server) -> None:
     records = {r.id: r for r in server.dobo_runs(PROJECT, period)}
     assert records[done["runId"]].status == "completed"
     assert records[first].status == "cancelled"  # not failed, not left running (RUN-8)
+
+
+def _launch_with(server, job: str, config: dict, tags: dict[str, str]) -> dict:
+    return server.query(
+        LAUNCH.replace("... on Error", "... on RunConfigValidationInvalid { errors { message } } ... on Error"),
+        _launch_params(server, job, config, tags),
+    )["launchRun"]
+
+
+def test_an_edited_launch_or_one_without_a_partition_is_refused_before_a_run_exists(server) -> None:
+    draft_job, draft = "prj_review_flags", "prj-review-flags"
+    before = {r["runId"] for r in server.runs({"dobo/project_id": draft})}
+    config, tags = server.partition_config_and_tags(draft_job, "2026-01")
+    for edit in ({"sandbox": False}, {"snapshot": '{"sandbox": false}'}):
+        edited = {"resources": {"dobo": {"config": {**config["resources"]["dobo"]["config"], **edit}}}}
+        refused = _launch_with(server, draft_job, edited, tags)
+        assert refused["__typename"] == "RunConfigValidationInvalid", refused
+        assert any(next(iter(edit)) in e["message"] for e in refused["errors"]), refused
+    no_partition = _launch_with(server, draft_job, {}, {})
+    assert no_partition["__typename"] == "RunConfigValidationInvalid", no_partition
+    assert "period" in str(no_partition["errors"]), no_partition
+    assert {r["runId"] for r in server.runs({"dobo/project_id": draft})} == before
+    assert not list((server.dobo_home / "outputs").glob(f"{draft}/**/*.parquet"))
+
+
+def test_a_backfill_with_a_locked_period_fails_only_that_period(server) -> None:
+    from dobo_engine.store.api import open_store
+
+    periods, locked = ["2026-01", "2025-11", "2026-02"], "2025-11"  # (the example data covers 2026-01..03)
+    store = open_store(f"sqlite:///{server.dobo_home / 'metadata.db'}")
+    try:
+        store.set_period_status("finance", locked, "closed")
+        store.set_period_status("finance", locked, "locked")
+    finally:
+        store.close()
+    backfill_id = server.launch_backfill(JOB, periods)
+    runs = server.wait_until(
+        "the backfill's runs to end",
+        lambda: (lambda rs: rs if len(rs) == 3 and all(r["status"] in {"SUCCESS", "FAILURE"} for r in rs) else None)(
+            server.runs({"dagster/backfill": backfill_id})
+        ),
+        timeout=300,
+    )
+    by_period = {next(t["value"] for t in r["tags"] if t["key"] == "dagster/partition"): r for r in runs}
+    assert {p: r["status"] for p, r in by_period.items()} == {
+        "2026-01": "SUCCESS",
+        locked: "FAILURE",
+        "2026-02": "SUCCESS",
+    }
+    messages = server.run_messages(by_period[locked]["runId"])
+    assert any(f"Period {locked} of Calendar finance is locked" in m for m in messages), messages[-10:]
+    assert [r.status for r in server.dobo_runs(PROJECT, locked)] == []  # refused before any dobo Run
