@@ -94,9 +94,9 @@ def _add_project(
     automation: list[ScheduleDefinition | SensorDefinition] = []
     if status == "active":  # draft Projects run by hand only (PRJ-10)
         if settings.schedule:
-            automation.append(period_schedule(project.id, calendar_id, job, partitions, settings.schedule, t))
+            automation.append(period_schedule(project, version, calendar_id, job, partitions, settings.schedule, t))
         if settings.sensor:
-            automation.append(upstream_data_sensor(project, calendar_id, job, partitions, settings.sensor, t))
+            automation.append(upstream_data_sensor(project, version, calendar_id, job, partitions, settings.sensor, t))
     loc.calendars[calendar_id] = partitions
     job_names.add(name)
     loc.built.append(_Built(project, status, calendar_id, job, partitions))

@@ -26,6 +26,7 @@ from dagster import (
     TableSchema,
 )
 
+from dobo_dagster.automation import fingerprint_observation
 from dobo_dagster.io_manager import discard_frames
 from dobo_dagster.resources import DoboRunResource
 from dobo_dagster.runs import begin_attempt, fail
@@ -125,6 +126,17 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
             yield Output(service.checkpoints().load(record.id, 0))
             return
         snapshot = ProjectSnapshot.model_validate(record.snapshot)
+        # What this Run reads, so automation never runs the Period again for the same inputs.
+        observed = fingerprint_observation(
+            translator,
+            service.catalog.project(record.project_id, record.project_version),
+            record.project_version,
+            record.calendar_id,
+            record.period_identifier,
+            record.id,
+        )
+        if observed is not None:
+            context.log_event(observed)
         try:
             reports: list[StepReport] = []
             working = service.executor(record.id, on_step=reports.append).load()
