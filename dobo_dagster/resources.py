@@ -62,7 +62,8 @@ class DoboRunResource(ConfigurableResource["DoboRunResource"]):  # the resource 
     )
     checkpoints: Checkpoints | None = Field(
         default=None,
-        description="the durability policy (D36); in Dagster every op boundary is durable whatever is chosen",
+        description="the durability policy (D36), as the `dobo/checkpoints` tag; every op boundary in Dagster is "
+        "durable anyway (the IO manager's frames)",
     )
 
     def service(self) -> RunService:

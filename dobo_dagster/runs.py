@@ -18,7 +18,7 @@ from dagster import Failure, MetadataValue, OpExecutionContext
 
 from dobo_dagster.resources import DoboRunResource
 from dobo_dagster.settle import settle_abandoned
-from dobo_dagster.translator import PARTITION_TAG, TAG_PROJECT, TAG_TRACE
+from dobo_dagster.translator import PARTITION_TAG, TAG_CHECKPOINTS, TAG_PROJECT, TAG_TRACE
 from dobo_engine.errors import (
     ConcurrentRunConflict,
     DoboError,
@@ -91,7 +91,13 @@ def server_snapshot(context: OpExecutionContext, resource: DoboRunResource, serv
         resource.project, resource.period, version=resource.version, trace=trace, clock=clock
     )
     # The Project's status now decides the sandbox, not the status `version` was stored with (D16).
-    return snapshot.model_copy(update={"sandbox": runs_in_sandbox(stored.status)})
+    update: dict[str, object] = {"sandbox": runs_in_sandbox(stored.status)}
+    policy = resource.checkpoints.value if resource.checkpoints is not None else tags.get(TAG_CHECKPOINTS)
+    if policy is not None and policy not in ("operations", "none"):
+        raise InvalidField(f"{TAG_CHECKPOINTS} must be 'operations' or 'none', not {policy!r}", rule="D36")
+    if policy is not None and "checkpoints" in ProjectSnapshot.model_fields:  # recorded once the engine has it
+        update["checkpoints"] = policy
+    return snapshot.model_copy(update=update)
 
 
 def _create(

@@ -133,7 +133,7 @@ def _on_run_end(context: RunStatusSensorContext) -> SkipReason:
     return SkipReason(f"dobo Run {dobo_run_id} is {settled.status}")
 
 
-def run_end_sensors(minimum_interval_seconds: int = 5) -> list[RunStatusSensorDefinition]:
+def run_end_sensors(minimum_interval_seconds: int = 15) -> list[RunStatusSensorDefinition]:
     """Sensors (on by default) ending the dobo Run of a canceled or failed Dagster run of this location."""
     sensors = []
     for status, name in ((DagsterRunStatus.CANCELED, "canceled"), (DagsterRunStatus.FAILURE, "failed")):

@@ -90,3 +90,17 @@ def test_the_period_must_be_the_partition(location, instance):
     )
     assert not result.success and service().store.list_runs() == []
     assert instance.get_run_by_id(result.run_id).status == DagsterRunStatus.FAILURE
+
+
+def test_checkpoints_is_a_choice_of_two_policies(location, instance):
+    config = _config(location, "prj_fx_usd", "2026-01")
+    config["resources"]["dobo"]["config"]["checkpoints"] = "sometimes"
+    with pytest.raises(DagsterInvalidConfigError, match="checkpoints"):
+        location.get_job_def("prj_fx_usd").execute_in_process(
+            run_config=config, partition_key="2026-01", instance=instance
+        )
+    tagged = location.get_job_def("prj_fx_usd").execute_in_process(
+        partition_key="2026-01", instance=instance, tags={"dobo/checkpoints": "sometimes"}, raise_on_error=False
+    )
+    assert not tagged.success and "dobo/checkpoints must be" in str(tagged.failure_data_for_node("load").error)
+    assert service().store.list_runs() == []
