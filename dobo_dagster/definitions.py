@@ -32,6 +32,7 @@ from dobo_dagster.partitions import calendar_partitions, period_sync_sensor
 from dobo_dagster.resources import current_store
 from dobo_dagster.schedules import period_schedule
 from dobo_dagster.sensors import registered_output_sensor, upstream_data_sensor
+from dobo_dagster.settle import run_end_sensors
 from dobo_dagster.state import STATE_KEY, LocationState, load_state
 from dobo_dagster.translator import DoboTranslator
 from dobo_engine.model.project import Project
@@ -93,9 +94,9 @@ def _add_project(
     automation: list[ScheduleDefinition | SensorDefinition] = []
     if status == "active":  # draft Projects run by hand only (PRJ-10)
         if settings.schedule:
-            automation.append(period_schedule(project.id, calendar_id, job, partitions, settings.schedule, t))
+            automation.append(period_schedule(project, version, calendar_id, job, partitions, settings.schedule, t))
         if settings.sensor:
-            automation.append(upstream_data_sensor(project, calendar_id, job, partitions, settings.sensor, t))
+            automation.append(upstream_data_sensor(project, version, calendar_id, job, partitions, settings.sensor, t))
     loc.calendars[calendar_id] = partitions
     job_names.add(name)
     loc.built.append(_Built(project, status, calendar_id, job, partitions))
@@ -145,6 +146,8 @@ def build_definitions(translator: DoboTranslator | None = None, state: LocationS
             loc.broken(p.id, err)
     _registered_input_sensors(loc)
     sensors = [period_sync_sensor(loc.calendars, t), *loc.sensors] if loc.calendars else loc.sensors
+    if loc.built:  # a terminated or lost Dagster run never leaves its dobo Run holding the Period (D15)
+        sensors = [*sensors, *run_end_sensors()]
     defs = Definitions(
         assets=list(loc.lineage.all()),
         asset_checks=loc.checks,

@@ -1,9 +1,11 @@
 """One job per runnable Project version: load op + one op per operation, chained by `order`.
 
-The partitioned config freezes the Run snapshot when the Dagster run is
-created (launchpad, backfill, schedule, sensor): the snapshot is built from
-the Project version this job was built from, so what the UI shows is what
-runs, and a later edit in the store changes nothing for that run (D13).
+The partitioned config carries only what a launcher may choose (Project,
+version, Period; trace and checkpoints switches) and reads nothing from the
+store, so creating a run never fails: a locked Period or a non-runnable
+Project is refused by the run's first op, alone (a backfill's other Periods
+run). The Run snapshot is built from the store when the dobo Run is created
+(`runs.server_snapshot`), never taken from run config (D13, D16).
 """
 
 from __future__ import annotations
@@ -22,30 +24,11 @@ from dagster import (
 
 from dobo_dagster.io_manager import working_frame_io_manager
 from dobo_dagster.ops import load_op, operation_op
-from dobo_dagster.resources import DoboRunResource, run_service
+from dobo_dagster.resources import DoboRunResource
 from dobo_dagster.translator import LOAD_NODE, DoboTranslator
-from dobo_engine.errors import ProjectNotRunnable
-from dobo_engine.model.project import RUNNABLE_STATUSES, Project, runs_in_sandbox
-from dobo_engine.model.run import ProjectSnapshot
+from dobo_engine.model.project import Project
 
-
-def frozen_snapshot(project_id: str, version: int, calendar_id: str, period_identifier: str) -> ProjectSnapshot:
-    """The Run snapshot at Dagster run creation, of the Project version the job was built from.
-
-    Refused before any run exists when the Project cannot run or the Period is locked (PRJ-10, PER-5).
-    """
-    service = run_service()
-    stored = service.store.get_entity("project", project_id)
-    if stored.status not in RUNNABLE_STATUSES:
-        raise ProjectNotRunnable(
-            f"Project {project_id} is {stored.status}; only active and draft Projects run", rule="PRJ-10"
-        )
-    snapshot = service.build_snapshot(project_id, period_identifier, version=version)
-    # The job's status decides the sandbox, not the status of `version` when it was stored.
-    return snapshot.model_copy(update={"sandbox": runs_in_sandbox(stored.status)})
-
-
-_RESOURCE = DoboRunResource()  # one instance for every job: its config comes per run
+_RESOURCE = DoboRunResource.configure_at_launch()  # one for every job: its config comes per run
 
 
 def build_job(
@@ -69,8 +52,8 @@ def build_job(
         previous_node, previous_order = node, operation.order
 
     def run_config(partition_key: str) -> dict[str, Any]:
-        snapshot = frozen_snapshot(project.id, version, calendar_id, partition_key)
-        return {"resources": {"dobo": {"config": {"snapshot": snapshot.model_dump_json()}}}}
+        chosen = {"project": project.id, "version": version, "period": partition_key}
+        return {"resources": {"dobo": {"config": chosen}}}
 
     def run_tags(partition_key: str) -> dict[str, str]:
         return translator.run_tags(project.id, calendar_id, partition_key)
@@ -92,4 +75,4 @@ def build_job(
     )
 
 
-__all__ = ["build_job", "frozen_snapshot"]
+__all__ = ["build_job"]

@@ -26,6 +26,7 @@ from dagster import (
     TableSchema,
 )
 
+from dobo_dagster.automation import fingerprint_observation
 from dobo_dagster.io_manager import discard_frames
 from dobo_dagster.resources import DoboRunResource
 from dobo_dagster.runs import begin_attempt, fail
@@ -118,11 +119,24 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
     def _load(context: OpExecutionContext, _inputs: dict[str, Any]) -> Iterator[Output[WorkingFrame]]:
         resource: DoboRunResource = context.resources.dobo
         record = begin_attempt(context, resource)
+        if record is None:  # the Project and Period are held by another Run (D15): skip, do not fail
+            return
         service = resource.service()
         if record.last_completed_operation is not None:  # done in an earlier attempt (RUN-7)
             yield Output(service.checkpoints().load(record.id, 0))
             return
         snapshot = ProjectSnapshot.model_validate(record.snapshot)
+        # What this Run reads, so automation never runs the Period again for the same inputs.
+        observed = fingerprint_observation(
+            translator,
+            service.catalog.project(record.project_id, record.project_version),
+            record.project_version,
+            record.calendar_id,
+            record.period_identifier,
+            record.id,
+        )
+        if observed is not None:
+            context.log_event(observed)
         try:
             reports: list[StepReport] = []
             working = service.executor(record.id, on_step=reports.append).load()
@@ -138,7 +152,8 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
     return OpDefinition(
         name=translator.op_definition_name(project.id, LOAD_NODE),
         compute_fn=_load,
-        outs={"result": Out(WORKING)},
+        # Optional: a run that skips (D15) yields nothing, and the later ops are skipped.
+        outs={"result": Out(WORKING, is_required=False)},
         required_resource_keys={"dobo"},
         description=f"operation 0: resolve and load {project.input_dataset_id} for the partition's Period",
         tags={"dobo/operation_order": "0"},
@@ -154,6 +169,8 @@ def operation_op(
         working: WorkingFrame = inputs["working"]
         resource: DoboRunResource = context.resources.dobo
         record = begin_attempt(context, resource)
+        if record is None:
+            return
         working = run_slice(context, resource, record, working, after, None if last else operation.order, translator)
         if last:
             finish(context, resource, record)
@@ -164,7 +181,7 @@ def operation_op(
         name=translator.op_definition_name(project.id, node),
         compute_fn=_operation,
         ins={"working": In(WORKING)},
-        outs={} if last else {"result": Out(WORKING)},
+        outs={} if last else {"result": Out(WORKING, is_required=False)},
         required_resource_keys={"dobo"},
         description=translator.op_description(operation),
         tags={"dobo/operation_order": str(operation.order), "dobo/operation_type": operation.type},

@@ -1,18 +1,22 @@
 """Process-wide access to the metadata store, and the per-run `dobo` resource.
 
 The store is opened once per process and URL: the code server, the daemon and
-every run worker each hold one. The `dobo` resource carries the Run snapshot
-frozen at Dagster run creation (D31); re-executions reuse the parent's run
-config, so every attempt of a Run sees the same snapshot.
+every run worker each hold one. The `dobo` resource carries only what a
+launcher may choose for a Run: the Project, its version, the Period, and the
+trace and checkpoint switches. The Run snapshot is never part of it: it is
+built from the store when the dobo Run is created and kept on the Run record
+(D13, D31), so nothing edited in the launchpad can change what a Run does or
+where it writes (D16).
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from functools import lru_cache
 
 from dagster import ConfigurableResource
+from pydantic import Field
 
-from dobo_engine.model.run import ProjectSnapshot
 from dobo_engine.runner.service import RunService
 from dobo_engine.settings import Settings
 from dobo_engine.store.api import MetadataStore, open_store
@@ -36,18 +40,34 @@ def run_service() -> RunService:
     return RunService(_store(settings.metadata_url), settings)
 
 
+class Checkpoints(Enum):
+    """The durability policies of D36."""
+
+    operations = "operations"
+    none = "none"
+
+
 class DoboRunResource(ConfigurableResource["DoboRunResource"]):  # the resource is its own value
-    """The creation-time snapshot of one Run, as JSON (filled by the job's partitioned config)."""
+    """What the launcher of one Run chose (filled from the partition by the job's partitioned config).
 
-    snapshot: str = ""
+    `project`, `version` and `period` are required: a launch without a partition has none and is
+    refused by Dagster's config check before any run exists.
+    """
 
-    def frozen_snapshot(self) -> ProjectSnapshot:
-        if not self.snapshot:
-            raise ValueError("this Dagster run carries no dobo snapshot; launch it for a partition (a Period)")
-        return ProjectSnapshot.model_validate_json(self.snapshot)
+    project: str = Field(description="the Project id; must be this job's Project")
+    version: int = Field(description="the stored Project version to run (the job's version by default)")
+    period: str = Field(description="the Period identifier, i.e. the partition key: launch the job for a partition")
+    trace: bool | None = Field(
+        default=None, description="false switches the trace off for this Run (D32); default: the Project's setting"
+    )
+    checkpoints: Checkpoints | None = Field(
+        default=None,
+        description="the durability policy (D36), as the `dobo/checkpoints` tag; every op boundary in Dagster is "
+        "durable anyway (the IO manager's frames)",
+    )
 
     def service(self) -> RunService:
         return run_service()
 
 
-__all__ = ["DoboRunResource", "current_settings", "current_store", "run_service"]
+__all__ = ["Checkpoints", "DoboRunResource", "current_settings", "current_store", "run_service"]

@@ -1,18 +1,19 @@
-"""The dobo run coordinator: the run queue, plus D15 at submit time.
+"""The dobo run coordinator: Dagster's run queue, always holding one Run per Project and Period (D15).
 
 D15: no two Runs of the same Project and Period may be queued or running at
 once. Every dobo run carries the tag ``dobo/project-period``
-(``DoboTranslator.run_tags``); the run queue's
-tag concurrency limit (``applyLimitPerUniqueValue``, limit 1, see
-``deploy/dagster.yaml``) keeps two such runs from *running* together, but it
-would let a second one wait in the queue. :class:`DoboRunCoordinator` refuses
-that second run when it is submitted, with ``ConcurrentRunConflict``; Dagster
-then marks the refused run failed and shows the message where it was launched
-(UI, GraphQL, schedule or sensor tick, backfill).
+(``DoboTranslator.run_tags``). The run queue's tag concurrency limit on that
+tag (``applyLimitPerUniqueValue``, limit 1) keeps a second launch of a
+Project and Period *waiting in the queue* until the first has ended, then
+starts it: never two at once, including two launches in the same instant
+(the daemon counts the runs it dequeues in one pass), and never an error at
+launch. :class:`DoboRunCoordinator` is ``QueuedRunCoordinator`` with that
+limit always in force, whatever the instance file lists.
 
-Two submissions racing each other can both pass the check; the queue's tag
-limit still runs them one after the other, so the guarantee degrades to
-"queued, never concurrent" in that window only.
+The dobo store keeps its own guard (the Run table refuses a second queued or
+running Run of a Project and Period): a run that finds its Period held by a
+Run made outside Dagster (`dobo run`) skips its work with a warning instead
+of failing (``runs.begin_attempt``).
 
 Configured in ``dagster.yaml`` like Dagster's own ``QueuedRunCoordinator``::
 
@@ -28,49 +29,30 @@ Configured in ``dagster.yaml`` like Dagster's own ``QueuedRunCoordinator``::
 
 from __future__ import annotations
 
-from dagster import DagsterRun, DagsterRunStatus, QueuedRunCoordinator, RunsFilter, SubmitRunContext
-from dagster._core.storage.dagster_run import ACTIVE_RUN_STATUSES  # no public export in dagster 1.13
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from dobo_dagster.translator import TAG_CALENDAR, TAG_PERIOD, TAG_PROJECT, TAG_PROJECT_PERIOD
-from dobo_engine.errors import ConcurrentRunConflict
+from dagster import QueuedRunCoordinator
 
-__all__ = ["BUSY_STATUSES", "DoboRunCoordinator"]
+from dobo_dagster.translator import TAG_PROJECT_PERIOD
 
-PARTITION_TAG = "dagster/partition"
+__all__ = ["PROJECT_PERIOD_LIMIT", "DoboRunCoordinator", "with_project_period_limit"]
 
-# A run in one of these holds its Project+Period (D15): waiting in the queue or
-# on its way through a worker.
-BUSY_STATUSES: tuple[DagsterRunStatus, ...] = (DagsterRunStatus.QUEUED, *ACTIVE_RUN_STATUSES)
+PROJECT_PERIOD_LIMIT: Mapping[str, Any] = {
+    "key": TAG_PROJECT_PERIOD,
+    "value": {"applyLimitPerUniqueValue": True},
+    "limit": 1,
+}
+
+
+def with_project_period_limit(limits: Sequence[Mapping[str, Any]] | None) -> list[Mapping[str, Any]]:
+    """``limits`` with the D15 limit: any limit on ``dobo/project-period`` becomes one per value, limit 1."""
+    kept = [dict(limit) for limit in limits or [] if limit.get("key") != TAG_PROJECT_PERIOD]
+    return [*kept, dict(PROJECT_PERIOD_LIMIT)]
 
 
 class DoboRunCoordinator(QueuedRunCoordinator):
-    """``QueuedRunCoordinator`` that refuses a duplicate Project+Period at submit (D15)."""
+    """``QueuedRunCoordinator`` whose queue runs one run per Project and Period at a time (D15)."""
 
-    def submit_run(self, context: SubmitRunContext) -> DagsterRun:
-        run = context.dagster_run
-        key = run.tags.get(TAG_PROJECT_PERIOD)
-        if key is not None and run.status == DagsterRunStatus.NOT_STARTED:
-            holder = self._busy_run(key, exclude=run.run_id)
-            if holder is not None:
-                raise _conflict(run, holder)
-        return super().submit_run(context)
-
-    def _busy_run(self, key: str, *, exclude: str) -> DagsterRun | None:
-        runs = self._instance.get_runs(
-            RunsFilter(tags={TAG_PROJECT_PERIOD: key}, statuses=list(BUSY_STATUSES)), limit=2
-        )
-        return next((r for r in runs if r.run_id != exclude), None)
-
-
-def _conflict(run: DagsterRun, holder: DagsterRun) -> ConcurrentRunConflict:
-    key = run.tags[TAG_PROJECT_PERIOD]
-    project = run.tags.get(TAG_PROJECT) or run.job_name
-    period = run.tags.get(TAG_PERIOD) or run.tags.get(PARTITION_TAG) or key
-    calendar = run.tags.get(TAG_CALENDAR)
-    of_calendar = f" of Calendar {calendar!r}" if calendar else ""
-    return ConcurrentRunConflict(
-        f"Project {project!r} already has a queued or running Run for Period {period!r}{of_calendar} "
-        f"(Dagster run {holder.run_id} is {holder.status.value}); run {run.run_id} was not queued",
-        rule="D15",
-        payload={"run_id": holder.run_id, "project": project, "period": period},
-    )
+    def __init__(self, *, tag_concurrency_limits: Sequence[Mapping[str, Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(tag_concurrency_limits=with_project_period_limit(tag_concurrency_limits), **kwargs)

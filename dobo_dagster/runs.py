@@ -2,9 +2,11 @@
 
 The dobo Run id is the Dagster root run id; every Dagster run of that family
 is one attempt. The first op of an attempt moves the record: a new Run is
-created from the snapshot frozen in run config at Dagster run creation (so
-an edit of the Project before the run starts changes nothing), a failed one
-is resumed (attempt +1, RUN-7), a queued one is started.
+created with a snapshot built from the store (never from run config, which
+only names the Project version and Period), a failed one is resumed
+(attempt +1, RUN-7), a queued one is started. When the store refuses a new
+Run because the Project and Period are held (D15), the run skips its work
+with a warning instead of failing.
 """
 
 from __future__ import annotations
@@ -15,8 +17,17 @@ from typing import NoReturn
 from dagster import Failure, MetadataValue, OpExecutionContext
 
 from dobo_dagster.resources import DoboRunResource
-from dobo_dagster.translator import TAG_TRACE
-from dobo_engine.errors import DoboError, OperationFailure, RunNotFound
+from dobo_dagster.settle import settle_abandoned
+from dobo_dagster.translator import PARTITION_TAG, TAG_CHECKPOINTS, TAG_PROJECT, TAG_TRACE
+from dobo_engine.errors import (
+    ConcurrentRunConflict,
+    DoboError,
+    InvalidField,
+    OperationFailure,
+    ProjectNotRunnable,
+    RunNotFound,
+)
+from dobo_engine.model.project import RUNNABLE_STATUSES, runs_in_sandbox
 from dobo_engine.model.run import ProjectSnapshot
 from dobo_engine.runner.service import RunService
 from dobo_engine.store.records import RunRecord
@@ -42,7 +53,7 @@ def trigger_of(tags: Mapping[str, str]) -> tuple[str, str]:
 def create_from_snapshot(
     service: RunService, snapshot: ProjectSnapshot, run_id: str, *, trigger_type: str, triggered_by: str
 ) -> RunRecord:
-    """The dobo Run (id = the Dagster root run id, D21) keeping the snapshot frozen at creation (D13)."""
+    """The dobo Run (id = the Dagster root run id, D21) keeping its snapshot in the store (D13, D31)."""
     return service.create_run(
         snapshot.project_id,
         snapshot.period.identifier,
@@ -53,25 +64,90 @@ def create_from_snapshot(
     )
 
 
-def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> RunRecord:
-    """The running dobo Run for this Dagster run, creating, resuming or starting it as needed."""
+def server_snapshot(context: OpExecutionContext, resource: DoboRunResource, service: RunService) -> ProjectSnapshot:
+    """The Run snapshot, built here from the store and the launcher's choices only (D13, D16).
+
+    Nothing of it comes from run config but the Project version and the
+    Period: the sandbox follows the Project's stored status (a draft Project
+    always writes to the sandbox), the operations, Datasets and Resolvers come
+    from the stored versions, and the clock is the Dagster run's creation time.
+    """
+    tags = context.run.tags
+    job_project = tags.get(TAG_PROJECT) or context.job_def.tags.get(TAG_PROJECT)
+    if job_project and resource.project != job_project:
+        raise InvalidField(f"run config names Project {resource.project!r}; this job runs Project {job_project!r}")
+    partition = tags.get(PARTITION_TAG)
+    if partition is not None and partition != resource.period:
+        raise InvalidField(f"run config names Period {resource.period!r}; the run is for partition {partition!r}")
+    stored = service.store.get_entity("project", resource.project)
+    if stored.status not in RUNNABLE_STATUSES:
+        raise ProjectNotRunnable(
+            f"Project {resource.project} is {stored.status}; only active and draft Projects run", rule="PRJ-10"
+        )
+    trace = False if tags.get(TAG_TRACE, "").lower() == "off" else resource.trace  # D32
+    created = context.instance.get_run_record_by_id(context.run.run_id)
+    clock = created.create_timestamp if created is not None else None
+    snapshot = service.build_snapshot(
+        resource.project, resource.period, version=resource.version, trace=trace, clock=clock
+    )
+    # The Project's status now decides the sandbox, not the status `version` was stored with (D16).
+    update: dict[str, object] = {"sandbox": runs_in_sandbox(stored.status)}
+    policy = resource.checkpoints.value if resource.checkpoints is not None else tags.get(TAG_CHECKPOINTS)
+    if policy is not None and policy not in ("operations", "none"):
+        raise InvalidField(f"{TAG_CHECKPOINTS} must be 'operations' or 'none', not {policy!r}", rule="D36")
+    if policy is not None and "checkpoints" in ProjectSnapshot.model_fields:  # recorded once the engine has it
+        update["checkpoints"] = policy
+    return snapshot.model_copy(update=update)
+
+
+def _create(
+    context: OpExecutionContext, resource: DoboRunResource, service: RunService, run_id: str
+) -> RunRecord | None:
+    """A new dobo Run for this Dagster run, or None when its Project and Period are held elsewhere (D15)."""
+    snapshot = server_snapshot(context, resource, service)
+    trigger_type, triggered_by = trigger_of(context.run.tags)
+    for attempt in (1, 2):
+        try:
+            record = create_from_snapshot(
+                service, snapshot, run_id, trigger_type=trigger_type, triggered_by=triggered_by
+            )
+        except ConcurrentRunConflict as err:
+            calendar_id = snapshot.period.calendar_id or ""
+            # A Run left `running` by a Dagster run that ended (terminated, worker killed) is settled
+            # now rather than at the run-status sensor's next tick; then try once more.
+            if attempt == 1 and settle_abandoned(
+                context.instance, service, snapshot.project_id, calendar_id, snapshot.period.identifier
+            ):
+                continue
+            context.log.warning(
+                f"dobo Run not created, this run does nothing: {err.code}: {err.message}. "
+                "Another Run of this Project and Period is queued or running (D15); launch again once it has ended."
+            )
+            return None
+        context.log.info(
+            f"dobo Run {run_id} created: {snapshot.project_id} v{snapshot.project_version} "
+            f"for {snapshot.period.identifier}{' (sandbox)' if snapshot.sandbox else ''}"
+        )
+        return record
+    return None
+
+
+def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> RunRecord | None:
+    """The running dobo Run for this Dagster run, creating, resuming or starting it as needed.
+
+    None when no Run could be created because another one holds the Project
+    and Period (D15): the caller skips, the Dagster run ends without failing.
+    """
     service = resource.service()
     run_id = dobo_run_id(context)
     try:
         try:
             record = service.store.get_run(run_id)
         except RunNotFound:
-            snapshot = resource.frozen_snapshot()
-            if context.run.tags.get(TAG_TRACE, "").lower() == "off":  # D32
-                snapshot = snapshot.model_copy(update={"trace": False})
-            trigger_type, triggered_by = trigger_of(context.run.tags)
-            record = create_from_snapshot(
-                service, snapshot, run_id, trigger_type=trigger_type, triggered_by=triggered_by
-            )
-            context.log.info(
-                f"dobo Run {run_id} created: {snapshot.project_id} v{snapshot.project_version} "
-                f"for {snapshot.period.identifier}{' (sandbox)' if snapshot.sandbox else ''}"
-            )
+            created = _create(context, resource, service, run_id)
+            if created is None:
+                return None
+            record = created
         if record.status == "failed":  # a re-execution from failure is a resume (D21, RUN-7)
             record = service.resume(run_id)
             context.log.info(
@@ -120,4 +196,4 @@ def fail(service: RunService, run_id: str, err: Exception) -> NoReturn:
     ) from err
 
 
-__all__ = ["begin_attempt", "create_from_snapshot", "dobo_run_id", "fail", "refuse", "trigger_of"]
+__all__ = ["begin_attempt", "create_from_snapshot", "server_snapshot", "dobo_run_id", "fail", "refuse", "trigger_of"]

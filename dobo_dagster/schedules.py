@@ -1,10 +1,14 @@
 """Calendar-driven schedules: run each Period of a level once it has ended (declared per project).
 
 `build_schedule_from_partitioned_job` does not support dynamic partitions,
-so the schedule lists the Calendar's Periods itself. Each Period is
-requested once (run_key = project + Period); only open and closed Periods
-run (PER-5), and only keys already synced as partitions are requested,
-since an unknown key would fail the whole tick.
+so the schedule lists the Calendar's Periods itself. A due Period is
+requested only if it is not done: no run of it is queued or running, and no
+completed Run of the same Project version read the same input files
+(`automation.done_reason`; a run_key would only dedupe within one tick). So
+every tick after the first requests nothing new unless an input changed, a
+new Project version was loaded, or an earlier run failed. Only open and
+closed Periods run (PER-5), and only keys already synced as partitions are
+requested, since an unknown key would fail the whole tick.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ from dagster import (
     schedule,
 )
 
+from dobo_dagster.automation import FINGERPRINT, done_reason, input_fingerprint
 from dobo_dagster.partitions import known_partition_keys
 from dobo_dagster.resources import current_store
 from dobo_dagster.settings import ScheduleSettings
 from dobo_dagster.translator import DoboTranslator
 from dobo_engine.model.calendar import RUNNABLE_PERIOD_STATUSES
+from dobo_engine.model.project import Project
 
 
 def due_periods(calendar_id: str, settings: ScheduleSettings, today: date) -> list[str]:
@@ -43,7 +49,8 @@ def due_periods(calendar_id: str, settings: ScheduleSettings, today: date) -> li
 
 
 def period_schedule(
-    project_id: str,
+    project: Project,
+    version: int,
     calendar_id: str,
     job: JobDefinition,
     partitions: DynamicPartitionsDefinition,
@@ -51,7 +58,7 @@ def period_schedule(
     translator: DoboTranslator,
 ) -> ScheduleDefinition:
     @schedule(
-        name=f"{translator.job_name(project_id)}_schedule",
+        name=f"{translator.job_name(project.id)}_schedule",
         job=job,
         cron_schedule=settings.cron,
         execution_timezone=settings.timezone,
@@ -64,8 +71,18 @@ def period_schedule(
         known = known_partition_keys(context, partitions)
         for identifier in due_periods(calendar_id, settings, today):
             key = translator.partition_key(identifier)
-            if key in known:
-                yield RunRequest(run_key=f"{project_id}:{key}", partition_key=key)
+            if key not in known:
+                continue
+            fingerprint = input_fingerprint(project, calendar_id, identifier)
+            done = done_reason(context.instance, translator, project.id, version, job.name, key, fingerprint)
+            if done:
+                context.log.info(f"{key}: not requested, {done}")
+                continue
+            yield RunRequest(
+                run_key=f"{project.id}:{key}:{version}:{fingerprint}",
+                partition_key=key,
+                tags={FINGERPRINT: fingerprint},
+            )
 
     return _schedule
 

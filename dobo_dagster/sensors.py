@@ -3,9 +3,11 @@
 Upstream data: for each watched Period, resolve the input Dataset's tables
 (without loading) and fingerprint the files at those locations (size and
 modification time). The cursor keeps the fingerprint per Period, so a tick
-requests one run per Period whose files are new or changed, and nothing when
-nothing changed; the run_key carries the fingerprint, so the same content is
-never run twice even if the cursor is lost. Table locations are not watched.
+looks again only at Periods whose files are new or changed; a Period is then
+requested unless a run of it is queued or running, or a completed Run of the
+same Project version already read these very files (`automation.done_reason`,
+checked against the Dagster instance and the store, so a lost cursor repeats
+nothing). Table locations are not watched.
 
 Registered outputs: a consumer project runs for a Period when a Dataset it
 reads was materialized for that Period by a completed Run (D25, RUN-9:
@@ -15,7 +17,6 @@ in progress waits).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 
@@ -32,53 +33,18 @@ from dagster import (
     sensor,
 )
 
+from dobo_dagster.automation import FINGERPRINT, NO_FILES, done_reason, input_fingerprint, location_fingerprints
 from dobo_dagster.partitions import known_partition_keys
-from dobo_dagster.resources import current_settings, current_store
+from dobo_dagster.resources import current_store
 from dobo_dagster.settings import SensorSettings
 from dobo_dagster.translator import DoboTranslator
 from dobo_engine.errors import DoboError
-from dobo_engine.io.paths import join_under_prefix
-from dobo_engine.io.storage import filesystem
-from dobo_engine.model.datasource import CsvOptions, ParquetOptions
 from dobo_engine.model.project import Project
-from dobo_engine.resolver.explain import explain_resolution
-from dobo_engine.resolver.registered_outputs import StoreRegisteredLocations
-from dobo_engine.store.catalog_reader import StoreCatalog
-
-
-def location_fingerprints(project: Project, calendar_id: str, period_identifier: str) -> list[str]:
-    """One line per resolved file of the input Dataset for the Period: path, size, modification time."""
-    store, settings = current_store(), current_settings()
-    catalog = StoreCatalog(store)
-    report = explain_resolution(
-        catalog,
-        project.input_dataset_id,
-        period_identifier,
-        calendar_id,
-        project=project,
-        dataset_version=project.input_dataset_version,
-        registered=StoreRegisteredLocations(store),
-    )
-    lines = []
-    for table in report.tables:
-        for loc in table.locations:
-            if loc.strategy != "path" or not loc.path or not loc.datasource_id:
-                continue
-            try:
-                options = catalog.datasource(loc.datasource_id).options
-                if not isinstance(options, ParquetOptions | CsvOptions):
-                    continue  # only file DataSources have a path prefix
-                full = join_under_prefix(options.path_prefix, loc.path, data_root=settings.data_root)
-                info = filesystem(full).info(full)
-            except (DoboError, FileNotFoundError, AttributeError):
-                continue  # not there (yet): nothing to run for it
-            stamp = info.get("mtime") or info.get("LastModified") or info.get("ETag") or info.get("created")
-            lines.append(f"{full}|{info.get('size')}|{stamp}")
-    return sorted(lines)
 
 
 def upstream_data_sensor(
     project: Project,
+    version: int,
     calendar_id: str,
     job: JobDefinition,
     partitions: DynamicPartitionsDefinition,
@@ -100,16 +66,20 @@ def upstream_data_sensor(
             key = translator.partition_key(period.identifier)
             if period.status not in settings.statuses or key not in known:
                 continue
-            lines = location_fingerprints(project, calendar_id, period.identifier)
-            if not lines:
+            fingerprint = input_fingerprint(project, calendar_id, period.identifier)
+            if fingerprint == NO_FILES or seen.get(key) == fingerprint:
                 continue
-            version = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
-            if seen.get(key) == version:
+            seen[key] = fingerprint
+            # The cursor only saves work; what decides is whether a Run already read these inputs.
+            done = done_reason(context.instance, translator, project.id, version, job.name, key, fingerprint)
+            if done:
+                context.log.info(f"{key}: not requested, {done}")
                 continue
-            seen[key] = version
             requests.append(
                 RunRequest(
-                    run_key=f"{project.id}:{key}:{version}", partition_key=key, tags={"dobo/input_version": version}
+                    run_key=f"{project.id}:{key}:{version}:{fingerprint}",
+                    partition_key=key,
+                    tags={FINGERPRINT: fingerprint},
                 )
             )
         return SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))

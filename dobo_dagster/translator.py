@@ -26,6 +26,9 @@ TAG_PERIOD = "dobo/period"
 TAG_CALENDAR = "dobo/calendar"
 TAG_PROJECT_PERIOD = "dobo/project-period"  # the D15 run-queue concurrency key
 TAG_TRACE = "dobo/trace"  # `off` switches the trace off for one Run (D32)
+TAG_CHECKPOINTS = "dobo/checkpoints"  # the durability policy a launcher may choose (D36)
+PARTITION_TAG = "dagster/partition"  # set by Dagster on every partition run
+ROOT_RUN_TAG = "dagster/root_run_id"  # set by Dagster on every re-execution: the dobo Run id (D21)
 LOAD_NODE = "load"
 
 

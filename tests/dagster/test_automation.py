@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
-from dagster import build_schedule_context, build_sensor_context, instance_for_test
+from dagster import DagsterRunStatus, build_schedule_context, build_sensor_context, instance_for_test
 
 from dobo_dagster import DagsterSettings, DoboTranslator
 from dobo_dagster.definitions import build_definitions
@@ -61,38 +61,72 @@ def test_new_periods_become_partitions_after_the_sync_sensor_ticks(location, ins
 
 
 def test_schedules_and_sensors_are_off_unless_declared_and_never_for_drafts(location, finance, instance):
-    assert [s.name for s in location.sensors] == ["dobo_period_sync"] and not location.schedules
+    # Always on: the Period sync and the two run-end sensors (nothing wedges); they launch nothing.
+    always = ["dobo_period_sync", "dobo_run_canceled", "dobo_run_failed"]
+    assert [s.name for s in location.sensors] == always and not location.schedules
     service().store.set_status("project", WATCHED, "draft")
     defs = build_definitions(Declared())  # declared, but the Project is a draft
-    assert not defs.schedules and [s.name for s in defs.sensors] == ["dobo_period_sync"]
+    assert not defs.schedules and [s.name for s in defs.sensors] == always
 
 
-def test_schedule_requests_each_ended_period_once_with_offset(finance):
+def test_schedule_runs_each_due_period_once_however_often_it_ticks(finance):
     with instance_for_test() as instance:  # a schedule context needs an instance with a ref
-        _check_schedule(instance)
+        _check_schedule(instance, finance)
 
 
-def _check_schedule(instance) -> None:  # type: ignore[no-untyped-def]
+def _tick(schedule, defs, instance, day: int) -> list:  # type: ignore[no-untyped-def]
+    ctx = build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=datetime(2026, 3, day, 6, tzinfo=UTC),
+        repository_def=defs.get_repository_def(),
+    )
+    return list(schedule(ctx))  # direct invocation keeps the instance
+
+
+def _run(defs, instance, requests) -> None:  # type: ignore[no-untyped-def]
+    """Execute what a tick requested, as the daemon would launch it."""
+    for request in requests:
+        result = defs.get_job_def("prj_fx_usd").execute_in_process(
+            partition_key=request.partition_key, tags=request.tags, instance=instance
+        )
+        assert result.success
+
+
+def _check_schedule(instance, finance) -> None:  # type: ignore[no-untyped-def]
     activate(WATCHED)
     defs = build_definitions(Declared())
     sync_partitions(defs, instance)
     schedule = defs.get_schedule_def("prj_fx_usd_schedule")
     assert defs.get_job_def("prj_fx_usd").tags["dagster-k8s/config"].count("2Gi") == 1
-    when = datetime(2026, 3, 3, 6, tzinfo=UTC)  # February ended 2 days ago: offset 3 not reached
-    ctx = build_schedule_context(
-        instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    # 3 March: January is due (offset 3 days), February ended 2 days ago; 2025-12 has no input files
+    # yet it is due (not_before 2025-12-01): requested, it fails, so it stays due.
+    first = _tick(schedule, defs, instance, 3)
+    assert keys(first) == ["2025-12", "2026-01"]
+    _run(defs, instance, [r for r in first if r.partition_key == "2026-01"])
+    # The same tick again, and the next day's: January ran once and is never requested again.
+    assert keys(_tick(schedule, defs, instance, 3)) == ["2025-12"]
+    second = _tick(schedule, defs, instance, 4)
+    assert keys(second) == ["2025-12", "2026-02"]
+    # A run requested but not finished counts too: it is running, so February is not requested again.
+    pending = defs.get_job_def("prj_fx_usd")
+    instance.create_run_for_job(
+        pending,
+        run_config=pending.partitioned_config.get_run_config_for_partition_key("2026-02"),
+        tags={"dagster/partition": "2026-02"},
+        status=DagsterRunStatus.STARTED,
     )
-    requests = list(schedule(ctx))  # direct invocation keeps the ephemeral instance
-    assert keys(requests) == ["2025-12", "2026-01"]
-    assert [r.run_key for r in requests] == ["prj-fx-usd:2025-12", "prj-fx-usd:2026-01"]
-    service().store.set_period_status("finance", "2026-01", "closed")
-    service().store.set_period_status("finance", "2026-01", "locked")  # locked Periods never run
-    later = build_schedule_context(
-        instance=instance,
-        repository_def=defs.get_repository_def(),
-        scheduled_execution_time=datetime(2026, 3, 4, 6, tzinfo=UTC),
-    )
-    assert keys(list(schedule(later))) == ["2025-12", "2026-02"]
+    assert keys(_tick(schedule, defs, instance, 4)) == ["2025-12"]
+    # A changed input file makes its Period due again, once.
+    changed = finance / "2026/01/transactions.csv"
+    os.utime(changed, (changed.stat().st_atime, changed.stat().st_mtime + 60))
+    again = _tick(schedule, defs, instance, 5)
+    assert keys(again) == ["2025-12", "2026-01"]
+    _run(defs, instance, [r for r in again if r.partition_key == "2026-01"])
+    assert keys(_tick(schedule, defs, instance, 6)) == ["2025-12"]
+    assert len(service().store.list_runs(project_id=WATCHED, period_identifier="2026-01")) == 2
+    service().store.set_period_status("finance", "2025-12", "closed")
+    service().store.set_period_status("finance", "2025-12", "locked")  # locked Periods never run
+    assert keys(_tick(schedule, defs, instance, 6)) == []
 
 
 def test_upstream_data_sensor_requests_changed_periods_only(finance, instance):
@@ -109,6 +143,10 @@ def test_upstream_data_sensor_requests_changed_periods_only(finance, instance):
     third = sensor(build_sensor_context(instance=instance, definitions=defs, cursor=second.cursor))
     assert keys(third.run_requests) == ["2026-02"]
     assert third.run_requests[0].run_key != first.run_requests[1].run_key
+    # Once February ran with these files, even a sensor that lost its cursor does not repeat it.
+    _run(defs, instance, third.run_requests)
+    lost = sensor(build_sensor_context(instance=instance, definitions=defs))
+    assert keys(lost.run_requests) == ["2026-01", "2026-03"]
 
 
 def test_a_broken_project_does_not_break_the_location(finance, instance):

@@ -56,6 +56,7 @@ class DagsterDev:
     dagster_home: Path
     log: Path
     location: str = ""
+    release_file: Path | None = None  # while it is missing, every run waits after its load (DOBO_FAULT_HOLD)
 
     # -- transport ---------------------------------------------------------------
 
@@ -224,6 +225,36 @@ class DagsterDev:
         )
         return data["runOrError"]
 
+    def terminate(self, run_id: str) -> dict[str, Any]:
+        """Terminate a run as the UI's Terminate button does."""
+        data = self.query(
+            "mutation($id: String!) { terminateRun(runId: $id) { __typename"
+            " ... on TerminateRunSuccess { run { runId status } } ... on TerminateRunFailure { message }"
+            " ... on PythonError { message } ... on Error { message } } }",
+            {"id": run_id},
+        )
+        return data["terminateRun"]
+
+    def dobo_runs(self, project_id: str, period: str) -> list[Any]:
+        """The dobo Runs of a Project and Period, from the server's metadata store."""
+        from dobo_engine.store.api import open_store
+
+        store = open_store(f"sqlite:///{self.dobo_home / 'metadata.db'}")
+        try:
+            return store.list_runs(project_id=project_id, period_identifier=period)
+        finally:
+            store.close()
+
+    @contextmanager
+    def runs_held_after_load(self) -> Iterator[None]:
+        """Every run started meanwhile waits after its load (a busy run), until the block ends."""
+        assert self.release_file is not None
+        self.release_file.unlink()
+        try:
+            yield
+        finally:
+            self.release_file.touch()
+
     def run_messages(self, run_id: str) -> list[str]:
         data = self.query(
             "query($id: ID!) { logsForRun(runId: $id, limit: 1000) { __typename ... on EventConnection {"
@@ -255,6 +286,10 @@ def server_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOBO_", "DAGSTER_"))}
     env["DOBO_HOME"] = str(tmp / "dobo-home")
     env["DAGSTER_HOME"] = str(tmp / "dobo-home" / "dagster")
+    # A test can hold runs after their load (to terminate one, or to see a second launch wait):
+    # runs wait at that point only while the release file is missing.
+    env["DOBO_FAULT_HOLD"] = "after-operation:0"
+    env["DOBO_FAULT_RELEASE"] = str(tmp / "release-held-runs")
     return env
 
 
@@ -262,6 +297,8 @@ def server_env(tmp: Path) -> dict[str, str]:
 def dagster_dev(tmp: Path) -> Iterator[DagsterDev]:
     """Prepare with ``scripts/dagster_dev.py --no-serve``, start ``dagster dev``, always stop its process group."""
     env = server_env(tmp)
+    release = Path(env["DOBO_FAULT_RELEASE"])
+    release.touch()
     prepared = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "dagster_dev.py"), "--no-serve"],
         cwd=ROOT,
@@ -286,7 +323,13 @@ def dagster_dev(tmp: Path) -> Iterator[DagsterDev]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = DagsterDev(url=f"http://127.0.0.1:{port}", dobo_home=Path(env["DOBO_HOME"]), dagster_home=home, log=log)
+    server = DagsterDev(
+        url=f"http://127.0.0.1:{port}",
+        dobo_home=Path(env["DOBO_HOME"]),
+        dagster_home=home,
+        log=log,
+        release_file=release,
+    )
     try:
         server.wait_until("the GraphQL endpoint", lambda: server.query("{ version }").get("version"), STARTUP_SECONDS)
         server.wait_until("the dobo jobs", server.jobs, STARTUP_SECONDS)

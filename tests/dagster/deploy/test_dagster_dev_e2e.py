@@ -1,14 +1,18 @@
 """End to end on the embedded default: `dagster dev` with the example catalog, driven through GraphQL.
 
 A partition run and a 3-Period backfill of an example Project run to success
-and leave their outputs, trace files and asset materialisations; a second run
-of a Project+Period that is already queued or running is refused (D15).
+and leave their outputs, trace files and asset materialisations; two launches of
+one Project+Period at the same instant both succeed and run one after the
+other (D15); a run terminated while busy leaves its Period free.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from dagster_dev_server import GraphQLError
 
 pytestmark = pytest.mark.slow
 
@@ -86,23 +90,132 @@ def test_partition_run_and_backfill(server) -> None:
         assert any(partition in p.parts for p in written), (partition, written)
 
 
-def test_duplicate_project_period_is_refused(server) -> None:
-    first = server.launch_partition_run(JOB, "2026-02")
-    assert first["__typename"] == "LaunchRunSuccess", first
-    with pytest.raises(GraphQLError) as refused:
-        server.launch_partition_run(JOB, "2026-02")
-    holder = server.run(first["run"]["runId"])
-    assert holder["status"] in {"QUEUED", "STARTING", "STARTED"}, (
-        "the first run ended before the duplicate was launched"
-    )
+def _launch_at_once(server, job: str, partition: str, count: int = 2) -> list[dict]:
+    """`count` launches of one partition released at the same instant (threads behind a barrier)."""
+    config, tags = server.partition_config_and_tags(job, partition)
+    barrier = threading.Barrier(count)
 
-    message = str(refused.value)
-    assert "ConcurrentRunConflict" in message and "already has a queued or running Run" in message, message
-    assert f"Project '{PROJECT}'" in message and "Period '2026-02'" in message
-    assert first["run"]["runId"] in message
+    def launch() -> dict:
+        barrier.wait()
+        return server.query(LAUNCH, _launch_params(server, job, config, tags))["launchRun"]
 
-    # The first run is untouched and completes; only one run of the pair succeeded.
-    (done,) = server.wait_for_runs([first["run"]["runId"]])
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(lambda _: launch(), range(count)))
+
+
+LAUNCH = (
+    "mutation($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename"
+    " ... on LaunchRunSuccess { run { runId status } } ... on PythonError { message } ... on Error { message } } }"
+)
+
+
+def _launch_params(server, job: str, config: dict, tags: dict[str, str]) -> dict:
+    return {
+        "params": {
+            "selector": {**server.repository_selector(), "jobName": job},
+            "runConfigData": config,
+            "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
+        }
+    }
+
+
+def _holding(server, period: str) -> list:
+    return [r for r in server.dobo_runs(PROJECT, period) if r.status in ("queued", "running")]
+
+
+def test_two_launches_of_one_partition_at_the_same_instant_run_one_at_a_time(server) -> None:
+    """D15 in Dagster: both launches succeed (no HTTP 500), one runs, the other waits in the queue."""
+    period = "2026-02"
+    before = {r.id for r in server.dobo_runs(PROJECT, period)}
+    with server.runs_held_after_load():
+        launched = _launch_at_once(server, JOB, period)
+        assert [r["__typename"] for r in launched] == ["LaunchRunSuccess"] * 2, launched
+        ids = [r["run"]["runId"] for r in launched]
+        # One run reaches its (held) load; the other stays queued behind it, with no dobo Run.
+        running = server.wait_until(
+            "one of the two runs to hold its Period", lambda: _holding(server, period), timeout=120
+        )
+        time.sleep(5)  # several dequeue intervals: the second run must still wait
+        statuses = {r: server.run(r)["status"] for r in ids}
+        assert sorted(statuses.values()) == ["QUEUED", "STARTED"], statuses
+        held = _holding(server, period)
+        assert len(held) == 1 and held[0].id == running[0].id and held[0].status == "running", held
+        assert held[0].id == next(r for r, s in statuses.items() if s == "STARTED")
+    runs = server.wait_for_runs(ids)  # both succeed: no failed run
+    assert [r["status"] for r in runs] == ["SUCCESS", "SUCCESS"]
+    new = sorted((r for r in server.dobo_runs(PROJECT, period) if r.id not in before), key=lambda r: r.started_at)
+    assert [r.status for r in new] == ["completed", "completed"] and {r.id for r in new} == set(ids)
+    assert new[0].completed_at <= new[1].started_at  # one after the other, never together
+
+
+def test_terminate_during_a_run_then_launch_again_it_runs(server) -> None:
+    period = "2026-03"
+    with server.runs_held_after_load():
+        launched = server.launch_partition_run(JOB, period)
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        first = launched["run"]["runId"]
+        server.wait_until("the run to be busy", lambda: _holding(server, period), timeout=120)
+        terminated = server.terminate(first)
+        assert terminated["__typename"] == "TerminateRunSuccess", terminated
+        server.wait_until("the run to be canceled", lambda: server.run(first)["status"] == "CANCELED", timeout=120)
+    # Launched again at once: the new run ends the abandoned dobo Run itself if the run-status
+    # sensor has not yet, and runs.
+    again = server.launch_partition_run(JOB, period)
+    assert again["__typename"] == "LaunchRunSuccess", again
+    (done,) = server.wait_for_runs([again["run"]["runId"]])
     assert done["status"] == "SUCCESS"
-    partition_runs = server.runs({"dagster/partition": "2026-02", "dobo/project_id": PROJECT})
-    assert sum(r["status"] == "SUCCESS" for r in partition_runs if r["runId"] != done["runId"]) <= 1  # the backfill's
+    records = {r.id: r for r in server.dobo_runs(PROJECT, period)}
+    assert records[done["runId"]].status == "completed"
+    assert records[first].status == "cancelled"  # not failed, not left running (RUN-8)
+
+
+def _launch_with(server, job: str, config: dict, tags: dict[str, str]) -> dict:
+    return server.query(
+        LAUNCH.replace("... on Error", "... on RunConfigValidationInvalid { errors { message } } ... on Error"),
+        _launch_params(server, job, config, tags),
+    )["launchRun"]
+
+
+def test_an_edited_launch_or_one_without_a_partition_is_refused_before_a_run_exists(server) -> None:
+    draft_job, draft = "prj_review_flags", "prj-review-flags"
+    before = {r["runId"] for r in server.runs({"dobo/project_id": draft})}
+    config, tags = server.partition_config_and_tags(draft_job, "2026-01")
+    for edit in ({"sandbox": False}, {"snapshot": '{"sandbox": false}'}):
+        edited = {"resources": {"dobo": {"config": {**config["resources"]["dobo"]["config"], **edit}}}}
+        refused = _launch_with(server, draft_job, edited, tags)
+        assert refused["__typename"] == "RunConfigValidationInvalid", refused
+        assert any(next(iter(edit)) in e["message"] for e in refused["errors"]), refused
+    no_partition = _launch_with(server, draft_job, {}, {})
+    assert no_partition["__typename"] == "RunConfigValidationInvalid", no_partition
+    assert "period" in str(no_partition["errors"]), no_partition
+    assert {r["runId"] for r in server.runs({"dobo/project_id": draft})} == before
+    assert not list((server.dobo_home / "outputs").glob(f"{draft}/**/*.parquet"))
+
+
+def test_a_backfill_with_a_locked_period_fails_only_that_period(server) -> None:
+    from dobo_engine.store.api import open_store
+
+    periods, locked = ["2026-01", "2025-11", "2026-02"], "2025-11"  # (the example data covers 2026-01..03)
+    store = open_store(f"sqlite:///{server.dobo_home / 'metadata.db'}")
+    try:
+        store.set_period_status("finance", locked, "closed")
+        store.set_period_status("finance", locked, "locked")
+    finally:
+        store.close()
+    backfill_id = server.launch_backfill(JOB, periods)
+    runs = server.wait_until(
+        "the backfill's runs to end",
+        lambda: (lambda rs: rs if len(rs) == 3 and all(r["status"] in {"SUCCESS", "FAILURE"} for r in rs) else None)(
+            server.runs({"dagster/backfill": backfill_id})
+        ),
+        timeout=300,
+    )
+    by_period = {next(t["value"] for t in r["tags"] if t["key"] == "dagster/partition"): r for r in runs}
+    assert {p: r["status"] for p, r in by_period.items()} == {
+        "2026-01": "SUCCESS",
+        locked: "FAILURE",
+        "2026-02": "SUCCESS",
+    }
+    messages = server.run_messages(by_period[locked]["runId"])
+    assert any(f"Period {locked} of Calendar finance is locked" in m for m in messages), messages[-10:]
+    assert [r.status for r in server.dobo_runs(PROJECT, locked)] == []  # refused before any dobo Run

@@ -124,7 +124,7 @@ def test_external_postgres_with_psycopg2_and_no_inline_password(merged: dict[str
     assert merged["global"]["postgresqlSecretName"] == "dobo-dagster-postgresql"
 
 
-def test_run_queue_refuses_and_limits_duplicate_project_periods(merged: dict[str, Any]) -> None:
+def test_run_queue_limits_duplicate_project_periods(merged: dict[str, Any]) -> None:
     coordinator = merged["dagsterDaemon"]["runCoordinator"]
     assert coordinator["enabled"] is True and coordinator["type"] == "CustomRunCoordinator"
     custom = coordinator["config"]["customRunCoordinator"]

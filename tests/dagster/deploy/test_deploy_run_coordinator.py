@@ -1,4 +1,8 @@
-"""D15 in the run queue: DoboRunCoordinator on a real Dagster instance configured by deploy/dagster.yaml."""
+"""D15 in the run queue: DoboRunCoordinator on a real Dagster instance configured by deploy/dagster.yaml.
+
+The queue holds a second run of a Project and Period until the first has ended; the daemon's
+dequeuing is exercised end to end in test_dagster_dev_e2e.py.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from dagster._core.test_utils import instance_for_test
 from dobo_dagster.run_coordinator import DoboRunCoordinator
 from dobo_dagster.translator import TAG_PROJECT_PERIOD as PROJECT_PERIOD_TAG
 from dobo_dagster.translator import DoboTranslator
-from dobo_engine.errors import ConcurrentRunConflict
 
 
 def project_period_tags(project: str, period: str) -> dict[str, str]:
@@ -46,58 +49,37 @@ def test_instance_uses_the_dobo_coordinator_with_the_tag_limit(instance: Dagster
     )
 
 
-def test_second_run_of_a_queued_project_period_is_refused(instance, create_dobo_run, project) -> None:
+def test_second_run_of_a_project_period_waits_in_the_queue_without_error(instance, create_dobo_run, project) -> None:
+    """D15 in Dagster: a second launch is queued behind the first (the tag limit), never refused or failed."""
     tags = project_period_tags(project, "2026-01")
     first = _submit(instance, create_dobo_run(instance, project, tags))
-    assert first.status == DagsterRunStatus.QUEUED
-
-    second = create_dobo_run(instance, project, tags)
-    with pytest.raises(ConcurrentRunConflict) as refused:
-        _submit(instance, second)
-    message = str(refused.value)
-    assert f"Project '{project}'" in message and "Period '2026-01' of Calendar 'finance'" in message
-    assert first.run_id in message
-    assert refused.value.code == "ConcurrentRunConflict"
-    assert refused.value.payload["run_id"] == first.run_id
-    # Dagster records the refusal on the run itself: failed, with the reason in its event log.
-    assert instance.get_run_by_id(second.run_id).status == DagsterRunStatus.FAILURE
-    logged = [e.message for e in instance.all_logs(second.run_id)]
-    assert any("already has a queued or running Run" in (m or "") for m in logged)
-    assert instance.get_run_by_id(first.run_id).status == DagsterRunStatus.QUEUED
+    second = _submit(instance, create_dobo_run(instance, project, tags))
+    assert first.status == second.status == DagsterRunStatus.QUEUED
+    for run in (first, second):
+        assert instance.get_run_by_id(run.run_id).status == DagsterRunStatus.QUEUED
 
 
 @pytest.mark.parametrize("status", [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING])
-def test_a_started_run_holds_its_project_period(instance, create_dobo_run, project, status) -> None:
+def test_a_launch_behind_a_started_run_is_queued(instance, create_dobo_run, project, status) -> None:
     tags = project_period_tags(project, "2026-Q1")
-    holder = create_dobo_run(instance, project, tags, status=status)
-    with pytest.raises(ConcurrentRunConflict, match=holder.run_id):
-        _submit(instance, create_dobo_run(instance, project, tags))
+    create_dobo_run(instance, project, tags, status=status)
+    assert _submit(instance, create_dobo_run(instance, project, tags)).status == DagsterRunStatus.QUEUED
 
 
-def test_other_periods_projects_and_untagged_runs_are_not_held(instance, create_dobo_run, project) -> None:
-    _submit(instance, create_dobo_run(instance, project, project_period_tags(project, "2026-01")))
-    for other, period in [(project, "2026-02"), (f"{project}-b", "2026-01")]:
-        run = _submit(instance, create_dobo_run(instance, other, project_period_tags(other, period)))
-        assert run.status == DagsterRunStatus.QUEUED
-    for _ in range(2):
-        untagged = create_dobo_run(instance, f"{project}-untagged", {})
-        assert _submit(instance, untagged).status == DagsterRunStatus.QUEUED
-
-
-def test_a_finished_or_cancelled_run_frees_its_project_period(instance, create_dobo_run, project) -> None:
-    tags = project_period_tags(project, "2026-01")
-    first = _submit(instance, create_dobo_run(instance, project, tags))
-    assert instance.run_coordinator.cancel_run(first.run_id)
-    assert instance.get_run_by_id(first.run_id).status == DagsterRunStatus.CANCELED
-    second = _submit(instance, create_dobo_run(instance, project, tags))
-    assert second.status == DagsterRunStatus.QUEUED
-    done = create_dobo_run(instance, project, project_period_tags(project, "2026-03"))
-    instance.report_run_failed(done)
-    assert _submit(instance, create_dobo_run(instance, project, project_period_tags(project, "2026-03")))
-
-
-def test_message_falls_back_to_job_name_and_partition(instance, create_dobo_run, project) -> None:
-    tags = {PROJECT_PERIOD_TAG: f"{project}|2025-12", "dagster/partition": "2025-12"}
-    _submit(instance, create_dobo_run(instance, project, tags))
-    with pytest.raises(ConcurrentRunConflict, match=rf"Project '{project}' .* Period '2025-12'"):
-        _submit(instance, create_dobo_run(instance, project, tags))
+@pytest.mark.parametrize(
+    "limits",
+    [
+        None,
+        [],
+        [{"key": "team", "limit": 3}],
+        [{"key": PROJECT_PERIOD_TAG, "limit": 5}],
+    ],
+)
+def test_the_project_period_limit_is_always_in_force(limits) -> None:
+    coordinator = DoboRunCoordinator(tag_concurrency_limits=limits)
+    queue = coordinator.get_run_queue_config()
+    held = [limit for limit in queue.tag_concurrency_limits if limit["key"] == PROJECT_PERIOD_TAG]
+    assert held == [{"key": PROJECT_PERIOD_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+    assert [limit for limit in queue.tag_concurrency_limits if limit["key"] == "team"] == [
+        limit for limit in limits or [] if limit["key"] == "team"
+    ]

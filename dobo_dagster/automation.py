@@ -1,0 +1,139 @@
+"""Automation that never repeats work: a Period is launched only if it is not done yet.
+
+A Dagster schedule scopes a `run_key` to one tick, so a key cannot stop the
+next tick from launching the same Period again. Instead, before requesting a
+Period, schedules and upstream-data sensors ask the Dagster instance:
+
+1. is a run of this job for the Period queued or running? Then it will do the
+   work: nothing is requested;
+2. did a Run of the same Project version read the same inputs and complete?
+   Every run's load op records, as an observation of the Project's trace asset
+   for the Period, the fingerprint of the input files it resolved (path, size,
+   modification time of each) with its dobo Run id and Project version; the
+   Period is done when such an observation carries today's fingerprint and its
+   dobo Run is `completed` in the store.
+
+A failed, cancelled or skipped run does not count: the Period is requested
+again on the next tick. A changed input file, or a new Project version, makes
+the Period due again, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from dagster import (
+    AssetObservation,
+    AssetRecordsFilter,
+    DagsterInstance,
+    DagsterRunStatus,
+    RunsFilter,
+)
+
+from dobo_dagster.resources import current_settings, current_store
+from dobo_dagster.translator import PARTITION_TAG, DoboTranslator
+from dobo_engine.errors import DoboError
+from dobo_engine.io.paths import join_under_prefix
+from dobo_engine.io.storage import filesystem
+from dobo_engine.model.datasource import CsvOptions, ParquetOptions
+from dobo_engine.model.project import Project
+from dobo_engine.resolver.explain import explain_resolution
+from dobo_engine.resolver.registered_outputs import StoreRegisteredLocations
+from dobo_engine.store.catalog_reader import StoreCatalog
+
+FINGERPRINT = "dobo/input_fingerprint"
+NO_FILES = "no-files"  # the fingerprint of a Period whose input resolves to no file (yet)
+PENDING = (DagsterRunStatus.NOT_STARTED, DagsterRunStatus.QUEUED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED)
+LOOK_BACK = 100  # observations read per Period: the newest Runs decide
+
+
+def location_fingerprints(project: Project, calendar_id: str, period_identifier: str) -> list[str]:
+    """One line per resolved file of the input Dataset for the Period: path, size, modification time."""
+    store, settings = current_store(), current_settings()
+    catalog = StoreCatalog(store)
+    report = explain_resolution(
+        catalog,
+        project.input_dataset_id,
+        period_identifier,
+        calendar_id,
+        project=project,
+        dataset_version=project.input_dataset_version,
+        registered=StoreRegisteredLocations(store),
+    )
+    lines = []
+    for table in report.tables:
+        for loc in table.locations:
+            if loc.strategy != "path" or not loc.path or not loc.datasource_id:
+                continue
+            try:
+                options = catalog.datasource(loc.datasource_id).options
+                if not isinstance(options, ParquetOptions | CsvOptions):
+                    continue  # only file DataSources have a path prefix
+                full = join_under_prefix(options.path_prefix, loc.path, data_root=settings.data_root)
+                info = filesystem(full).info(full)
+            except (DoboError, FileNotFoundError, AttributeError):
+                continue  # not there (yet): nothing to run for it
+            stamp = info.get("mtime") or info.get("LastModified") or info.get("ETag") or info.get("created")
+            lines.append(f"{full}|{info.get('size')}|{stamp}")
+    return sorted(lines)
+
+
+def input_fingerprint(project: Project, calendar_id: str, period_identifier: str) -> str:
+    """A short hash of the input files the Project resolves for the Period (path, size, modification time)."""
+    lines = location_fingerprints(project, calendar_id, period_identifier)
+    if not lines:
+        return NO_FILES
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def fingerprint_observation(
+    translator: DoboTranslator, project: Project, version: int, calendar_id: str, period: str, run_id: str
+) -> AssetObservation | None:
+    """What a Run reads, as an observation of the Project's trace asset for the Period (None if unknown)."""
+    try:
+        fingerprint = input_fingerprint(project, calendar_id, period)
+    except Exception:  # noqa: BLE001 - never fail a Run for its bookkeeping; the Period just stays due
+        return None
+    return AssetObservation(
+        asset_key=translator.trace_asset_key(project.id),
+        partition=translator.partition_key(period),
+        description="the input files this Run read (their fingerprint decides whether automation runs the Period again)",
+        metadata={FINGERPRINT: fingerprint, "dobo/run_id": run_id, "dobo/project_version": version},
+    )
+
+
+def done_reason(
+    instance: DagsterInstance,
+    translator: DoboTranslator,
+    project_id: str,
+    version: int,
+    job_name: str,
+    partition_key: str,
+    fingerprint: str,
+) -> str | None:
+    """Why the Period needs no new run (queued/running, or done with these inputs), or None if it does."""
+    pending = instance.get_runs(
+        RunsFilter(job_name=job_name, tags={PARTITION_TAG: partition_key}, statuses=list(PENDING)), limit=1
+    )
+    if pending:
+        return f"run {pending[0].run_id} of {partition_key} is {pending[0].status.value.lower()}"
+    observed = instance.fetch_observations(
+        AssetRecordsFilter(asset_key=translator.trace_asset_key(project_id), asset_partitions=[partition_key]),
+        limit=LOOK_BACK,
+    ).records
+    store = current_store()
+    for record in observed:
+        observation = record.asset_observation
+        meta = observation.metadata if observation else {}
+        seen = {k: getattr(meta.get(k), "value", None) for k in (FINGERPRINT, "dobo/run_id", "dobo/project_version")}
+        if seen[FINGERPRINT] != fingerprint or seen["dobo/project_version"] != version or not seen["dobo/run_id"]:
+            continue
+        try:
+            if store.get_run(str(seen["dobo/run_id"])).status == "completed":
+                return f"dobo Run {seen['dobo/run_id']} completed {partition_key} with v{version} and these inputs"
+        except DoboError:
+            continue
+    return None
+
+
+__all__ = ["FINGERPRINT", "done_reason", "fingerprint_observation", "input_fingerprint", "location_fingerprints"]
