@@ -15,10 +15,11 @@ from typing import NoReturn
 from dagster import Failure, MetadataValue, OpExecutionContext
 
 from dobo_dagster.resources import DoboRunResource
-from dobo_dagster.translator import TAG_TRACE
+from dobo_dagster.translator import TAG_CHECKPOINTS, TAG_TRACE
 from dobo_engine.errors import DoboError, OperationFailure, RunNotFound
 from dobo_engine.model.run import ProjectSnapshot
 from dobo_engine.runner.service import RunService
+from dobo_engine.settings import checkpoint_policy
 from dobo_engine.store.records import RunRecord
 from dobo_engine.unexpected_errors import from_unexpected
 
@@ -53,6 +54,20 @@ def create_from_snapshot(
     )
 
 
+def with_run_tags(snapshot: ProjectSnapshot, tags: Mapping[str, str]) -> ProjectSnapshot:
+    """The snapshot with what the run's tags choose: trace off (D32), the durability policy (D36).
+
+    The policy is recorded as chosen; the job itself makes every op boundary
+    durable whatever it says, as the IO manager persists the frame there anyway.
+    """
+    update: dict[str, object] = {}
+    if tags.get(TAG_TRACE, "").lower() == "off":
+        update["trace"] = False
+    if tags.get(TAG_CHECKPOINTS):
+        update["checkpoints"] = checkpoint_policy(tags[TAG_CHECKPOINTS], f"the run tag {TAG_CHECKPOINTS}")
+    return snapshot.model_copy(update=update) if update else snapshot
+
+
 def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> RunRecord:
     """The running dobo Run for this Dagster run, creating, resuming or starting it as needed."""
     service = resource.service()
@@ -61,9 +76,7 @@ def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> Run
         try:
             record = service.store.get_run(run_id)
         except RunNotFound:
-            snapshot = resource.frozen_snapshot()
-            if context.run.tags.get(TAG_TRACE, "").lower() == "off":  # D32
-                snapshot = snapshot.model_copy(update={"trace": False})
+            snapshot = with_run_tags(resource.frozen_snapshot(), context.run.tags)
             trigger_type, triggered_by = trigger_of(context.run.tags)
             record = create_from_snapshot(
                 service, snapshot, run_id, trigger_type=trigger_type, triggered_by=triggered_by
@@ -120,4 +133,4 @@ def fail(service: RunService, run_id: str, err: Exception) -> NoReturn:
     ) from err
 
 
-__all__ = ["begin_attempt", "create_from_snapshot", "dobo_run_id", "fail", "refuse", "trigger_of"]
+__all__ = ["begin_attempt", "create_from_snapshot", "dobo_run_id", "fail", "refuse", "trigger_of", "with_run_tags"]

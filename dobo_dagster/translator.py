@@ -26,6 +26,7 @@ TAG_PERIOD = "dobo/period"
 TAG_CALENDAR = "dobo/calendar"
 TAG_PROJECT_PERIOD = "dobo/project-period"  # the D15 run-queue concurrency key
 TAG_TRACE = "dobo/trace"  # `off` switches the trace off for one Run (D32)
+TAG_CHECKPOINTS = "dobo/checkpoints"  # `none` or `operations`: the Run's durability policy (D36)
 LOAD_NODE = "load"
 
 

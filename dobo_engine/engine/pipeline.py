@@ -1,16 +1,24 @@
-"""The pipeline executor (D12-D14, RUN-4, RUN-7, TR-1, TR-11).
+"""The pipeline executor (D12-D14, D36, RUN-4, RUN-7, TR-1, TR-11).
 
 Pure: a snapshot, a RunContext with injected IO, a trace writer and a
-checkpoint store in; the final working frame and the write results out. After
-the load (operation 0) and after each operation, in this order: write the
-trace file (none for `output`), save the checkpoint, report the step done.
+checkpoint store in; the final working frame and the write results out.
+
+The snapshot's durability policy (D36) decides what is persisted before the
+Run ends. Under `checkpoints: operations`, after the load (operation 0) and
+after each operation, in this order: write the trace file (none for
+`output`), save the checkpoint, report the step done (RUN-4). Under
+`checkpoints: none`, each step is reported as it finishes but nothing is
+persisted: the trace files are written once every operation has run, and a
+failure on the way leaves none of them. Called one step at a time (`load`,
+`run_operation`, as the Dagster ops do), every step is durable: between ops
+the frame is persisted anyway.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import polars as pl
@@ -68,6 +76,16 @@ class RunOutcome:
     @property
     def writes(self) -> list[WriteResult]:
         return [s.write for s in self.steps if s.write is not None]
+
+
+@dataclass(frozen=True)
+class _DeferredTrace:
+    """A step's trace events, kept until the plan has run (D36 `checkpoints: none`)."""
+
+    order: int
+    type: str
+    events: pl.LazyFrame | pl.DataFrame
+    schema: dict[str, pl.DataType]
 
 
 def _no_step(_: StepReport) -> None:
@@ -164,14 +182,28 @@ class Executor:
     # Called with the next operation's order before it starts: the place to stop a Run (RUN-8).
     at_boundary: Callable[[int], None] = _no_boundary
     _lookups: list[LoadedLookup] | None = field(default=None, init=False, repr=False)
+    # Not None while `run` executes under `checkpoints: none`: trace events wait here (D36).
+    _deferred: list[_DeferredTrace] | None = field(default=None, init=False, repr=False)
 
     def run(self, resume_after: int | None = None) -> RunOutcome:
         """Run from the load, or from the checkpoint of `resume_after` (RUN-7).
 
         A resume reads exactly the checkpoint that holds the frame after
         `resume_after`; if it is gone or damaged the Run stops with
-        `InvalidResumePoint`, never falling back to an older one.
+        `InvalidResumePoint`, never falling back to an older one. Under
+        `checkpoints: none` a Run has no checkpoint to resume from: it always
+        starts from the load (`resume_after` is None).
         """
+        self._deferred = None if self.snapshot.checkpoints == "operations" else []
+        try:
+            outcome = self._run_steps(resume_after)
+            if self._deferred is not None:
+                self._write_deferred(outcome)
+        finally:
+            self._deferred = None
+        return outcome
+
+    def _run_steps(self, resume_after: int | None) -> RunOutcome:
         if resume_after is None:
             working = self.load()
         else:
@@ -186,6 +218,52 @@ class Executor:
             outcome.working, step = self.run_operation(op, outcome.working)
             outcome.steps.append(step)
         return outcome
+
+    def _write_deferred(self, outcome: RunOutcome) -> None:
+        """D36 `none`: every step's trace file, each atomically; on a failure none is left."""
+        deferred, trace = self._deferred or [], self.trace
+        if trace is None:
+            return
+        written: dict[int, str] = {}
+        try:
+            for item in deferred:
+                written[item.order] = self._write_trace(trace, item.order, item.type, item.events, item.schema)
+        except BaseException:
+            trace.discard(self.ctx.run_id, [item.order for item in deferred])
+            raise
+        outcome.steps[:] = [replace(s, trace_file=written.get(s.order, s.trace_file)) for s in outcome.steps]
+
+    def _traced(
+        self, order: int, op_type: str, events: pl.LazyFrame | pl.DataFrame, schema: dict[str, pl.DataType]
+    ) -> str | None:
+        """Write a step's trace file now (durable step), or keep its events for the end of the Run (D36)."""
+        trace = self.trace
+        if trace is None:
+            return None
+        if self._deferred is not None:
+            self._deferred.append(_DeferredTrace(order, op_type, events, schema))
+            return None
+        return self._write_trace(trace, order, op_type, events, schema)
+
+    def _write_trace(
+        self,
+        trace: TraceWriter,
+        order: int,
+        op_type: str,
+        events: pl.LazyFrame | pl.DataFrame,
+        schema: dict[str, pl.DataType],
+    ) -> str:
+        return _guarded(order, lambda: trace.write(self.ctx.run_id, order, op_type, events, schema))
+
+    def _checkpoint(
+        self,
+        order: int,
+        working: WorkingFrame,
+        previous: WorkingFrame | None = None,
+        changed: frozenset[str] | None = None,
+    ) -> None:
+        if self._deferred is None:  # D36 `none`: nothing of the Run is persisted before its end
+            self.checkpoints.save(self.ctx.run_id, order, working, previous=previous, changed=changed)
 
     def operations(self) -> list[Operation]:
         """The snapshot's operations in execution order (PRJ-1)."""
@@ -211,8 +289,8 @@ class Executor:
             events = created_events(
                 working.working_frame(), run_id=self.ctx.run_id, operation_order=0, operation_type="load"
             )
-            trace_file = self.trace.write(self.ctx.run_id, 0, "load", events, _schema(working))
-        self.checkpoints.save(self.ctx.run_id, 0, working)
+            trace_file = self._traced(0, "load", events, _schema(working))
+        self._checkpoint(0, working)
         rows = working.frame.height
         self.on_step(
             StepReport(
@@ -253,13 +331,10 @@ class Executor:
         if lookups:
             after = after.with_frame(drop_lookup_columns(after.frame, lookups))
         trace_file = None
-        trace, events = self.trace, result.events
-        if trace is not None and events is not None:
-            trace_file = _guarded(
-                op.order, lambda: trace.write(self.ctx.run_id, op.order, op.type, events, _schema(after))
-            )
+        if result.events is not None:
+            trace_file = self._traced(op.order, op.type, result.events, _schema(after))
         if op.type != "output":  # an output leaves the frame unchanged: the previous checkpoint holds it
-            self.checkpoints.save(self.ctx.run_id, op.order, after, previous=working, changed=result.changed_columns)
+            self._checkpoint(op.order, after, previous=working, changed=result.changed_columns)
         step = StepReport(
             op.order,
             op.type,
