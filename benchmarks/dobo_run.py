@@ -28,6 +28,7 @@ from dobo_engine.model.dataset import Dataset, TableRef
 from dobo_engine.model.documents import parse_file, parse_text
 from dobo_engine.model.project import Project
 from dobo_engine.model.run import PeriodDetails, ProjectSnapshot, WriteResult
+from dobo_engine.settings import Settings
 from dobo_engine.trace.store import TraceWriter
 
 from benchmarks import gl_data
@@ -167,6 +168,7 @@ def run(data: str | Path, work: str | Path, *, trace: bool,
         on_step: Callable[[StepReport], None] | None = None) -> tuple[RunOutcome, Path]:
     """Run the Project over the files in ``data``; checkpoints, trace and output go under ``work``.
 
+    The durability policy is the setting's (``DOBO_CHECKPOINTS``, default ``none``), as for ``dobo run`` (D36).
     Returns the outcome and the path of the summary Parquet file.
     """
     data, work = Path(data), Path(work)
@@ -174,7 +176,7 @@ def run(data: str | Path, work: str | Path, *, trace: bool,
     snapshot = ProjectSnapshot(
         project_id=prj.id, project_version=1, input_dataset_id=prj.input_dataset_id, input_dataset_version=1,
         materialization=prj.materialization, selectors=prj.selectors, operations=prj.operations, period=PERIOD,
-        clock=CLOCK, today=CLOCK.date(), trace=trace,
+        clock=CLOCK, today=CLOCK.date(), trace=trace, checkpoints=Settings.from_env().checkpoints,
     )
     found = datasets()
     outputs = ParquetOutputs(work / "output")
