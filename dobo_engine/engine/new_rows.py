@@ -53,6 +53,6 @@ def stamp_new_rows(
     return rows.select(*user, *[system[name].alias(name) for name in present])
 
 
-def append_rows(working: WorkingFrame, new_rows: pl.DataFrame) -> pl.DataFrame:
+def append_rows(working: WorkingFrame, new_rows: pl.DataFrame) -> pl.LazyFrame:
     """New rows after the existing ones; lookup columns are NULL on them (LK-6 eager)."""
-    return pl.concat([working.frame, new_rows], how="diagonal")
+    return pl.concat([working.frame.lazy(), new_rows.lazy()], how="diagonal")

@@ -33,8 +33,8 @@ def apply_output(op: OutputOperation, working: WorkingFrame, ctx: RunContext) ->
     compiler = OperationCompiler(op.order, ctx.selectors, ctx.today)
     scope = working.scope("selector", today=ctx.today)
     candidates = pl.lit(True) if op.parameters.include_deleted else VISIBLE
-    rows = working.frame.filter(candidates & compiler.condition(op.selector, scope, "selector"))
-    frame = rows.select(output_columns(op, working))
+    rows = working.frame.lazy().filter(candidates & compiler.condition(op.selector, scope, "selector"))
+    frame = rows.select(output_columns(op, working)).collect(engine="streaming")  # what is written is materialised here
     result = ctx.outputs.write(
         frame,
         operation_order=op.order,
