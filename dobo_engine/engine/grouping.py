@@ -10,6 +10,7 @@ import polars as pl
 from dobo_engine.dsl.scope import Scope
 from dobo_engine.dsl.types import DslType
 from dobo_engine.engine.expressions import OperationCompiler
+from dobo_engine.engine.materialise import collect_all
 from dobo_engine.errors import UnresolvedColumnRef
 from dobo_engine.model.operations import Aggregation
 
@@ -57,7 +58,7 @@ def aggregate(
         grouped = rows.group_by([pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], maintain_order=True).agg(exprs)
     else:
         grouped = rows.select(exprs)
-    summary, count = pl.collect_all([grouped, rows.select(pl.len())])  # one pass over the plan
+    summary, count = collect_all([grouped, rows.select(pl.len())])  # one pass over the plan
     if count.item() == 0:  # OP-AGG-3: no input rows, no summary rows (even with no group_by)
         empty = pl.Schema({k: scope.columns[k].dtype.to_polars() for k in keys})
         out = rows.select(*[pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], *exprs).clear().collect()

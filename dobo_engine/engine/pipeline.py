@@ -11,9 +11,10 @@ persisted before the Run ends:
 - `checkpoints: operations`: each step is collected in turn (frame, counts
   and events together) and made durable in this order: its trace file (none
   for `output`), its checkpoint, then its report (RUN-4).
-- `checkpoints: none`: the operations form one plan, collected where their
-  meaning needs rows (before an `aggregate` or an `output`) together with
-  every side output pending, and at the end. Nothing is persisted before
+- `checkpoints: none`: the load and the operations form one plan. It is
+  collected only where an operation's meaning needs rows (an `aggregate`'s
+  group totals, the rows an `output` writes), each time together with every
+  side output pending (`materialise.collect_all`), and at the end. Nothing is persisted before
   then: the trace files are written once every operation has run, and a
   failure leaves none of them.
 
@@ -34,6 +35,7 @@ from dobo_engine.engine.assembly import LoadedLookup, assemble, drop_lookup_colu
 from dobo_engine.engine.checkpoints import CheckpointStore, step_holding
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.expressions import with_order
+from dobo_engine.engine.materialise import side_outputs
 from dobo_engine.engine.operations.aggregate import apply_aggregate
 from dobo_engine.engine.operations.append import apply_append
 from dobo_engine.engine.operations.delete import apply_delete
@@ -211,27 +213,24 @@ class Executor:
             return self._run_steps(None)
 
     def _run_plan(self) -> RunOutcome:
-        steps = [self._build_load(lazy=False)]
-        side = _SideOutputs(trace=self.trace is not None)
-        working = steps[0].working
-        for op in self.operations():
-            try:
-                self.at_boundary(op.order)
-            except BaseException as stop:  # a stop at a boundary ends the Run as it is (RUN-8)
-                raise _Stopped(stop) from stop
-            if op.type in MATERIALISED_BEFORE and isinstance(working.frame, pl.LazyFrame):
-                working = working.with_frame(side.collect_with(working.frame.lazy(), steps))
-            steps.append(self._build_operation(op, working))
-            working = steps[-1].working
+        steps = [self._build_load(lazy=True)]
+        side = _SideOutputs(steps, trace=self.trace is not None)
+        with side_outputs(side):  # what an operation materialises also collects the pending side outputs
+            for op in self.operations():
+                try:
+                    self.at_boundary(op.order)
+                except BaseException as stop:  # a stop at a boundary ends the Run as it is (RUN-8)
+                    raise _Stopped(stop) from stop
+                steps.append(self._build_operation(op, steps[-1].working))
         started = time.perf_counter()
-        side.collect_with(None, steps)
+        side.collect_with([])
         files = self._write_all_traces([(s, side.events[s.order]) for s in steps if s.order in side.events])
-        reports = [s.report_with(side.counts[s.order], files.get(s.order)) for s in steps]
+        reports = side.reports(files)
         last = reports[-1]
         reports[-1] = replace(last, seconds=last.seconds + time.perf_counter() - started)  # the collect at the end
         for report in reports:
             self.on_step(report)
-        return RunOutcome(working, reports[1:])
+        return RunOutcome(steps[-1].working, reports[1:])
 
     def _write_all_traces(self, items: list[tuple[_Step, pl.DataFrame]]) -> dict[int, str]:
         """Every step's trace file, each atomically; on a failure none is left (D36)."""
@@ -310,7 +309,7 @@ class Executor:
             )
         report = working.frame.lazy().select(pl.len().cast(pl.Int64).alias("rows_in"))
         report = report.with_columns(pl.col("rows_in").alias("rows_created"))
-        return _Step(0, "load", None, working, None, report, events, time.perf_counter() - started)
+        return _Step(0, "load", None, working, None, report, events, time.perf_counter() - started, counts=report)
 
     def _runtime_lookups(self) -> list[LoadedLookup]:
         if not self._runtime:
@@ -357,6 +356,8 @@ class Executor:
             time.perf_counter() - started,
             result.write,
             result.changed_columns,
+            result.counts,
+            result.rows_created,
         )
 
     def _settle(
@@ -402,10 +403,18 @@ class _Step:
     seconds: float
     write: WriteResult | None = None
     changed: frozenset[str] | None = None
+    counts: pl.LazyFrame | None = None  # the step's own counts, without rows_in (one plan, D36)
+    rows_created: int = 0
 
     @property
     def schema(self) -> dict[str, pl.DataType]:
         return _schema(self.working)
+
+    def plan_report(self, rows_in: int, counts: dict[str, int], created: int, trace_file: str | None) -> StepReport:
+        changed, deleted = counts.get("rows_changed", 0), counts.get("rows_deleted", 0)
+        return StepReport(
+            self.order, self.type, self.name, rows_in, changed, created, deleted, self.seconds, trace_file, self.write
+        )
 
     def report_with(self, counts: pl.DataFrame, trace_file: str | None) -> StepReport:
         row = counts.row(0, named=True)
@@ -423,36 +432,49 @@ class _Step:
         )
 
 
-# Operations whose meaning needs the rows themselves (the group totals an `aggregate` appends, the
-# rows an `output` writes): under one plan the frame is collected before them, once, together with
-# every side output still pending, so the work before it is done once (D36).
-MATERIALISED_BEFORE = frozenset({"aggregate", "output"})
-
-
 @dataclass
 class _SideOutputs:
-    """The step reports and trace events of a plan, collected with the frame where it is materialised."""
+    """The counts and trace events of a plan's steps, collected with whatever the plan materialises (D36).
 
+    `rows_in` is not counted in the plan: only a `delete` hides rows and only
+    `aggregate`/`append` add (visible) rows, so each step's input is the
+    previous step's plus what it created, less what it deleted.
+    """
+
+    steps: list[_Step]
     trace: bool
-    counts: dict[int, pl.DataFrame] = field(default_factory=dict)
+    counts: dict[int, dict[str, int]] = field(default_factory=dict)
     events: dict[int, pl.DataFrame] = field(default_factory=dict)
 
-    def collect_with(self, frame: pl.LazyFrame | None, steps: list[_Step]) -> pl.DataFrame:
-        """Collect `frame` (if any) and the side outputs not collected yet, in one pass over the plan."""
-        pending = [s for s in steps if s.order not in self.counts]
+    def collect_with(self, queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+        """`queries` and the side outputs not collected yet, in one pass over the plan."""
+        pending = [s for s in self.steps if s.order not in self.counts]
+        counted = [s for s in pending if s.counts is not None]
         traced = [s for s in pending if self.trace and s.events is not None]
-        queries = [*([frame] if frame is not None else []), *(s.report for s in pending)]
-        queries += [s.events for s in traced if s.events is not None]
-        results = pl.collect_all(queries)
-        if frame is not None:
-            collected, results = results[0], results[1:]
-        else:
-            collected = pl.DataFrame()
-        for step, counts in zip(pending, results):
-            self.counts[step.order] = counts
-        for step, events in zip(traced, results[len(pending) :]):
-            self.events[step.order] = events
-        return collected
+        side = [s.counts for s in counted if s.counts is not None] + [s.events for s in traced if s.events is not None]
+        results = pl.collect_all([*queries, *side])
+        wanted, counts, events = (
+            results[: len(queries)],
+            results[len(queries) :],
+            results[len(queries) + len(counted) :],
+        )
+        for step in pending:
+            self.counts[step.order] = {}
+        for step, frame in zip(counted, counts):
+            self.counts[step.order] = {k: int(v or 0) for k, v in frame.row(0, named=True).items()}
+        for step, frame in zip(traced, events):
+            self.events[step.order] = frame
+        return wanted
+
+    def reports(self, files: dict[int, str]) -> list[StepReport]:
+        reports, visible = [], 0
+        for step in self.steps:
+            counts = self.counts[step.order]
+            created = counts.get("rows_created", step.rows_created)
+            rows_in = counts.get("rows_in", visible)
+            reports.append(step.plan_report(rows_in, counts, created, files.get(step.order)))
+            visible = rows_in + created - counts.get("rows_deleted", 0) if step.type != "load" else created
+        return reports
 
 
 class _Stopped(BaseException):
