@@ -55,4 +55,6 @@ def stamp_new_rows(
 
 def append_rows(working: WorkingFrame, new_rows: pl.DataFrame) -> pl.LazyFrame:
     """New rows after the existing ones; lookup columns are NULL on them (LK-6 eager)."""
-    return pl.concat([working.frame.lazy(), new_rows.lazy()], how="diagonal")
+    if isinstance(working.frame, pl.DataFrame):  # a collected step: append chunks, never copy the frame
+        return pl.concat([working.frame, new_rows], how="diagonal").lazy()
+    return pl.concat([working.frame, new_rows.lazy()], how="diagonal")

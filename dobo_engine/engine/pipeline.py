@@ -224,12 +224,13 @@ class Executor:
                 steps.append(self._build_operation(op, steps[-1].working))
         started = time.perf_counter()
         side.collect_with([])
-        files = self._write_all_traces([(s, side.events[s.order]) for s in steps if s.order in side.events])
-        reports = side.reports(files)
+        reports = side.reports()
         last = reports[-1]
         reports[-1] = replace(last, seconds=last.seconds + time.perf_counter() - started)  # the collect at the end
-        for report in reports:
+        for report in reports:  # every step is done; nothing is persisted yet (the trace files come next)
             self.on_step(report)
+        files = self._write_all_traces([(s, side.events[s.order]) for s in steps if s.order in side.events])
+        reports = [replace(r, trace_file=files.get(r.order)) for r in reports]
         return RunOutcome(steps[-1].working, reports[1:])
 
     def _write_all_traces(self, items: list[tuple[_Step, pl.DataFrame]]) -> dict[int, str]:
@@ -324,7 +325,7 @@ class Executor:
         """One operation on the plan of `working`; its counts and events are side outputs (D36)."""
         lookups = self._runtime_lookups()
         started = time.perf_counter()
-        before = working.lazy()
+        before = working  # operations build on it lazily; a collected frame stays one where that is cheaper
         rows_in = before.frame.lazy().select(VISIBLE.sum().cast(pl.Int64).alias("rows_in"))
 
         def apply() -> OperationOutcome:
@@ -466,13 +467,13 @@ class _SideOutputs:
             self.events[step.order] = frame
         return wanted
 
-    def reports(self, files: dict[int, str]) -> list[StepReport]:
+    def reports(self) -> list[StepReport]:
         reports, visible = [], 0
         for step in self.steps:
             counts = self.counts[step.order]
             created = counts.get("rows_created", step.rows_created)
             rows_in = counts.get("rows_in", visible)
-            reports.append(step.plan_report(rows_in, counts, created, files.get(step.order)))
+            reports.append(step.plan_report(rows_in, counts, created, None))
             visible = rows_in + created - counts.get("rows_deleted", 0) if step.type != "load" else created
         return reports
 
