@@ -14,6 +14,8 @@ from dobo_engine.engine.materialise import collect_all
 from dobo_engine.errors import UnresolvedColumnRef
 from dobo_engine.model.operations import Aggregation
 
+_INPUT_ROWS = "__dobo_input_rows"  # `_` names are the system's (D7): no aggregation column clashes
+
 
 @dataclass(frozen=True)
 class AggregationResult:
@@ -54,13 +56,17 @@ def aggregate(
         columns[item.column] = compiled.dtype
         exprs.append(compiled.expr.alias(item.column))
     frame_keys = [scope.columns[k].frame_column for k in keys]
+    # The input count rides in the same query (OP-AGG-3 needs it): one pass, no second query to share a plan with.
+    counted = [*exprs, pl.len().alias(_INPUT_ROWS)]
     if keys:
-        grouped = rows.group_by([pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], maintain_order=True).agg(exprs)
+        grouped = rows.group_by([pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], maintain_order=True).agg(
+            counted
+        )
     else:
-        grouped = rows.select(exprs)
-    summary, count = collect_all([grouped, rows.select(pl.len())])  # one pass over the plan
-    if count.item() == 0:  # OP-AGG-3: no input rows, no summary rows (even with no group_by)
+        grouped = rows.select(counted)
+    (summary,) = collect_all([grouped])
+    if int(summary[_INPUT_ROWS].sum()) == 0:  # OP-AGG-3: no input rows, no summary rows (even with no group_by)
         empty = pl.Schema({k: scope.columns[k].dtype.to_polars() for k in keys})
         out = rows.select(*[pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], *exprs).clear().collect()
         return AggregationResult(columns, out.cast(empty) if empty else out)
-    return AggregationResult(columns, summary)
+    return AggregationResult(columns, summary.drop(_INPUT_ROWS))

@@ -370,9 +370,15 @@ class Executor:
         """
         started = time.perf_counter()
         events = step.events if self.trace is not None else None
-        queries = [step.working.frame.lazy(), step.report, *([events] if events is not None else [])]
+        side = [step.report, *([events] if events is not None else [])]
         order = None if step.type == "load" else step.order
-        frame, counts, *traced = _guarded(order, lambda: pl.collect_all(queries))
+        current = step.working.frame
+        if isinstance(current, pl.DataFrame):  # already collected: an aggregate or append appended to it
+            frame = current
+            counts, *traced = _guarded(order, lambda: pl.collect_all(side))
+        else:
+            plan = current
+            frame, counts, *traced = _guarded(order, lambda: pl.collect_all([plan, *side]))
         after = step.working.with_frame(frame.rechunk() if step.type == "load" else frame)
         trace_file = None
         if traced and deferred is not None:
