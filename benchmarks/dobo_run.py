@@ -29,6 +29,7 @@ from dobo_engine.model.dataset import Dataset, TableRef
 from dobo_engine.model.documents import parse_file, parse_text
 from dobo_engine.model.project import Project
 from dobo_engine.model.run import PeriodDetails, ProjectSnapshot, WriteResult
+from dobo_engine.settings import Settings
 from dobo_engine.trace.store import TraceWriter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,6 +229,7 @@ def run(
 ) -> tuple[RunOutcome, Path]:
     """Run the Project over the files in ``data``; checkpoints, trace and output go under ``work``.
 
+    The durability policy is the setting's (``DOBO_CHECKPOINTS``, default ``none``), as for ``dobo run`` (D36).
     Returns the outcome and the path of the summary Parquet file; with
     ``rows_output`` the working rows are written next to it
     (``ParquetOutputs.path(ROWS_OUTPUT_ORDER)``).
@@ -246,6 +248,7 @@ def run(
         clock=CLOCK,
         today=CLOCK.date(),
         trace=trace,
+        checkpoints=Settings.from_env().checkpoints,
     )
     found = datasets()
     outputs = ParquetOutputs(work / "output")

@@ -26,7 +26,7 @@ METADATA_KEY = "dobo.working_frame"
 
 def frame_to_bytes(working: WorkingFrame) -> bytes:
     out = io.BytesIO()
-    working.frame.write_parquet(out, metadata={METADATA_KEY: json.dumps(frame_metadata(working))})
+    working.data.write_parquet(out, metadata={METADATA_KEY: json.dumps(frame_metadata(working))})
     return out.getvalue()
 
 

@@ -139,7 +139,8 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
             context.log_event(observed)
         try:
             reports: list[StepReport] = []
-            working = service.executor(record.id, on_step=reports.append).load()
+            # Every op boundary is durable in a job (D36): the IO manager keeps the frame there anyway.
+            working = service.executor(record.id, on_step=reports.append, durable_steps=True).load()
         except Exception as err:  # noqa: BLE001 - every failure is recorded on the Run (RUN-5)
             fail(service, record.id, err)
         for step in reports:
@@ -211,7 +212,7 @@ def run_slice(
         working = service.checkpoints().load(record.id, finished[-1].order)
     if not todo:
         context.log.info("the Run's snapshot has no operation for this step")
-    executor = service.executor(record.id)
+    executor = service.executor(record.id, durable_steps=True)
     for operation in todo[len(finished) :]:
         try:
             working, step = executor.run_operation(operation, working)

@@ -30,6 +30,7 @@ from dobo_engine.errors import (
 from dobo_engine.model.project import RUNNABLE_STATUSES, runs_in_sandbox
 from dobo_engine.model.run import ProjectSnapshot
 from dobo_engine.runner.service import RunService
+from dobo_engine.settings import checkpoint_policy
 from dobo_engine.store.records import RunRecord
 from dobo_engine.unexpected_errors import from_unexpected
 
@@ -84,19 +85,16 @@ def server_snapshot(context: OpExecutionContext, resource: DoboRunResource, serv
         raise ProjectNotRunnable(
             f"Project {resource.project} is {stored.status}; only active and draft Projects run", rule="PRJ-10"
         )
-    trace = False if tags.get(TAG_TRACE, "").lower() == "off" else resource.trace  # D32
     created = context.instance.get_run_record_by_id(context.run.run_id)
     clock = created.create_timestamp if created is not None else None
     snapshot = service.build_snapshot(
-        resource.project, resource.period, version=resource.version, trace=trace, clock=clock
+        resource.project, resource.period, version=resource.version, trace=resource.trace, clock=clock
     )
+    snapshot = with_run_tags(snapshot, tags)
     # The Project's status now decides the sandbox, not the status `version` was stored with (D16).
     update: dict[str, object] = {"sandbox": runs_in_sandbox(stored.status)}
-    policy = resource.checkpoints.value if resource.checkpoints is not None else tags.get(TAG_CHECKPOINTS)
-    if policy is not None and policy not in ("operations", "none"):
-        raise InvalidField(f"{TAG_CHECKPOINTS} must be 'operations' or 'none', not {policy!r}", rule="D36")
-    if policy is not None and "checkpoints" in ProjectSnapshot.model_fields:  # recorded once the engine has it
-        update["checkpoints"] = policy
+    if resource.checkpoints is not None:  # the launchpad's choice wins over the tag
+        update["checkpoints"] = resource.checkpoints.value
     return snapshot.model_copy(update=update)
 
 
@@ -130,6 +128,20 @@ def _create(
         )
         return record
     return None
+
+
+def with_run_tags(snapshot: ProjectSnapshot, tags: Mapping[str, str]) -> ProjectSnapshot:
+    """The snapshot with what the run's tags choose: trace off (D32), the durability policy (D36).
+
+    The policy is recorded as chosen; the job itself makes every op boundary
+    durable whatever it says, as the IO manager persists the frame there anyway.
+    """
+    update: dict[str, object] = {}
+    if tags.get(TAG_TRACE, "").lower() == "off":
+        update["trace"] = False
+    if tags.get(TAG_CHECKPOINTS):
+        update["checkpoints"] = checkpoint_policy(tags[TAG_CHECKPOINTS], f"the run tag {TAG_CHECKPOINTS}")
+    return snapshot.model_copy(update=update) if update else snapshot
 
 
 def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> RunRecord | None:
@@ -196,4 +208,13 @@ def fail(service: RunService, run_id: str, err: Exception) -> NoReturn:
     ) from err
 
 
-__all__ = ["begin_attempt", "create_from_snapshot", "server_snapshot", "dobo_run_id", "fail", "refuse", "trigger_of"]
+__all__ = [
+    "begin_attempt",
+    "create_from_snapshot",
+    "dobo_run_id",
+    "fail",
+    "refuse",
+    "server_snapshot",
+    "trigger_of",
+    "with_run_tags",
+]

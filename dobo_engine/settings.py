@@ -9,10 +9,16 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from dobo_engine.errors import InvalidField
 
 DEFAULT_RUN_LEASE_SECONDS = 30.0
+
+# How much of a Run is made durable before its end (D36).
+CheckpointPolicy = Literal["none", "operations"]
+CHECKPOINT_POLICIES: tuple[CheckpointPolicy, ...] = get_args(CheckpointPolicy)
+DEFAULT_CHECKPOINTS: CheckpointPolicy = "none"
 
 
 def _under_home(home: str, name: str) -> str:
@@ -30,6 +36,8 @@ class Settings:
     data_root: str
     # A running Run whose process has not renewed its lease for this long is failed as lost.
     run_lease_seconds: float = DEFAULT_RUN_LEASE_SECONDS
+    # The durability policy of new Runs (D36); a Run keeps the one its snapshot records.
+    checkpoints: CheckpointPolicy = DEFAULT_CHECKPOINTS
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -46,6 +54,7 @@ class Settings:
             checkpoint_root=env.get("DOBO_CHECKPOINT_ROOT") or _under_home(home, "checkpoints"),
             data_root=env.get("DOBO_DATA_ROOT") or os.getcwd(),
             run_lease_seconds=_positive_seconds(env, "DOBO_RUN_LEASE_SECONDS", DEFAULT_RUN_LEASE_SECONDS),
+            checkpoints=checkpoint_policy(env.get("DOBO_CHECKPOINTS") or DEFAULT_CHECKPOINTS, "DOBO_CHECKPOINTS"),
         )
 
     def as_dict(self) -> dict[str, str]:
@@ -62,4 +71,12 @@ def _positive_seconds(env: dict[str, str], name: str, default: float) -> float:
         value = -1.0
     if value <= 0:
         raise InvalidField(f"{name} must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def checkpoint_policy(text: str, source: str) -> CheckpointPolicy:
+    """A durability policy named by `source` (a setting, flag or tag), checked (D36)."""
+    value = text.strip().lower()
+    if value not in CHECKPOINT_POLICIES:
+        raise InvalidField(f"{source} must be one of {', '.join(CHECKPOINT_POLICIES)}, not {text!r}", rule="D36")
     return value

@@ -104,6 +104,7 @@ def dobo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "DOBO_SANDBOX_ROOT",
         "DOBO_TRACE_ROOT",
         "DOBO_CHECKPOINT_ROOT",
+        "DOBO_CHECKPOINTS",
     ):
         monkeypatch.delenv(var, raising=False)
     return home

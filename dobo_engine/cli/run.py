@@ -9,7 +9,7 @@ import click
 from dobo_engine.cli.common import echo_json, handle_errors, json_option, note
 from dobo_engine.engine.pipeline import StepReport
 from dobo_engine.runner.service import RunService, failure_summary
-from dobo_engine.settings import Settings
+from dobo_engine.settings import CHECKPOINT_POLICIES, CheckpointPolicy, Settings
 from dobo_engine.store.api import open_store
 from dobo_engine.store.records import RunRecord
 
@@ -69,24 +69,42 @@ def _summary(record: RunRecord) -> dict[str, object]:
 @click.option("--as-known-at", type=click.DateTime(["%Y-%m-%d"]), help="Replay what was known that day (D9).")
 @click.option("--resume", "resume_id", help="Resume this failed Run from its last checkpoint (RUN-7).")
 @click.option("--no-trace", is_flag=True, help="Write no trace for this Run (D32).")
+@click.option(
+    "--checkpoints",
+    type=click.Choice(CHECKPOINT_POLICIES),
+    help="Durability of this Run (D36): `operations` makes each step durable so a resume continues after it; "
+    "`none` persists nothing before the end, a resume starts again. Default: $DOBO_CHECKPOINTS, else none. "
+    "A resumed Run keeps the policy it started with.",
+)
 @json_option
 @handle_errors
 def run_command(
-    project_id: str, period: str, as_known_at: datetime | None, resume_id: str | None, no_trace: bool, as_json: bool
+    project_id: str,
+    period: str,
+    as_known_at: datetime | None,
+    resume_id: str | None,
+    no_trace: bool,
+    checkpoints: CheckpointPolicy | None,
+    as_json: bool,
 ) -> None:
     """Run a Project for one Period in this process.
 
     \b
     Example:
       dobo run prj-fx-usd --period 2026-01
+      dobo run prj-fx-usd --period 2026-01 --checkpoints operations
     """
     service = _service()
     if resume_id:
         record = service.resume(resume_id)
-        note(f"resuming Run {record.id} (attempt {record.attempt}) after operation {record.last_completed_operation}")
+        last = record.last_completed_operation
+        where = "from resolution" if last is None else f"after operation {last}"
+        note(f"resuming Run {record.id} (attempt {record.attempt}) {where}")
     else:
         known = as_known_at.date() if as_known_at else None
-        record = service.create_run(project_id, period, as_known_at=known, trace=False if no_trace else None)
+        record = service.create_run(
+            project_id, period, as_known_at=known, trace=False if no_trace else None, checkpoints=checkpoints
+        )
         note(
             f"Run {record.id}: {project_id} v{record.project_version} for {period}"
             f"{' (sandbox)' if record.sandbox else ''}"
@@ -103,7 +121,8 @@ def run_command(
             note(f"  {error['detail']}")
         raise SystemExit(1)
     if final.status == "cancelled":  # RUN-8: stopped at an operation boundary
-        note(f"Run {final.id} cancelled after operation {final.last_completed_operation}")
+        last = final.last_completed_operation
+        note(f"Run {final.id} cancelled " + ("before completing" if last is None else f"after operation {last}"))
         raise SystemExit(1)
     if final.status != "completed":  # the lease was lost: another process or a reaper owns the Run now
         note(f"Run {final.id} is {final.status}: this process lost its lease on it and stopped")

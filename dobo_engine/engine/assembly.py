@@ -22,7 +22,7 @@ from dobo_engine.engine.loading import (
     load_filtered,
     user_column_types,
 )
-from dobo_engine.engine.working import WorkingFrame, lookup_column
+from dobo_engine.engine.working import WorkingFrame, frame_names, lookup_column
 from dobo_engine.model.dataset import Dataset, LookupDef, TableRef
 
 TEMPORAL_BY_MODE = {"period": ("_period",), "bitemporal": ("_period_from", "_period_to")}
@@ -96,8 +96,8 @@ def load_lookups(ctx: RunContext, dataset: Dataset, lookups: list[LookupDef]) ->
 
 
 def join_lookups(
-    frame: pl.DataFrame, lookups: list[LoadedLookup], main_temporal_mode: str, dataset_id: str
-) -> pl.DataFrame:
+    frame: pl.LazyFrame, lookups: list[LoadedLookup], main_temporal_mode: str, dataset_id: str
+) -> pl.LazyFrame:
     """Left-join each lookup on the rows' current keys; LK-2 checks every joined row."""
     for lookup in lookups:
         left = [pl.col(c) for c in lookup.source_columns]
@@ -112,9 +112,9 @@ def join_lookups(
     return frame
 
 
-def drop_lookup_columns(frame: pl.DataFrame, lookups: list[LoadedLookup]) -> pl.DataFrame:
+def drop_lookup_columns(frame: pl.LazyFrame, lookups: list[LoadedLookup]) -> pl.LazyFrame:
     prefixes = tuple(f"{lk.alias}." for lk in lookups)
-    return frame.drop([c for c in frame.columns if c.startswith(prefixes)]) if prefixes else frame
+    return frame.drop([c for c in frame_names(frame) if c.startswith(prefixes)]) if prefixes else frame
 
 
 @dataclass(frozen=True)
@@ -123,14 +123,19 @@ class Assembled:
     lookups: list[LoadedLookup]
 
 
-def assemble(ctx: RunContext, dataset: Dataset, qualifiers: set[str], *, join_now: bool = True) -> Assembled:
+def assemble(
+    ctx: RunContext, dataset: Dataset, qualifiers: set[str], *, join_now: bool = True, lazy: bool = False
+) -> Assembled:
     """The Dataset's rows for the Period with its referenced lookups loaded.
 
     `join_now` joins them at once (eager, and append sources); a runtime Run
-    joins them before each operation instead.
+    joins them before each operation instead. `lazy` leaves the rows as the
+    start of the Run's plan (D36); otherwise they are collected here.
     """
     table = dataset.main_table
-    frame = load_filtered(ctx, dataset, table).collect().rechunk()  # one chunk: later gathers and sorts stay cheap
+    frame = load_filtered(ctx, dataset, table)
+    if not lazy:  # one chunk: later gathers and sorts stay cheap
+        frame = frame.collect().rechunk().lazy()
     lookups = load_lookups(ctx, dataset, needed_lookups(dataset, qualifiers))
     if join_now:
         frame = join_lookups(frame, lookups, table.temporal_mode, dataset.id)

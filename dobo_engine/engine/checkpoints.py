@@ -95,10 +95,10 @@ class CheckpointStore:
         """
         target = self.path(run_id, order)
         meta = frame_metadata(working)
-        frame = working.frame
+        frame = working.data
         base = self.latest(run_id, order - 1) if previous is not None else None
         if previous is not None and base is not None:
-            frame, delta = _delta(previous.frame, working.frame, changed)
+            frame, delta = _delta(previous.data, working.data, changed)
             meta["delta"] = {"base": base, **delta}
         digest: dict[str, str] = {}
 
@@ -152,7 +152,7 @@ class CheckpointStore:
         meta, frame = self._read_sealed(run_id, step)
         delta = meta.get("delta")
         if delta is not None:
-            frame = _replay(self._load_step(run_id, int(delta["base"])).frame, frame, delta)
+            frame = _replay(self._load_step(run_id, int(delta["base"])).data, frame, delta)
         return working_from(frame, meta)
 
     def _read_sealed(self, run_id: str, step: int) -> tuple[dict[str, Any], pl.DataFrame]:

@@ -10,14 +10,17 @@ import polars as pl
 from dobo_engine.dsl.scope import Scope
 from dobo_engine.dsl.types import DslType
 from dobo_engine.engine.expressions import OperationCompiler
+from dobo_engine.engine.materialise import collect_all
 from dobo_engine.errors import UnresolvedColumnRef
 from dobo_engine.model.operations import Aggregation
+
+_INPUT_ROWS = "__dobo_input_rows"  # `_` names are the system's (D7): no aggregation column clashes
 
 
 @dataclass(frozen=True)
 class AggregationResult:
     columns: dict[str, DslType]  # group_by then aggregation columns, with their types
-    rows: pl.DataFrame
+    rows: pl.DataFrame  # the summary rows, materialised: what an aggregate appends needs them (D36)
 
 
 def group_columns(
@@ -41,8 +44,9 @@ def group_columns(
 
 
 def aggregate(
-    rows: pl.DataFrame, spec: Aggregation, scope: Scope, main_table: str, compiler: OperationCompiler, where: str
+    rows: pl.LazyFrame, spec: Aggregation, scope: Scope, main_table: str, compiler: OperationCompiler, where: str
 ) -> AggregationResult:
+    """The summary rows of `rows` (a plan), collected together with the count of rows they summarise."""
     keys = group_columns(spec.group_by, scope, main_table, compiler, where)
     agg_scope = scope.with_context("aggregation", group_by=keys)
     columns: dict[str, DslType] = {k: scope.columns[k].dtype for k in keys}
@@ -52,12 +56,17 @@ def aggregate(
         columns[item.column] = compiled.dtype
         exprs.append(compiled.expr.alias(item.column))
     frame_keys = [scope.columns[k].frame_column for k in keys]
-    if rows.height == 0:  # OP-AGG-3: no input rows, no summary rows (even with no group_by)
-        empty = pl.Schema({k: scope.columns[k].dtype.to_polars() for k in keys})
-        out = rows.select(*[pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], *exprs).clear()
-        return AggregationResult(columns, out.cast(empty) if empty else out)
+    # The input count rides in the same query (OP-AGG-3 needs it): one pass, no second query to share a plan with.
+    counted = [*exprs, pl.len().alias(_INPUT_ROWS)]
     if keys:
-        grouped = rows.group_by([pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], maintain_order=True).agg(exprs)
+        grouped = rows.group_by([pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], maintain_order=True).agg(
+            counted
+        )
     else:
-        grouped = rows.select(exprs)
-    return AggregationResult(columns, grouped)
+        grouped = rows.select(counted)
+    (summary,) = collect_all([grouped])
+    if int(summary[_INPUT_ROWS].sum()) == 0:  # OP-AGG-3: no input rows, no summary rows (even with no group_by)
+        empty = pl.Schema({k: scope.columns[k].dtype.to_polars() for k in keys})
+        out = rows.select(*[pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], *exprs).clear().collect()
+        return AggregationResult(columns, out.cast(empty) if empty else out)
+    return AggregationResult(columns, summary.drop(_INPUT_ROWS))

@@ -4,6 +4,10 @@ A key that matches more than one row of the right side is `LookupNotUnique`,
 but only for the rows being checked: the caller says which (all joined rows
 for a lookup, the selected or guarded rows for a RuntimeJoin). Rows outside
 that set never fail the join and never get duplicated.
+
+The left side is the working frame, a lazy plan (D36): the check looks at the
+small right side first and reads the left side only for keys the right side
+holds more than once, as one small aggregate of the plan.
 """
 
 from __future__ import annotations
@@ -27,11 +31,11 @@ class JoinLabel:
     key_terms: Sequence[str]  # e.g. ["transactions.currency = fx.from_currency"]
 
 
-def _common_key_types(left: pl.DataFrame, right: pl.DataFrame, names: Sequence[str]) -> list[pl.Expr]:
+def _common_key_types(left: pl.Schema, right: pl.Schema, names: Sequence[str]) -> list[pl.Expr]:
     """Casts that make each key pair comparable (decimals at a common scale)."""
     casts = []
     for name in names:
-        lt, rt = left.schema[name], right.schema[name]
+        lt, rt = left[name], right[name]
         if isinstance(lt, pl.Decimal) and isinstance(rt, pl.Decimal) and lt != rt:
             casts.append(pl.col(name).cast(pl.Decimal(38, max(lt.scale, rt.scale))))
         elif isinstance(lt, pl.Decimal) != isinstance(rt, pl.Decimal) and {lt, rt} & {pl.Int64}:
@@ -46,14 +50,14 @@ def _key_names(count: int) -> list[str]:
 
 
 def left_join_unique(
-    left: pl.DataFrame,
+    left: pl.LazyFrame,
     right: pl.DataFrame,
     *,
     left_keys: Sequence[pl.Expr],
     right_keys: Sequence[pl.Expr],
     label: JoinLabel,
     checked: pl.Expr | None = None,
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     """Attach every column of `right` to `left` (row count and order preserved).
 
     `right`'s columns should already carry their final names (e.g. `fx.rate`).
@@ -64,8 +68,8 @@ def left_join_unique(
     left_k = left.with_columns([expr.alias(k) for expr, k in zip(left_keys, keys)])
     right_k = right.with_columns([expr.alias(k) for expr, k in zip(right_keys, keys)])
     if keys:
-        left_k = left_k.with_columns(_common_key_types(left_k, right_k, keys))
-        right_k = right_k.with_columns(_common_key_types(right_k, left_k, keys))
+        left_k = left_k.with_columns(_common_key_types(left_k.collect_schema(), right_k.schema, keys))
+        right_k = right_k.with_columns(_common_key_types(right_k.schema, left_k.collect_schema(), keys))
 
     _check_unique(left_k, right_k, keys, label, checked)
 
@@ -73,24 +77,27 @@ def left_join_unique(
         first = right_k.head(1)
         if first.height == 0:
             first = pl.DataFrame(schema=right_k.schema).clear(1)
-        return left.join(first, how="cross", maintain_order="left")
+        return left.join(first.lazy(), how="cross", maintain_order="left")
 
     right_first = right_k.drop_nulls(keys).unique(subset=keys, keep="first", maintain_order=True)
-    joined = left_k.join(right_first, on=keys, how="left", maintain_order="left", nulls_equal=False)
+    joined = left_k.join(right_first.lazy(), on=keys, how="left", maintain_order="left", nulls_equal=False)
     return joined.drop(keys)
 
 
 def _check_unique(
-    left_k: pl.DataFrame, right_k: pl.DataFrame, keys: list[str], label: JoinLabel, checked: pl.Expr | None
+    left_k: pl.LazyFrame, right_k: pl.DataFrame, keys: list[str], label: JoinLabel, checked: pl.Expr | None
 ) -> None:
+    """LK-2 / OP-JOIN-5 on the checked rows; the left plan is read only when the right side has duplicates."""
     rows = left_k if checked is None else left_k.filter(checked.fill_null(False))
     if not keys:
-        if right_k.height > 1 and rows.height > 0:
+        if right_k.height > 1 and rows.select(pl.len()).collect().item() > 0:
             _raise(label, [({}, right_k.height)])
         return
+    counts = right_k.drop_nulls(keys).group_by(keys).len(name="__matches").filter(pl.col("__matches") > 1)
+    if counts.height == 0:  # no key repeats on the right: no checked row can meet two rows
+        return
     probe = rows.select(keys).drop_nulls().unique()
-    counts = right_k.drop_nulls(keys).group_by(keys).len(name="__matches")
-    dupes = probe.join(counts, on=keys, how="inner").filter(pl.col("__matches") > 1)
+    dupes = probe.join(counts.lazy(), on=keys, how="inner").collect()
     if dupes.height:
         top = dupes.sort("__matches", descending=True, maintain_order=True).head(MAX_REPORTED_KEYS)
         examples = [

@@ -6,7 +6,7 @@ import polars as pl
 
 from dobo_engine.columns import SYSTEM_COLUMNS
 from dobo_engine.engine.context import RunContext
-from dobo_engine.engine.working import WorkingFrame
+from dobo_engine.engine.working import Frame, WorkingFrame
 from dobo_engine.io.row_ids import row_id_expr, seed_text
 from dobo_engine.labels import empty_labels
 
@@ -53,6 +53,11 @@ def stamp_new_rows(
     return rows.select(*user, *[system[name].alias(name) for name in present])
 
 
-def append_rows(working: WorkingFrame, new_rows: pl.DataFrame) -> pl.DataFrame:
-    """New rows after the existing ones; lookup columns are NULL on them (LK-6 eager)."""
-    return pl.concat([working.frame, new_rows], how="diagonal")
+def append_rows(working: WorkingFrame, new_rows: pl.DataFrame) -> Frame:
+    """New rows after the existing ones; lookup columns are NULL on them (LK-6 eager).
+
+    A collected frame stays collected (its chunks are appended to, never copied); a plan stays a plan.
+    """
+    if isinstance(working.frame, pl.DataFrame):
+        return pl.concat([working.frame, new_rows], how="diagonal")
+    return pl.concat([working.frame, new_rows.lazy()], how="diagonal")

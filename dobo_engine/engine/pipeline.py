@@ -1,16 +1,32 @@
-"""The pipeline executor (D12-D14, RUN-4, RUN-7, TR-1, TR-11).
+"""The pipeline executor (D12-D14, D36, RUN-4, RUN-7, TR-1, TR-11).
 
 Pure: a snapshot, a RunContext with injected IO, a trace writer and a
-checkpoint store in; the final working frame and the write results out. After
-the load (operation 0) and after each operation, in this order: write the
-trace file (none for `output`), save the checkpoint, report the step done.
+checkpoint store in; the final working frame and the write results out.
+
+Operations build on the working frame as a lazy plan; their step counts
+(rows changed, deleted) and trace events are side outputs of it (D36). The
+snapshot's durability policy decides when the plan is collected and what is
+persisted before the Run ends:
+
+- `checkpoints: operations`: each step is collected in turn (frame, counts
+  and events together) and made durable in this order: its trace file (none
+  for `output`), its checkpoint, then its report (RUN-4).
+- `checkpoints: none`: the load and the operations form one plan. It is
+  collected only where an operation's meaning needs rows (an `aggregate`'s
+  group totals, the rows an `output` writes), each time together with every
+  side output pending (`materialise.collect_all`), and at the end. Nothing is persisted before
+  then: the trace files are written once every operation has run, and a
+  failure leaves none of them.
+
+Called one step at a time (`load`, `run_operation`, as the Dagster ops do),
+every step is collected and durable: between ops the frame is persisted anyway.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import polars as pl
@@ -19,6 +35,7 @@ from dobo_engine.engine.assembly import LoadedLookup, assemble, drop_lookup_colu
 from dobo_engine.engine.checkpoints import CheckpointStore, step_holding
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.expressions import with_order
+from dobo_engine.engine.materialise import side_outputs
 from dobo_engine.engine.operations.aggregate import apply_aggregate
 from dobo_engine.engine.operations.append import apply_append
 from dobo_engine.engine.operations.delete import apply_delete
@@ -26,7 +43,7 @@ from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.operations.output import apply_output
 from dobo_engine.engine.operations.update import apply_update
 from dobo_engine.engine.references import referenced_qualifiers
-from dobo_engine.engine.working import WorkingFrame
+from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import DoboError
 from dobo_engine.model.operations import Operation
 from dobo_engine.model.run import ProjectSnapshot, WriteResult
@@ -170,10 +187,73 @@ class Executor:
 
         A resume reads exactly the checkpoint that holds the frame after
         `resume_after`; if it is gone or damaged the Run stops with
-        `InvalidResumePoint`, never falling back to an older one.
+        `InvalidResumePoint`, never falling back to an older one. Under
+        `checkpoints: none` a Run has no checkpoint to resume from: it always
+        starts from the load, as one plan (`run_plan`).
         """
+        if self.snapshot.checkpoints == "none" and resume_after is None:
+            return self.run_plan()
+        return self._run_steps(resume_after)
+
+    def run_plan(self) -> RunOutcome:
+        """D36 `none`: every operation on one lazy plan, collected where meaning needs it and at the end.
+
+        Step reports and trace events are side outputs of the plan, collected
+        together. A failure anywhere in the plan is not located by Polars, so
+        the attempt is dropped (nothing durable was written; outputs are
+        rewritten under the same names, OP-OUT-4) and the Run is executed
+        step by step, which fails at the same operation with the same error
+        as the step-by-step engine always does (D14).
+        """
+        try:
+            return self._run_plan()
+        except _Stopped as stopped:
+            raise stopped.cause from None
+        except Exception:  # noqa: BLE001 - located again by the step-by-step run below
+            return self._run_steps(None)
+
+    def _run_plan(self) -> RunOutcome:
+        steps = [self._build_load(lazy=True)]
+        side = _SideOutputs(steps, trace=self.trace is not None)
+        with side_outputs(side):  # what an operation materialises also collects the pending side outputs
+            for op in self.operations():
+                try:
+                    self.at_boundary(op.order)
+                except BaseException as stop:  # a stop at a boundary ends the Run as it is (RUN-8)
+                    raise _Stopped(stop) from stop
+                steps.append(self._build_operation(op, steps[-1].working))
+        started = time.perf_counter()
+        side.collect_with([])
+        reports = side.reports()
+        last = reports[-1]
+        reports[-1] = replace(last, seconds=last.seconds + time.perf_counter() - started)  # the collect at the end
+        for report in reports:  # every step is done; nothing is persisted yet (the trace files come next)
+            self.on_step(report)
+        files = self._write_all_traces([(s, side.events[s.order]) for s in steps if s.order in side.events])
+        reports = [replace(r, trace_file=files.get(r.order)) for r in reports]
+        return RunOutcome(steps[-1].working, reports[1:])
+
+    def _write_all_traces(self, items: list[tuple[_Step, pl.DataFrame]]) -> dict[int, str]:
+        """Every step's trace file, each atomically; on a failure none is left (D36)."""
+        written: dict[int, str] = {}
+        if self.trace is None:
+            return written
+        try:
+            for step, events in items:
+                written[step.order] = self._write_trace(self.trace, step, events)
+        except BaseException:
+            self.trace.discard(self.ctx.run_id, [step.order for step, _ in items])
+            raise
+        return written
+
+    def _write_trace(self, trace: TraceWriter, step: _Step, events: pl.DataFrame) -> str:
+        return _guarded(step.order, lambda: trace.write(self.ctx.run_id, step.order, step.type, events, step.schema))
+
+    def _run_steps(self, resume_after: int | None) -> RunOutcome:
+        """Step by step: each collected in turn, durable under `operations`, traced at the end under `none`."""
+        deferred: list[tuple[_Step, pl.DataFrame]] | None = None if self.snapshot.checkpoints == "operations" else []
         if resume_after is None:
-            working = self.load()
+            working, _ = self._settle(self._build_load(lazy=False), deferred)
         else:
             working = self.checkpoints.load(
                 self.ctx.run_id, resume_after, expect_step=step_holding(self.snapshot.operations, resume_after)
@@ -183,8 +263,11 @@ class Executor:
             if resume_after is not None and op.order <= resume_after:
                 continue
             self.at_boundary(op.order)
-            outcome.working, step = self.run_operation(op, outcome.working)
+            outcome.working, step = self._run_operation(op, outcome.working, deferred)
             outcome.steps.append(step)
+        if deferred is not None:
+            files = self._write_all_traces(deferred)
+            outcome.steps[:] = [replace(s, trace_file=files.get(s.order, s.trace_file)) for s in outcome.steps]
         return outcome
 
     def operations(self) -> list[Operation]:
@@ -201,25 +284,33 @@ class Executor:
 
     def load(self) -> WorkingFrame:
         """Operation 0: assemble the working frame, trace it, checkpoint it (TR-2, RUN-4)."""
+        return self._settle(self._build_load(lazy=False), None)[0]
+
+    def run_operation(self, op: Operation, working: WorkingFrame) -> tuple[WorkingFrame, StepReport]:
+        """One operation on `working`, then its trace file and checkpoint (RUN-4)."""
+        return self._run_operation(op, working, None)
+
+    def _run_operation(
+        self, op: Operation, working: WorkingFrame, deferred: list[tuple[_Step, pl.DataFrame]] | None
+    ) -> tuple[WorkingFrame, StepReport]:
+        return self._settle(self._build_operation(op, working), deferred)
+
+    def _build_load(self, *, lazy: bool) -> _Step:
+        """Operation 0 on the plan: the assembled rows, their count, their `created` events (TR-2)."""
         qualifiers, runtime = self._qualifiers, self._runtime
         started = time.perf_counter()
         working = _guarded(
-            None, lambda: assemble(self.ctx, self.ctx.input_dataset, qualifiers, join_now=not runtime).working
+            None,
+            lambda: assemble(self.ctx, self.ctx.input_dataset, qualifiers, join_now=not runtime, lazy=lazy).working,
         )
-        trace_file = None
-        if self.trace is not None:  # TR-2: operation 0 records every loaded row
+        events = None
+        if self.trace is not None:
             events = created_events(
                 working.working_frame(), run_id=self.ctx.run_id, operation_order=0, operation_type="load"
             )
-            trace_file = self.trace.write(self.ctx.run_id, 0, "load", events, _schema(working))
-        self.checkpoints.save(self.ctx.run_id, 0, working)
-        rows = working.frame.height
-        self.on_step(
-            StepReport(
-                0, "load", None, rows, rows_created=rows, seconds=time.perf_counter() - started, trace_file=trace_file
-            )
-        )
-        return working
+        report = working.frame.lazy().select(pl.len().cast(pl.Int64).alias("rows_in"))
+        report = report.with_columns(pl.col("rows_in").alias("rows_created"))
+        return _Step(0, "load", None, working, None, report, events, time.perf_counter() - started, counts=report)
 
     def _runtime_lookups(self) -> list[LoadedLookup]:
         if not self._runtime:
@@ -230,55 +321,180 @@ class Executor:
             )
         return self._lookups
 
-    def run_operation(self, op: Operation, working: WorkingFrame) -> tuple[WorkingFrame, StepReport]:
-        """One operation on `working`, then its trace file and checkpoint (RUN-4)."""
+    def _build_operation(self, op: Operation, working: WorkingFrame) -> _Step:
+        """One operation on the plan of `working`; its counts and events are side outputs (D36)."""
         lookups = self._runtime_lookups()
         started = time.perf_counter()
-        rows_in = int((~working.frame["_deleted"]).sum())
+        before = working  # operations build on it lazily; a collected frame stays one where that is cheaper
+        rows_in = before.frame.lazy().select(VISIBLE.sum().cast(pl.Int64).alias("rows_in"))
 
         def apply() -> OperationOutcome:
-            current = working
+            current = before
             if lookups:  # LK-6 runtime: look values up by the rows' current keys
                 frame = join_lookups(
-                    drop_lookup_columns(working.frame, lookups),
+                    drop_lookup_columns(before.frame.lazy(), lookups),
                     lookups,
                     working.temporal_mode,
                     self.ctx.input_dataset.id,
                 )
-                current = working.with_frame(frame)
+                current = before.with_frame(frame)
             return APPLY[op.type](op, current, self.ctx)
 
         result = _guarded(op.order, apply)
         after = result.working
         if lookups:
-            after = after.with_frame(drop_lookup_columns(after.frame, lookups))
-        trace_file = None
-        trace, events = self.trace, result.events
-        if trace is not None and events is not None:
-            trace_file = _guarded(
-                op.order, lambda: trace.write(self.ctx.run_id, op.order, op.type, events, _schema(after))
-            )
-        if op.type != "output":  # an output leaves the frame unchanged: the previous checkpoint holds it
-            self.checkpoints.save(self.ctx.run_id, op.order, after, previous=working, changed=result.changed_columns)
-        step = StepReport(
+            after = after.with_frame(drop_lookup_columns(after.frame.lazy(), lookups))
+        report = rows_in if result.counts is None else pl.concat([rows_in, result.counts], how="horizontal")
+        report = report.with_columns(pl.lit(result.rows_created, dtype=pl.Int64).alias("rows_created"))
+        return _Step(
             op.order,
             op.type,
             op.name,
-            rows_in,
-            result.rows_changed,
-            result.rows_created,
-            result.rows_deleted,
+            after,
+            working,
+            report,
+            result.events,
             time.perf_counter() - started,
-            trace_file,
             result.write,
+            result.changed_columns,
+            result.counts,
+            result.rows_created,
         )
-        self.on_step(step)
-        return after, step
+
+    def _settle(
+        self, step: _Step, deferred: list[tuple[_Step, pl.DataFrame]] | None
+    ) -> tuple[WorkingFrame, StepReport]:
+        """Collect one step (frame, counts, events together), then make it durable or keep its trace (RUN-4, D36).
+
+        `deferred` None: trace file, checkpoint, then the report, as RUN-4 says.
+        """
+        started = time.perf_counter()
+        events = step.events if self.trace is not None else None
+        side = [step.report, *([events] if events is not None else [])]
+        order = None if step.type == "load" else step.order
+        current = step.working.frame
+        if isinstance(current, pl.DataFrame):  # already collected: an aggregate or append appended to it
+            frame = current
+            counts, *traced = _guarded(order, lambda: pl.collect_all(side))
+        else:
+            plan = current
+            frame, counts, *traced = _guarded(order, lambda: pl.collect_all([plan, *side]))
+        after = step.working.with_frame(frame.rechunk() if step.type == "load" else frame)
+        trace_file = None
+        if traced and deferred is not None:
+            deferred.append((step, traced[0]))
+        elif traced and self.trace is not None:
+            trace_file = self._write_trace(self.trace, step, traced[0])
+        if deferred is None and step.type != "output":  # an output leaves the frame: the previous checkpoint holds it
+            previous = step.previous
+            self.checkpoints.save(
+                self.ctx.run_id, step.order, after, previous=previous, changed=step.changed if previous else None
+            )
+        report = step.report_with(counts, trace_file)
+        report = replace(report, seconds=report.seconds + time.perf_counter() - started)
+        self.on_step(report)
+        return after, report
+
+
+@dataclass
+class _Step:
+    """One step built on the plan and not collected yet: the frame after it and its side outputs."""
+
+    order: int
+    type: str
+    name: str | None
+    working: WorkingFrame  # after the step
+    previous: WorkingFrame | None  # the frame it started from (None for the load)
+    report: pl.LazyFrame  # one row: rows_in, rows_created, and rows_changed or rows_deleted if counted
+    events: pl.LazyFrame | None
+    seconds: float
+    write: WriteResult | None = None
+    changed: frozenset[str] | None = None
+    counts: pl.LazyFrame | None = None  # the step's own counts, without rows_in (one plan, D36)
+    rows_created: int = 0
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        return _schema(self.working)
+
+    def plan_report(self, rows_in: int, counts: dict[str, int], created: int, trace_file: str | None) -> StepReport:
+        changed, deleted = counts.get("rows_changed", 0), counts.get("rows_deleted", 0)
+        return StepReport(
+            self.order, self.type, self.name, rows_in, changed, created, deleted, self.seconds, trace_file, self.write
+        )
+
+    def report_with(self, counts: pl.DataFrame, trace_file: str | None) -> StepReport:
+        row = counts.row(0, named=True)
+        return StepReport(
+            self.order,
+            self.type,
+            self.name,
+            int(row["rows_in"]),
+            int(row.get("rows_changed") or 0),
+            int(row.get("rows_created") or 0),
+            int(row.get("rows_deleted") or 0),
+            self.seconds,
+            trace_file,
+            self.write,
+        )
+
+
+@dataclass
+class _SideOutputs:
+    """The counts and trace events of a plan's steps, collected with whatever the plan materialises (D36).
+
+    `rows_in` is not counted in the plan: only a `delete` hides rows and only
+    `aggregate`/`append` add (visible) rows, so each step's input is the
+    previous step's plus what it created, less what it deleted.
+    """
+
+    steps: list[_Step]
+    trace: bool
+    counts: dict[int, dict[str, int]] = field(default_factory=dict)
+    events: dict[int, pl.DataFrame] = field(default_factory=dict)
+
+    def collect_with(self, queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+        """`queries` and the side outputs not collected yet, in one pass over the plan."""
+        pending = [s for s in self.steps if s.order not in self.counts]
+        counted = [s for s in pending if s.counts is not None]
+        traced = [s for s in pending if self.trace and s.events is not None]
+        side = [s.counts for s in counted if s.counts is not None] + [s.events for s in traced if s.events is not None]
+        results = pl.collect_all([*queries, *side])
+        wanted, counts, events = (
+            results[: len(queries)],
+            results[len(queries) :],
+            results[len(queries) + len(counted) :],
+        )
+        for step in pending:
+            self.counts[step.order] = {}
+        for step, frame in zip(counted, counts):
+            self.counts[step.order] = {k: int(v or 0) for k, v in frame.row(0, named=True).items()}
+        for step, frame in zip(traced, events):
+            self.events[step.order] = frame
+        return wanted
+
+    def reports(self) -> list[StepReport]:
+        reports, visible = [], 0
+        for step in self.steps:
+            counts = self.counts[step.order]
+            created = counts.get("rows_created", step.rows_created)
+            rows_in = counts.get("rows_in", visible)
+            reports.append(step.plan_report(rows_in, counts, created, None))
+            visible = rows_in + created - counts.get("rows_deleted", 0) if step.type != "load" else created
+        return reports
+
+
+class _Stopped(BaseException):
+    """A stop raised at an operation boundary, carried past the plan's fallback unchanged."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 def _schema(working: WorkingFrame) -> dict[str, pl.DataType]:
-    frame = working.frame
-    return {c: frame.schema[c] for c in working.working_columns}
+    schema = working.schema
+    return {c: schema[c] for c in working.working_columns}
 
 
 def _guarded(order: int | None, fn: Callable[[], T]) -> T:

@@ -123,7 +123,7 @@ def _add_key(prepared: PreparedJoin, term: ast.Binary, scope: Scope, compiler: O
     prepared.key_terms.append(f"{left_text} = {right_text}")
 
 
-def attach(frame: pl.DataFrame, join: PreparedJoin, checked: pl.Expr) -> pl.DataFrame:
+def attach(frame: pl.LazyFrame, join: PreparedJoin, checked: pl.Expr) -> pl.LazyFrame:
     """Left-join the prepared rows; unguarded rows see NULL (OP-JOIN-3c, OP-JOIN-4/5)."""
     guard = join.guard
     left_keys = [pl.when(guard).then(k) for k in join.left_keys]

@@ -4,6 +4,10 @@ The frame holds the user columns (main table plus columns added by `update`
 and `aggregate`), the system columns, and — while they are joined — lookup
 columns named `alias.column`. Lookup columns are read-only: they are never
 written, traced or checkpointed as working columns (LK-4, OP-LKP-2).
+
+Operations build on the frame as a lazy plan (D36); it is a `pl.DataFrame`
+once a step is materialised (a checkpoint, a Dagster op boundary, the end of
+a durable step) and a `pl.LazyFrame` while a Run executes as one plan.
 """
 
 from __future__ import annotations
@@ -21,6 +25,17 @@ from dobo_engine.dsl.types import DslType
 
 VISIBLE = ~pl.col("_deleted")
 
+Frame = pl.DataFrame | pl.LazyFrame
+
+
+def frame_names(frame: Frame) -> list[str]:
+    """Column names without running a lazy plan."""
+    return frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+
+
+def frame_schema(frame: Frame) -> pl.Schema:
+    return frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
+
 
 def lookup_column(alias: str, column: str) -> str:
     return f"{alias}.{column}"
@@ -28,31 +43,51 @@ def lookup_column(alias: str, column: str) -> str:
 
 @dataclass(frozen=True)
 class WorkingFrame:
-    frame: pl.DataFrame
+    frame: Frame
     columns: Mapping[str, DslType]  # user working columns, in order
     main_table: str
     temporal_mode: str
     lookups: Mapping[str, Mapping[str, DslType]] = field(default_factory=dict)  # alias -> readable columns
 
     @property
+    def names(self) -> list[str]:
+        return frame_names(self.frame)
+
+    @property
+    def schema(self) -> pl.Schema:
+        return frame_schema(self.frame)
+
+    @property
+    def data(self) -> pl.DataFrame:
+        """The materialised frame; a lazy one here is a bug of the caller (collect the step first)."""
+        if not isinstance(self.frame, pl.DataFrame):
+            raise TypeError("the working frame is a lazy plan here; collect the step first")
+        return self.frame
+
+    def lazy(self) -> WorkingFrame:
+        return replace(self, frame=self.frame.lazy())
+
+    @property
     def system_columns(self) -> list[str]:
-        return [name for name in SYSTEM_COLUMNS if name in self.frame.columns]
+        names = set(self.names)
+        return [name for name in SYSTEM_COLUMNS if name in names]
 
     @property
     def working_columns(self) -> list[str]:
         """User columns then system columns: what outputs, trace and checkpoints hold."""
         return [*self.columns, *self.system_columns]
 
-    def working_frame(self) -> pl.DataFrame:
+    def working_frame(self) -> Frame:
         return self.frame.select(self.working_columns)
 
-    def with_frame(self, frame: pl.DataFrame, columns: Mapping[str, DslType] | None = None) -> WorkingFrame:
+    def with_frame(self, frame: Frame, columns: Mapping[str, DslType] | None = None) -> WorkingFrame:
         return replace(self, frame=frame, columns=dict(self.columns if columns is None else columns))
 
     def bare_bindings(self) -> dict[str, ColumnBinding]:
         bare = {name: ColumnBinding(name, dtype) for name, dtype in self.columns.items()}
+        names = set(self.names)
         for name, dtype in READABLE_SYSTEM_COLUMNS.items():
-            if name in self.frame.columns:
+            if name in names:
                 bare[name] = ColumnBinding(name, dtype)
         return bare
 

@@ -231,6 +231,7 @@ class _Run:
             today=scenario.clock.date(),
             as_known_at=scenario.as_known_at,
             trace=project.trace,
+            checkpoints=Settings.from_env().checkpoints,  # as `dobo run` would (D36)
         )
         ctx = RunContext(
             run_id=RUN_ID,

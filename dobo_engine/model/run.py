@@ -10,6 +10,7 @@ from pydantic import StrictBool, StrictInt
 from dobo_engine.model.common import DoboModel
 from dobo_engine.model.operations import Operation
 from dobo_engine.model.resolver import ResolvedLocation
+from dobo_engine.settings import CheckpointPolicy
 
 RunStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
 TriggerType = Literal["manual", "scheduled", "sensor"]
@@ -44,7 +45,7 @@ class ResolverSnapshot(DoboModel):
 
 
 class ProjectSnapshot(DoboModel):
-    """Everything a Run uses, fixed at creation (D13, D26, D27, D32)."""
+    """Everything a Run uses, fixed at creation (D13, D26, D27, D32, D36)."""
 
     RULE: ClassVar[str] = "RUN-2"
 
@@ -63,6 +64,9 @@ class ProjectSnapshot(DoboModel):
     resolver_snapshots: list[ResolverSnapshot] = []
     locations: list[ResolvedLocation] = []
     trace: StrictBool = True
+    # D36. A snapshot recorded before the policy existed ran with a checkpoint per operation,
+    # so that is what a resume of it must use; new Runs record the setting (default `none`).
+    checkpoints: CheckpointPolicy = "operations"
 
 
 class ValidationFailure(DoboModel):

@@ -40,7 +40,7 @@ from dobo_engine.runner.lease import RunLease, RunStopped, lease_owner
 from dobo_engine.runner.output_registration import register_outputs
 from dobo_engine.runner.outputs import DestinationOutputs
 from dobo_engine.runner.snapshot import build_snapshot, run_clock
-from dobo_engine.settings import Settings
+from dobo_engine.settings import CheckpointPolicy, Settings
 from dobo_engine.store.api import MetadataStore
 from dobo_engine.store.catalog_reader import StoreCatalog
 from dobo_engine.store.records import RunRecord
@@ -76,6 +76,9 @@ class RunService:
     settings: Settings
     # Non-blocking remarks of the last executed Run's loads (TMP-1 mislabelled `_period` rows).
     load_warnings: list[Any] = field(default_factory=list)
+    # Outputs to register when a Run under `checkpoints: none` completes, by Run id: such a Run runs
+    # in one process and persists nothing before its end (D36, RUN-9).
+    pending_registrations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def catalog(self) -> StoreCatalog:
@@ -90,6 +93,7 @@ class RunService:
         *,
         as_known_at: date | None = None,
         trace: bool | None = None,
+        checkpoints: CheckpointPolicy | None = None,
         trigger_type: str = "manual",
         triggered_by: str | None = None,
         run_id: str | None = None,
@@ -105,7 +109,12 @@ class RunService:
             )
         if snapshot is None:
             snapshot = self.build_snapshot(
-                project_id, period_identifier, as_known_at=as_known_at, trace=trace, clock=clock
+                project_id,
+                period_identifier,
+                as_known_at=as_known_at,
+                trace=trace,
+                checkpoints=checkpoints,
+                clock=clock,
             )
         sandbox = snapshot.sandbox
         if sandbox and trigger_type != "manual":
@@ -146,9 +155,10 @@ class RunService:
         version: int | None = None,
         as_known_at: date | None = None,
         trace: bool | None = None,
+        checkpoints: CheckpointPolicy | None = None,
         clock: datetime | None = None,
     ) -> ProjectSnapshot:
-        """The snapshot a Run of this Project version and Period would execute (D13, D27)."""
+        """The snapshot a Run of this Project version and Period would execute (D13, D27, D36)."""
         stored = self.store.get_entity("project", project_id, version)
         project = self.catalog.project(project_id, stored.version)
         calendar_id = project.calendar_id or self._default_calendar_id()
@@ -168,6 +178,7 @@ class RunService:
             sandbox=runs_in_sandbox(stored.status),
             as_known_at=as_known_at,
             trace=trace,
+            checkpoints=checkpoints or self.settings.checkpoints,
         )
 
     def _default_calendar_id(self) -> str:
@@ -266,18 +277,26 @@ class RunService:
         return RunLease(self.store, run_id, None, self.settings.run_lease_seconds)
 
     def executor(
-        self, run_id: str, *, on_step: Callable[[StepReport], None] | None = None, lease: RunLease | None = None
+        self,
+        run_id: str,
+        *,
+        on_step: Callable[[StepReport], None] | None = None,
+        lease: RunLease | None = None,
+        durable_steps: bool | None = None,
     ) -> Executor:
         """The engine for a stored Run, built only from its snapshot (D12, RUN-2).
 
         After each step the locations resolved so far join the stored snapshot
-        and `last_completed_operation` moves (RUN-2, RUN-4), only while the
-        Run is still this process's; then, at the boundary, a requested
-        cancel stops the Run (RUN-8).
+        and, when steps are durable, `last_completed_operation` moves (RUN-2,
+        RUN-4), only while the Run is still this process's; then, at the
+        boundary, a requested cancel stops the Run (RUN-8). Steps are durable
+        under `checkpoints: operations`, or when the caller says so
+        (`durable_steps`: the Dagster ops, whose boundaries are durable, D36).
         """
         lease = lease or self.lease(run_id)
         record = self.store.get_run(run_id)
         snapshot = ProjectSnapshot.model_validate(record.snapshot)
+        durable = snapshot.checkpoints == "operations" if durable_steps is None else durable_steps
         project = self.catalog.project(record.project_id, record.project_version)
         tables = ResolvingTableSource(
             self.catalog,
@@ -294,24 +313,35 @@ class RunService:
 
         def step_done(step: StepReport) -> None:
             if step.write is not None and step.write.register_as:  # kept until the Run completes (RUN-9)
-                pending = [r for r in self.checkpoints().registrations(run_id) if r["operation_order"] != step.order]
-                outputs = executor.ctx.outputs
-                if isinstance(outputs, DestinationOutputs):
-                    pending += [r for r in outputs.registrations if r["operation_order"] == step.order]
-                self.checkpoints().save_registrations(run_id, pending)
+                self._keep_registrations(run_id, step.order, executor.ctx.outputs, durable)
             recorded = snapshot.model_copy(
                 update={"resolver_snapshots": list(tables.resolver_snapshots), "locations": list(tables.locations)}
             )
-            warnings = {"warnings": [w.to_dict() for w in tables.load_warnings]} if tables.load_warnings else {}
-            lease.write(last_completed_operation=step.order, snapshot=_json(recorded), **warnings)
+            # D27: the resolved locations are recorded under either policy, so a resume loads the same files.
+            progress: dict[str, object] = {"last_completed_operation": step.order} if durable else {}
+            if tables.load_warnings:  # e.g. rows labelled with another Period (TMP-1), kept on the Run
+                progress["warnings"] = [w.to_dict() for w in tables.load_warnings]
+            lease.write(snapshot=_json(recorded), **progress)
             faults.reach(f"after-operation:{step.order}")
             if on_step:
                 on_step(step)
             lease.check()
 
+        if not durable:
+            self.pending_registrations[run_id] = []  # this attempt starts from resolution (D36, RUN-7)
         executor = self._executor(record, snapshot, tables, step_done)
         executor.at_boundary = lambda _order: lease.check()
         return executor
+
+    def _keep_registrations(self, run_id: str, order: int, outputs: Any, durable: bool) -> None:
+        """The outputs of step `order` to register at completion: beside the checkpoints, or in memory (D36)."""
+        written = outputs.registrations if isinstance(outputs, DestinationOutputs) else []
+        kept = [r for r in written if r["operation_order"] == order]
+        if not durable:
+            self.pending_registrations.setdefault(run_id, []).extend(kept)
+            return
+        pending = [r for r in self.checkpoints().registrations(run_id) if r["operation_order"] != order]
+        self.checkpoints().save_registrations(run_id, pending + kept)
 
     def _executor(
         self,
@@ -376,10 +406,11 @@ class RunService:
         record = self.store.get_run(run_id)
         if record.cancel_requested_at is not None:
             return self._cancelled(run_id, lease)
-        registrations = self.checkpoints().registrations(run_id)
+        registrations = self.pending_registrations.pop(run_id, None) or self.checkpoints().registrations(run_id)
         registered = register_outputs(self.store, record, registrations) if registrations else []
         self._analyse_consumers(registered)
-        final = lease.finish(status="completed", error=None, completed_at=_now(), output_datasets=registered)
+        done = {"last_completed_operation": _last_order(record)} if record.last_completed_operation is None else {}
+        final = lease.finish(status="completed", error=None, completed_at=_now(), output_datasets=registered, **done)
         if final is None:
             return self._settle(run_id, lease)
         self.checkpoints().discard(run_id)  # after the record says completed: a kill before keeps them
@@ -504,6 +535,11 @@ class RunService:
         """Run records matching the filters, as they are now (lost ones reaped first)."""
         self.reap_lost(project_id=project_id, period_identifier=period_identifier)
         return self.store.list_runs(project_id=project_id, period_identifier=period_identifier, status=status)
+
+
+def _last_order(record: RunRecord) -> int:
+    """The last operation of a completed Run (0 when it has none): `checkpoints: none` records it only now."""
+    return max([0, *(int(op["order"]) for op in record.snapshot.get("operations", []))])
 
 
 def failure_summary(record: RunRecord) -> str:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from dobo_engine.model.project import Project
 from dobo_engine.model.run import PeriodDetails, ProjectSnapshot
+from dobo_engine.settings import DEFAULT_CHECKPOINTS, CheckpointPolicy
 
 
 def run_clock(now: datetime | None = None) -> datetime:
@@ -28,6 +29,7 @@ def build_snapshot(
     sandbox: bool,
     as_known_at: date | None = None,
     trace: bool | None = None,
+    checkpoints: CheckpointPolicy = DEFAULT_CHECKPOINTS,
 ) -> ProjectSnapshot:
     return ProjectSnapshot(
         project_id=project.id,
@@ -43,4 +45,5 @@ def build_snapshot(
         clock=clock,
         today=clock.date(),
         trace=project.trace if trace is None else trace,
+        checkpoints=checkpoints,
     )

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from dobo_engine.errors import Location, TraceWriteFailure
-from dobo_engine.io.storage import write_atomically
+from dobo_engine.io.storage import filesystem, write_atomically
 from dobo_engine.trace.format import (
     EVENT_FIELDS,
     FORMAT_VERSION,
@@ -100,6 +100,14 @@ class TraceWriter:
                 rule="TR-1",
             ) from exc
         return final
+
+    def discard(self, run_id: str, operation_orders: list[int]) -> None:
+        """Remove these operations' trace files of a Run, where written (D36: a failed Run leaves none)."""
+        for order in operation_orders:
+            path = self.path(run_id, order)
+            fs = filesystem(path, self.storage_options)
+            if fs.exists(path):
+                fs.rm(path)
 
 
 __all__ = ["TraceWriter", "trace_metadata"]

@@ -93,6 +93,7 @@ def run(
     as_known_at: date | None = None,
     outputs: MemoryOutputs | None = None,
     steps: list | None = None,
+    checkpoints: str = "operations",
 ) -> tuple[RunOutcome, MemoryOutputs]:
     snapshot = ProjectSnapshot(
         project_id=prj.id,
@@ -107,6 +108,7 @@ def run(
         today=CLOCK.date(),
         as_known_at=as_known_at,
         trace=trace,
+        checkpoints=checkpoints,
     )
     all_datasets = datasets()
     outputs = outputs or MemoryOutputs()

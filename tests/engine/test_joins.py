@@ -23,13 +23,13 @@ def _rates() -> pl.DataFrame:
 
 def _join(left: pl.DataFrame, checked: pl.Expr | None = None) -> pl.DataFrame:
     return left_join_unique(
-        left,
+        left.lazy(),
         _rates(),
         left_keys=[pl.col("currency")],
         right_keys=[pl.col("fx.from_currency")],
         label=LABEL,
         checked=checked,
-    )
+    ).collect()
 
 
 def test_unmatched_and_null_keys_get_nulls_and_row_count_is_kept_LK_1():
@@ -57,7 +57,7 @@ def test_rows_not_checked_cannot_trigger_lookup_not_unique_OP_JOIN_5():
 def test_no_key_terms_joins_a_single_parameter_row_OP_JOIN_3():
     left = pl.DataFrame({"x": [1, 2]})
     params = pl.DataFrame({"p.factor": [Decimal("1.5")]})
-    out = left_join_unique(left, params, left_keys=[], right_keys=[], label=JoinLabel("ds-p", "p", []))
+    out = left_join_unique(left.lazy(), params, left_keys=[], right_keys=[], label=JoinLabel("ds-p", "p", [])).collect()
     assert out["p.factor"].to_list() == [Decimal("1.5"), Decimal("1.5")]
 
 
@@ -65,6 +65,10 @@ def test_decimal_keys_of_different_scale_compare_by_value_D31():
     left = pl.DataFrame({"k": [Decimal("1.5")]}, schema={"k": pl.Decimal(10, 1)})
     right = pl.DataFrame({"r.k": [Decimal("1.50")], "r.v": ["hit"]}, schema={"r.k": pl.Decimal(12, 2), "r.v": pl.Utf8})
     out = left_join_unique(
-        left, right, left_keys=[pl.col("k")], right_keys=[pl.col("r.k")], label=JoinLabel("ds-r", "r", ["k = r.k"])
-    )
+        left.lazy(),
+        right,
+        left_keys=[pl.col("k")],
+        right_keys=[pl.col("r.k")],
+        label=JoinLabel("ds-r", "r", ["k = r.k"]),
+    ).collect()
     assert out["r.v"].to_list() == ["hit"]

@@ -120,3 +120,55 @@ def test_a_whole_checkpoint_chain_verifies_and_resumes_RUN_7(tmp_path):
     resumed, out = run(prj, tmp_path / "again", run_id="run-x", resume_after=3)
     assert [s.order for s in resumed.steps] == [4, 5]
     assert out.frames[5].equals(clean_out.frames[5])
+
+
+class DownTables(MemoryTables):
+    """The budgets table cannot be loaded at all."""
+
+    def load_table(self, dataset, table):
+        if dataset.id == "ds-budgets":
+            raise ConnectionFailure("budget store unreachable")
+        return super().load_table(dataset, table)
+
+
+def test_under_none_a_failure_leaves_no_checkpoint_and_no_trace_file_D36(tmp_path, monkeypatch):
+    monkeypatch.setattr(finance, "MemoryTables", DownTables)
+    outputs, steps = MemoryOutputs(), []
+    with pytest.raises(DoboError) as err:
+        run(project(FIVE), tmp_path, run_id="run-x", outputs=outputs, steps=steps, checkpoints="none")
+    assert err.value.code == "ConnectionFailure" and err.value.location.operation_order == 4
+    assert [s.order for s in steps] == [0, 1, 2, 3]  # every step is still reported
+    assert 2 in outputs.frames  # an output written before the failure stays (D14)
+    assert not (tmp_path / "checkpoints").exists() and not (tmp_path / "trace").exists()
+
+
+def test_under_none_a_failing_trace_write_leaves_no_trace_file_D36_TR_1(tmp_path, monkeypatch):
+    from dobo_engine.trace.store import TraceWriter
+
+    real = TraceWriter.write
+
+    def third_fails(self, run_id, order, *args, **kwargs):
+        if order == 3:
+            raise OSError("disk full")
+        return real(self, run_id, order, *args, **kwargs)
+
+    monkeypatch.setattr(TraceWriter, "write", third_fails)
+    with pytest.raises(DoboError, match="disk full") as err:
+        run(project(FIVE), tmp_path, run_id="run-x", checkpoints="none")
+    assert err.value.location.operation_order == 3
+    assert list((tmp_path / "trace").rglob("*.parquet")) == []
+
+
+def test_under_none_the_outputs_and_trace_equal_those_under_operations_D36(tmp_path):
+    prj = project(FIVE)
+    durable, durable_out = run(prj, tmp_path / "operations", run_id="run-x")
+    lean, lean_out = run(prj, tmp_path / "none", run_id="run-x", checkpoints="none")
+
+    def counts(steps):
+        return [(s.order, s.type, s.rows_in, s.rows_changed, s.rows_created, s.rows_deleted) for s in steps]
+
+    assert counts(lean.steps) == counts(durable.steps)  # the plan's side outputs count what each step did
+    assert [s.trace_file is None for s in lean.steps] == [s.trace_file is None for s in durable.steps]
+    assert all(lean_out.frames[n].equals(durable_out.frames[n]) for n in (2, 5))
+    assert _files(tmp_path / "none" / "trace") == _files(tmp_path / "operations" / "trace")
+    assert not (tmp_path / "none" / "checkpoints").exists()

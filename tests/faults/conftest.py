@@ -35,6 +35,7 @@ def catalog(store_url: str, dobo_home: Path, tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("DOBO_METADATA_URL", store_url)
     monkeypatch.setenv("DOBO_DATA_ROOT", str(data_root))
     monkeypatch.setenv("DOBO_RUN_LEASE_SECONDS", str(LEASE_SECONDS))
+    monkeypatch.setenv("DOBO_CHECKPOINTS", "operations")  # D36: each step durable unless a test says otherwise
     for name in ("DOBO_FAULT_AT", "DOBO_FAULT_HOLD", "DOBO_FAULT_RELEASE"):
         monkeypatch.delenv(name, raising=False)
     runner = CliRunner()

@@ -1,10 +1,12 @@
-"""Runs that survive kills and cancels, on SQLite and PostgreSQL (RUN-4, RUN-5, RUN-7, RUN-8, D14, D15).
+"""Runs that survive kills and cancels, on SQLite and PostgreSQL (RUN-4, RUN-5, RUN-7, RUN-8, D14, D15, D36).
 
 Each Run under test executes in a real `dobo run` process that stops itself
 at a named point (DOBO_FAULT_AT / DOBO_FAULT_HOLD, see
 `dobo_engine.runner.faults`): SIGKILLed at every operation boundary and
 inside output writes, or held while the test cancels it. The lease is 2
 seconds (tests/faults/conftest.py), so a killed Run is reaped quickly.
+Runs use `checkpoints: operations` (set in conftest) unless a test says
+otherwise; the kill test runs under both policies.
 """
 
 from __future__ import annotations
@@ -139,7 +141,9 @@ def uninterrupted(store_url: str, run_id: str, tmp_path: Path, monkeypatch: pyte
 # Every operation boundary (after operation n is durable: its trace, checkpoint and
 # last_completed_operation, RUN-4; 0 is the load), each output write done but its step
 # not durable yet, and the inside of each output file write (data in the temporary file,
-# not renamed yet); each with the step a resume continues after. 20 and 70 overwrite, 40 appends.
+# not renamed yet); each with the step a resume continues after under `checkpoints:
+# operations`. Under `none` nothing is durable: every resume starts from resolution (D36).
+# 20 and 70 overwrite, 40 appends.
 KILL_POINTS = [
     ("after-operation:0", 0),
     ("after-operation:10", 10),
@@ -158,8 +162,9 @@ KILL_POINTS = [
 ]
 
 
+@pytest.mark.parametrize("policy", ["operations", "none"])
 @pytest.mark.parametrize(("point", "last_completed"), KILL_POINTS)
-def test_a_killed_run_is_failed_as_worker_lost_and_resumes_to_an_uninterrupted_runs_result_RUN_7_D14(
+def test_a_killed_run_is_failed_as_worker_lost_and_resumes_to_an_uninterrupted_runs_result_RUN_7_D14_D36(
     catalog: dict[str, str],
     store_url: str,
     dobo_home: Path,
@@ -167,15 +172,21 @@ def test_a_killed_run_is_failed_as_worker_lost_and_resumes_to_an_uninterrupted_r
     monkeypatch: pytest.MonkeyPatch,
     point: str,
     last_completed: int,
+    policy: str,
 ) -> None:
-    killed = spawn(catalog, {"DOBO_FAULT_AT": point}, "run", PROJECT, "--period", PERIOD)
+    killed = spawn(catalog, {"DOBO_FAULT_AT": point}, "run", PROJECT, "--period", PERIOD, "--checkpoints", policy)
     killed.communicate(timeout=120)
     assert killed.returncode == -signal.SIGKILL
 
     record = wait_for(reaped(only_run()["run_id"]), seconds=LEASE_SECONDS * 10)
     assert record["status"] == "failed" and record["error"]["code"] == "WorkerLost"
     assert record["error"]["rule"] == "RUN-5" and "worker lost" in record["error"]["message"]
-    assert record["last_completed_operation"] == last_completed  # the checkpoints are kept for the resume
+    if policy == "operations":
+        assert record["last_completed_operation"] == last_completed  # the checkpoints are kept for the resume
+    else:  # nothing persisted before the end: no checkpoint, no trace file, resume from resolution (D36)
+        assert record["last_completed_operation"] is None
+        assert not (dobo_home / "checkpoints").exists()
+        assert not (dobo_home / "trace" / f"run_id={record['run_id']}").exists()
     if point.startswith("output-writing"):  # killed inside the write: its temporary file is left behind
         assert temporary_files(dobo_home / "outputs")
 
@@ -184,7 +195,7 @@ def test_a_killed_run_is_failed_as_worker_lost_and_resumes_to_an_uninterrupted_r
     final = json.loads(resumed.stdout)
     assert final["status"] == "completed" and final["attempt"] == 2
 
-    reference = uninterrupted(store_url, final["run_id"], tmp_path, monkeypatch)
+    reference = uninterrupted(store_url, final["run_id"], tmp_path, monkeypatch)  # under `operations`
     assert_same_frames(output_frames(dobo_home / "outputs"), output_frames(reference / "outputs"))
     run_trace = f"trace/run_id={final['run_id']}"
     assert_same_frames(trace_frames(dobo_home / run_trace), trace_frames(reference / run_trace))

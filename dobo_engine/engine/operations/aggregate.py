@@ -11,7 +11,7 @@ from dobo_engine.engine.grouping import aggregate
 from dobo_engine.engine.new_rows import append_rows, stamp_new_rows
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.value_storage import new_column_type, store
-from dobo_engine.engine.working import VISIBLE, WorkingFrame
+from dobo_engine.engine.working import VISIBLE, Frame, WorkingFrame
 from dobo_engine.errors import Location, TypeMismatch
 from dobo_engine.model.operations import AggregateOperation
 from dobo_engine.trace.events import created_events
@@ -20,7 +20,7 @@ from dobo_engine.trace.events import created_events
 def apply_aggregate(op: AggregateOperation, working: WorkingFrame, ctx: RunContext) -> OperationOutcome:
     compiler = OperationCompiler(op.order, ctx.selectors, ctx.today)
     scope = working.scope("selector", today=ctx.today)
-    chosen = working.frame.filter(VISIBLE & compiler.condition(op.selector, scope, "selector"))
+    chosen = working.frame.lazy().filter(VISIBLE & compiler.condition(op.selector, scope, "selector"))
     result = aggregate(chosen, op.parameters, scope, working.main_table, compiler, "parameters")
 
     columns: dict[str, DslType] = dict(working.columns)
@@ -59,7 +59,7 @@ def apply_aggregate(op: AggregateOperation, working: WorkingFrame, ctx: RunConte
     return OperationOutcome(after, events=events, rows_created=new_rows.height, changed_columns=added)
 
 
-def _with_new_columns(frame: pl.DataFrame, columns: dict[str, DslType], working: WorkingFrame) -> pl.DataFrame:
+def _with_new_columns(frame: Frame, columns: dict[str, DslType], working: WorkingFrame) -> Frame:
     """New columns exist on every row, NULL on the existing ones (OP-AGG-6, OP-GEN-4)."""
     added = [pl.lit(None, dtype=t.to_polars()).alias(c) for c, t in columns.items() if c not in working.columns]
     return frame.with_columns(added) if added else frame

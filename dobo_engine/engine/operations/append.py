@@ -14,7 +14,7 @@ from dobo_engine.engine.new_rows import append_rows, stamp_new_rows
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.references import qualifiers_in
 from dobo_engine.engine.value_storage import store
-from dobo_engine.engine.working import VISIBLE, WorkingFrame
+from dobo_engine.engine.working import VISIBLE, WorkingFrame, frame_names
 from dobo_engine.errors import AppendColumnNotFound, Location, TypeMismatch
 from dobo_engine.model.operations import AppendOperation
 from dobo_engine.trace.events import created_events
@@ -39,7 +39,7 @@ def apply_append(op: AppendOperation, working: WorkingFrame, ctx: RunContext) ->
     source = assemble(ctx, dataset, qualifiers_in(_source_texts(op), ctx.selectors)).working
 
     scope = source.scope("source_selector", today=ctx.today)
-    rows = source.frame.filter(
+    rows = source.frame.lazy().filter(
         VISIBLE & compiler.condition(params.source_selector, scope, "parameters.source_selector")
     )
 
@@ -50,8 +50,9 @@ def apply_append(op: AppendOperation, working: WorkingFrame, ctx: RunContext) ->
         temporal = [c for c in TEMPORAL_SOURCE_COLUMNS if c in incoming.columns]
     else:
         incoming_types = dict(source.columns)
-        temporal = [c for c in TEMPORAL_SOURCE_COLUMNS if c in rows.columns]
-        incoming = rows
+        names = frame_names(rows)
+        temporal = [c for c in TEMPORAL_SOURCE_COLUMNS if c in names]
+        incoming = rows.collect()  # the source's rows, not the working frame: appended rows are materialised
 
     if params.columns is not None:  # OP-APP-7: explicit incoming rows, in the source's (or aggregation's) scope
         mapped_scope = (

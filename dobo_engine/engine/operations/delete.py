@@ -19,18 +19,18 @@ def apply_delete(op: DeleteOperation, working: WorkingFrame, ctx: RunContext) ->
     scope = working.scope("selector", today=ctx.today)
     flagged = VISIBLE & compiler.condition(op.selector, scope, "selector")
     clock = pl.lit(ctx.clock, dtype=pl.Datetime("us", "UTC"))
-    marked = working.frame.with_columns(flagged.alias(FLAGGED))
+    marked = working.frame.lazy().with_columns(flagged.alias(FLAGGED))
     frame = marked.with_columns(
         (pl.col("_deleted") | pl.col(FLAGGED)).alias("_deleted"),
         pl.when(pl.col(FLAGGED)).then(clock).otherwise(pl.col("_updated_at")).alias("_updated_at"),
     )
     events = deleted_events(
-        marked.lazy().filter(pl.col(FLAGGED)).select("_row_id"), run_id=ctx.run_id, operation_order=op.order
+        marked.filter(pl.col(FLAGGED)).select("_row_id"), run_id=ctx.run_id, operation_order=op.order
     )
-    count = int(marked[FLAGGED].sum())
+    counts = marked.select(pl.col(FLAGGED).sum().cast(pl.Int64).alias("rows_deleted"))
     return OperationOutcome(
         working.with_frame(frame.drop(FLAGGED)),
         events=events,
-        rows_deleted=count,
+        counts=counts,
         changed_columns=frozenset({"_deleted", "_updated_at"}),
     )

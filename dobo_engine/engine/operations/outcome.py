@@ -12,11 +12,12 @@ from dobo_engine.model.run import WriteResult
 
 @dataclass
 class OperationOutcome:
-    working: WorkingFrame
+    working: WorkingFrame  # its frame is the lazy plan after the operation (D36)
     events: pl.LazyFrame | None = None  # None: the operation writes no trace (output)
-    rows_changed: int = 0
-    rows_created: int = 0
-    rows_deleted: int = 0
+    # A one-row side output of the plan with `rows_changed` and/or `rows_deleted`: counted when the
+    # step is collected, never by collecting the frame for it (D36).
+    counts: pl.LazyFrame | None = None
+    rows_created: int = 0  # known when the operation runs: created rows are materialised
     write: WriteResult | None = None
     # Columns whose values may differ on the rows that existed before (new rows aside);
     # None: not known, compare to find out (checkpoints store only changes).

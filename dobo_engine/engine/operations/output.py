@@ -6,6 +6,7 @@ import polars as pl
 
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.expressions import OperationCompiler
+from dobo_engine.engine.materialise import collect_all
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import Location, UnresolvedColumnRef
@@ -33,8 +34,8 @@ def apply_output(op: OutputOperation, working: WorkingFrame, ctx: RunContext) ->
     compiler = OperationCompiler(op.order, ctx.selectors, ctx.today)
     scope = working.scope("selector", today=ctx.today)
     candidates = pl.lit(True) if op.parameters.include_deleted else VISIBLE
-    rows = working.frame.filter(candidates & compiler.condition(op.selector, scope, "selector"))
-    frame = rows.select(output_columns(op, working))
+    rows = working.frame.lazy().filter(candidates & compiler.condition(op.selector, scope, "selector"))
+    (frame,) = collect_all([rows.select(output_columns(op, working))])  # what is written is materialised here
     result = ctx.outputs.write(
         frame,
         operation_order=op.order,

@@ -13,7 +13,7 @@ from dobo_engine.engine.expressions import OperationCompiler
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.runtime_joins import PreparedJoin, attach, prepare_join
 from dobo_engine.engine.value_storage import new_column_type, store
-from dobo_engine.engine.working import VISIBLE, WorkingFrame
+from dobo_engine.engine.working import VISIBLE, WorkingFrame, frame_names
 from dobo_engine.errors import TypeMismatch
 from dobo_engine.labels import with_label
 from dobo_engine.model.operations import UpdateOperation
@@ -48,7 +48,7 @@ def apply_update(op: UpdateOperation, working: WorkingFrame, ctx: RunContext) ->
         reads_alias = any(q in aliases for q, _ in selector.references)
     select_mask = VISIBLE & (selector.expr.fill_null(False) if selector else pl.lit(True))
 
-    frame = working.frame
+    frame = working.frame.lazy()
     if reads_alias:  # OP-JOIN-5: check every visible guarded row, then select
         for prepared in joins:
             frame = attach(frame, prepared, VISIBLE)
@@ -73,20 +73,19 @@ def apply_update(op: UpdateOperation, working: WorkingFrame, ctx: RunContext) ->
     after = computed.with_columns(changed.alias(CHANGED)).with_columns(
         *written, pl.when(pl.col(CHANGED)).then(clock).otherwise(pl.col("_updated_at")).alias("_updated_at")
     )
-    rows_changed = int(after[CHANGED].sum())
+    counts = after.select(pl.col(CHANGED).sum().cast(pl.Int64).alias("rows_changed"))
     events = updated_events(working.frame, after, targets, run_id=ctx.run_id, operation_order=op.order)
-    keep = [c for c in after.columns if c in working.frame.columns or c in targets]
+    before_names = set(working.names)
+    keep = [c for c in frame_names(after) if c in before_names or c in targets]
     result = working.with_frame(after.select(keep), columns)
-    return OperationOutcome(
-        result, events=events, rows_changed=rows_changed, changed_columns=frozenset([*targets, "_updated_at"])
-    )
+    return OperationOutcome(result, events=events, counts=counts, changed_columns=frozenset([*targets, "_updated_at"]))
 
 
 def _old_value(target: str, columns: dict[str, DslType], working: WorkingFrame) -> pl.Expr:
     """The pre-operation value at the target type; NULL for a new column (TR-4)."""
     if target == "_labels":
         return pl.col("_labels")
-    if target not in working.frame.columns:
+    if target not in working.names:
         return pl.lit(None, dtype=columns[target].to_polars())
     return pl.col(target)
 
