@@ -15,6 +15,7 @@ _EXPORTS = {
     "DagsterSettings": "dobo_dagster.settings",
     "DoboRunResource": "dobo_dagster.resources",
     "DoboTranslator": "dobo_dagster.translator",
+    "DoboComponent": "dobo_dagster.component",
     "LocationState": "dobo_dagster.state",
     "PodResources": "dobo_dagster.settings",
     "ProjectState": "dobo_dagster.state",

@@ -1,8 +1,12 @@
-"""The dobo code location: `defs` built from the metadata store (DOBO_METADATA_URL / DOBO_HOME).
+"""The dobo code location `dobo`: `defs` built from the metadata store (DOBO_METADATA_URL / DOBO_HOME).
 
-Point Dagster at it with `workspace.yaml` (`python_module: dobo_dagster.definitions`)
-or `dagster dev -m dobo_dagster.definitions`. `defs` is a lazy loader: call
-`defs()` (or `build_definitions()`) to get the Definitions object.
+`defs` loads the project's defs folder (`dobo_dagster/defs/dobo/defs.yaml`,
+one `DoboComponent`), so `dg check defs`, `dg dev`, `workspace.yaml`
+(`dagster dev`) and the Helm chart's gRPC server all load the same
+component. Where the package is installed without its `pyproject.toml`
+(no dg project around it), `defs` builds the same component directly.
+`defs` is a lazy loader: call `defs()` (or `build_definitions()`) to get
+the Definitions object.
 
 A Project that cannot be built never breaks the location: its trace asset
 carries a failing `dobo_project_loads` check with the error, and the
@@ -12,8 +16,9 @@ other Projects load normally.
 from __future__ import annotations
 
 import logging
-import warnings
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dagster import (
     AssetChecksDefinition,
@@ -23,7 +28,9 @@ from dagster import (
     JobDefinition,
     ScheduleDefinition,
     SensorDefinition,
+    build_defs_for_component,
     definitions,
+    load_from_defs_folder,
 )
 
 from dobo_dagster.assets import LineageSpecs, consumed_datasets
@@ -33,7 +40,7 @@ from dobo_dagster.resources import current_store
 from dobo_dagster.schedules import period_schedule
 from dobo_dagster.sensors import registered_output_sensor, upstream_data_sensor
 from dobo_dagster.settle import run_end_sensors
-from dobo_dagster.state import STATE_KEY, LocationState, load_state
+from dobo_dagster.state import LocationState, fetch_state
 from dobo_dagster.translator import DoboTranslator
 from dobo_engine.model.project import Project
 from dobo_engine.store.catalog_reader import StoreCatalog
@@ -131,7 +138,7 @@ def _registered_input_sensors(loc: _Location) -> None:
 def build_definitions(translator: DoboTranslator | None = None, state: LocationState | None = None) -> Definitions:
     """Definitions for every active and draft Project of the store (or of `state`)."""
     t = translator or DoboTranslator()
-    state = state or load_state()
+    state = state or fetch_state()
     loc = _Location(t, LineageSpecs(t))
     store = current_store()
     catalog = StoreCatalog(store)
@@ -148,21 +155,32 @@ def build_definitions(translator: DoboTranslator | None = None, state: LocationS
     sensors = [period_sync_sensor(loc.calendars, t), *loc.sensors] if loc.calendars else loc.sensors
     if loc.built:  # a terminated or lost Dagster run never leaves its dobo Run holding the Period (D15)
         sensors = [*sensors, *run_end_sensors()]
-    defs = Definitions(
+    return Definitions(
         assets=list(loc.lineage.all()),
         asset_checks=loc.checks,
         jobs=[b.job for b in loc.built],
         schedules=loc.schedules,
         sensors=sensors,
     )
-    with warnings.catch_warnings():  # reconstruction metadata is a preview API in dagster 1.13
-        warnings.simplefilter("ignore")
-        return defs.with_reconstruction_metadata({STATE_KEY: state.to_json()})
+
+
+def _dg_project_root() -> Path | None:
+    """The checkout's root when this package sits in it (a `pyproject.toml` with a `[tool.dg]` table)."""
+    for parent in Path(__file__).resolve().parents:
+        pyproject = parent / "pyproject.toml"
+        if pyproject.is_file():
+            return parent if "dg" in tomllib.loads(pyproject.read_text()).get("tool", {}) else None
+    return None
 
 
 @definitions
 def defs() -> Definitions:
-    return build_definitions()
+    root = _dg_project_root()
+    if root is not None:
+        return load_from_defs_folder(path_within_project=root)
+    from dobo_dagster.component import DoboComponent
+
+    return build_defs_for_component(DoboComponent())
 
 
 __all__ = ["build_definitions", "defs"]

@@ -8,6 +8,7 @@ other (D15); a run terminated while busy leaves its Period free.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -219,3 +220,11 @@ def test_a_backfill_with_a_locked_period_fails_only_that_period(server) -> None:
     messages = server.run_messages(by_period[locked]["runId"])
     assert any(f"Period {locked} of Calendar finance is locked" in m for m in messages), messages[-10:]
     assert [r.status for r in server.dobo_runs(PROJECT, locked)] == []  # refused before any dobo Run
+
+
+def test_the_location_is_dobo_and_dagster_dev_logs_no_warning_from_dobo_code(server) -> None:
+    server.jobs()
+    assert server.location == "dobo"
+    log = server.log.read_text(errors="replace").splitlines()
+    ours = [line for line in log if re.search(r"/dobo_(dagster|engine)/\S+\.py:\d+: \w*Warning", line)]
+    assert ours == [], ours
