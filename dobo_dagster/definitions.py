@@ -35,7 +35,7 @@ from dagster import (
 
 from dobo_dagster.assets import LineageSpecs, consumed_datasets
 from dobo_dagster.jobs import build_job
-from dobo_dagster.partitions import calendar_partitions, period_sync_sensor
+from dobo_dagster.partitions import CalendarLevel, calendar_partitions, period_sync_sensor
 from dobo_dagster.resources import current_store
 from dobo_dagster.schedules import period_schedule
 from dobo_dagster.sensors import registered_output_sensor, upstream_data_sensor
@@ -53,6 +53,7 @@ class _Built:
     project: Project
     status: str
     calendar_id: str
+    level: str
     job: JobDefinition
     partitions: DynamicPartitionsDefinition
 
@@ -61,7 +62,7 @@ class _Built:
 class _Location:
     translator: DoboTranslator
     lineage: LineageSpecs
-    calendars: dict[str, DynamicPartitionsDefinition] = field(default_factory=dict)
+    calendars: dict[CalendarLevel, DynamicPartitionsDefinition] = field(default_factory=dict)
     built: list[_Built] = field(default_factory=list)
     schedules: list[ScheduleDefinition] = field(default_factory=list)
     sensors: list[SensorDefinition] = field(default_factory=list)
@@ -96,7 +97,14 @@ def _add_project(
         raise ValueError(f"job name {name!r} is already used by another project")
     settings = t.dagster_settings(project)  # validated before anything is added
     calendar_id = project.calendar_id or default_calendar
-    partitions = loc.calendars.get(calendar_id) or calendar_partitions(calendar_id, t)
+    level = t.partition_level(project, catalog.calendar(calendar_id))
+    for kind, declared in (("schedule", settings.schedule), ("sensor", settings.sensor)):
+        if declared is not None and declared.level != level:
+            raise ValueError(
+                f"dagster.{kind}.level {declared.level!r} is not the level the Project runs at ({level!r}); "
+                f"set dagster.partition_level: {declared.level} to run it at that level"
+            )
+    partitions = loc.calendars.get((calendar_id, level)) or calendar_partitions(calendar_id, level, t)
     job = build_job(project, version, status, calendar_id, partitions, t)
     automation: list[ScheduleDefinition | SensorDefinition] = []
     if status == "active":  # draft Projects run by hand only (PRJ-10)
@@ -104,9 +112,9 @@ def _add_project(
             automation.append(period_schedule(project, version, calendar_id, job, partitions, settings.schedule, t))
         if settings.sensor:
             automation.append(upstream_data_sensor(project, version, calendar_id, job, partitions, settings.sensor, t))
-    loc.calendars[calendar_id] = partitions
+    loc.calendars[(calendar_id, level)] = partitions
     job_names.add(name)
-    loc.built.append(_Built(project, status, calendar_id, job, partitions))
+    loc.built.append(_Built(project, status, calendar_id, level, job, partitions))
     loc.lineage.project(project, version, partitions)
     loc.schedules += [a for a in automation if isinstance(a, ScheduleDefinition)]
     loc.sensors += [a for a in automation if isinstance(a, SensorDefinition)]
