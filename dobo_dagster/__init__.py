@@ -22,7 +22,7 @@ _EXPORTS = {
     "ScheduleSettings": "dobo_dagster.settings",
     "SensorSettings": "dobo_dagster.settings",
     "WorkingFrameIOManager": "dobo_dagster.io_manager",
-    "build_definitions": "dobo_dagster.definitions",
+    "build_definitions": "dobo_dagster.location",
     "defs": "dobo_dagster.definitions",
     "fetch_state": "dobo_dagster.state",
     "working_frame_io_manager": "dobo_dagster.io_manager",

@@ -21,6 +21,7 @@ from pathlib import Path
 from dagster import ComponentLoadContext, Definitions, Resolvable, StateBackedComponent
 from dagster.components import DefsStateConfig, DefsStateConfigArgs, ResolvedDefsStateConfig
 
+from dobo_dagster.location import build_definitions
 from dobo_dagster.state import LocationState, fetch_state
 
 STATE_KEY = "dobo"
@@ -40,8 +41,6 @@ class DoboComponent(StateBackedComponent, Resolvable):
         state_path.write_text(fetch_state().to_json())
 
     def build_defs_from_state(self, context: ComponentLoadContext, state_path: Path | None) -> Definitions:
-        from dobo_dagster.definitions import build_definitions
-
         state = LocationState.from_json(state_path.read_text()) if state_path else fetch_state()
         return build_definitions(state=state)
 
