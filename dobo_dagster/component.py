@@ -15,6 +15,7 @@ and `dg dev`) and loaded by `dobo_dagster.definitions:defs` (for
 `workspace.yaml` and `dagster dev`, and the Helm chart's gRPC server).
 """
 
+# No `from __future__ import annotations` here: Resolvable reads the field types at run time.
 from dataclasses import dataclass, field
 from pathlib import Path
 
