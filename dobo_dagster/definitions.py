@@ -1,168 +1,40 @@
-"""The dobo code location: `defs` built from the metadata store (DOBO_METADATA_URL / DOBO_HOME).
+"""The dobo code location `dobo`: `defs` built from the metadata store (DOBO_METADATA_URL / DOBO_HOME).
 
-Point Dagster at it with `workspace.yaml` (`python_module: dobo_dagster.definitions`)
-or `dagster dev -m dobo_dagster.definitions`. `defs` is a lazy loader: call
-`defs()` (or `build_definitions()`) to get the Definitions object.
-
-A Project that cannot be built never breaks the location: its trace asset
-carries a failing `dobo_project_loads` check with the error, and the
-other Projects load normally.
+`defs` loads the project's defs folder (`dobo_dagster/defs/dobo/defs.yaml`,
+one `DoboComponent`), so `dg check defs`, `dg dev`, `workspace.yaml`
+(`dagster dev`) and the Helm chart's gRPC server all load the same
+component. Where the package is installed without its `pyproject.toml`
+(no dg project around it), `defs` builds the same component directly.
+Dagster calls `defs` inside its own load context; in code, call
+`build_definitions()` (location.py) to get the Definitions object.
 """
 
 from __future__ import annotations
 
-import logging
-import warnings
-from dataclasses import dataclass, field
+import tomllib
+from pathlib import Path
 
-from dagster import (
-    AssetChecksDefinition,
-    AssetKey,
-    Definitions,
-    DynamicPartitionsDefinition,
-    JobDefinition,
-    ScheduleDefinition,
-    SensorDefinition,
-    definitions,
-)
+from dagster import Definitions, build_defs_for_component, definitions, load_from_defs_folder
 
-from dobo_dagster.assets import LineageSpecs, consumed_datasets
-from dobo_dagster.jobs import build_job
-from dobo_dagster.partitions import calendar_partitions, period_sync_sensor
-from dobo_dagster.resources import current_store
-from dobo_dagster.schedules import period_schedule
-from dobo_dagster.sensors import registered_output_sensor, upstream_data_sensor
-from dobo_dagster.settle import run_end_sensors
-from dobo_dagster.state import STATE_KEY, LocationState, load_state
-from dobo_dagster.translator import DoboTranslator
-from dobo_engine.model.project import Project
-from dobo_engine.store.catalog_reader import StoreCatalog
-
-log = logging.getLogger("dobo_dagster")
+from dobo_dagster.component import DoboComponent
+from dobo_dagster.location import build_definitions
 
 
-@dataclass
-class _Built:
-    project: Project
-    status: str
-    calendar_id: str
-    job: JobDefinition
-    partitions: DynamicPartitionsDefinition
-
-
-@dataclass
-class _Location:
-    translator: DoboTranslator
-    lineage: LineageSpecs
-    calendars: dict[str, DynamicPartitionsDefinition] = field(default_factory=dict)
-    built: list[_Built] = field(default_factory=list)
-    schedules: list[ScheduleDefinition] = field(default_factory=list)
-    sensors: list[SensorDefinition] = field(default_factory=list)
-    checks: list[AssetChecksDefinition] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def broken(self, project_id: str, err: Exception) -> None:
-        message = f"{type(err).__name__}: {err}"
-        log.warning("dobo project %s is left out of the code location: %s", project_id, message)
-        self.errors[project_id] = message
-        self.checks.append(self.lineage.broken_project(project_id, message))
-
-
-def _default_calendar() -> str:
-    default = current_store().get_default("calendar")
-    return default.id if default else "gregorian"
-
-
-def _add_project(
-    loc: _Location,
-    catalog: StoreCatalog,
-    project_id: str,
-    version: int,
-    status: str,
-    default_calendar: str,
-    job_names: set[str],
-) -> None:
-    t = loc.translator
-    project = catalog.project(project_id, version)
-    name = t.job_name(project.id)
-    if name in job_names:
-        raise ValueError(f"job name {name!r} is already used by another project")
-    settings = t.dagster_settings(project)  # validated before anything is added
-    calendar_id = project.calendar_id or default_calendar
-    partitions = loc.calendars.get(calendar_id) or calendar_partitions(calendar_id, t)
-    job = build_job(project, version, status, calendar_id, partitions, t)
-    automation: list[ScheduleDefinition | SensorDefinition] = []
-    if status == "active":  # draft Projects run by hand only (PRJ-10)
-        if settings.schedule:
-            automation.append(period_schedule(project, version, calendar_id, job, partitions, settings.schedule, t))
-        if settings.sensor:
-            automation.append(upstream_data_sensor(project, version, calendar_id, job, partitions, settings.sensor, t))
-    loc.calendars[calendar_id] = partitions
-    job_names.add(name)
-    loc.built.append(_Built(project, status, calendar_id, job, partitions))
-    loc.lineage.project(project, version, partitions)
-    loc.schedules += [a for a in automation if isinstance(a, ScheduleDefinition)]
-    loc.sensors += [a for a in automation if isinstance(a, SensorDefinition)]
-
-
-def _registered_input_sensors(loc: _Location) -> None:
-    """An active consumer runs when a Dataset it reads is registered by another active project."""
-    t = loc.translator
-    produced: dict[AssetKey, set[str]] = {}
-    for b in loc.built:
-        for op in b.project.operations:
-            if b.status == "active" and getattr(op.parameters, "register_as_dataset", None):
-                produced.setdefault(t.output_asset_key(b.project.id, op), set()).add(b.project.id)
-    for b in loc.built:
-        if b.status != "active":
-            continue
-        upstream = [
-            k
-            for k in (t.dataset_asset_key(d) for d in consumed_datasets(b.project))
-            if produced.get(k, set()) - {b.project.id}
-        ]
-        if upstream:
-            try:
-                loc.sensors.append(registered_output_sensor(b.project, b.job, b.partitions, upstream, t))
-            except Exception as err:  # noqa: BLE001 - isolate, as for building the job
-                loc.broken(b.project.id, err)
-
-
-def build_definitions(translator: DoboTranslator | None = None, state: LocationState | None = None) -> Definitions:
-    """Definitions for every active and draft Project of the store (or of `state`)."""
-    t = translator or DoboTranslator()
-    state = state or load_state()
-    loc = _Location(t, LineageSpecs(t))
-    store = current_store()
-    catalog = StoreCatalog(store)
-    default_calendar = _default_calendar()
-    for entity in store.list_entities("dataset"):
-        loc.lineage.dataset(entity.id, entity.content.get("name"))
-    job_names: set[str] = set()
-    for p in state.projects:
-        try:
-            _add_project(loc, catalog, p.id, p.version, p.status, default_calendar, job_names)
-        except Exception as err:  # noqa: BLE001 - one project never fails the whole location
-            loc.broken(p.id, err)
-    _registered_input_sensors(loc)
-    sensors = [period_sync_sensor(loc.calendars, t), *loc.sensors] if loc.calendars else loc.sensors
-    if loc.built:  # a terminated or lost Dagster run never leaves its dobo Run holding the Period (D15)
-        sensors = [*sensors, *run_end_sensors()]
-    defs = Definitions(
-        assets=list(loc.lineage.all()),
-        asset_checks=loc.checks,
-        jobs=[b.job for b in loc.built],
-        schedules=loc.schedules,
-        sensors=sensors,
-    )
-    with warnings.catch_warnings():  # reconstruction metadata is a preview API in dagster 1.13
-        warnings.simplefilter("ignore")
-        return defs.with_reconstruction_metadata({STATE_KEY: state.to_json()})
+def _dg_project_root() -> Path | None:
+    """The checkout's root when this package sits in it (a `pyproject.toml` with a `[tool.dg]` table)."""
+    for parent in Path(__file__).resolve().parents:
+        pyproject = parent / "pyproject.toml"
+        if pyproject.is_file():
+            return parent if "dg" in tomllib.loads(pyproject.read_text()).get("tool", {}) else None
+    return None
 
 
 @definitions
 def defs() -> Definitions:
-    return build_definitions()
+    root = _dg_project_root()
+    if root is not None:
+        return load_from_defs_folder(path_within_project=root)
+    return build_defs_for_component(DoboComponent())
 
 
 __all__ = ["build_definitions", "defs"]

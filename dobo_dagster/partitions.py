@@ -1,7 +1,11 @@
-"""Periods as partitions: one DynamicPartitionsDefinition per Calendar (D23).
+"""Periods as partitions: one DynamicPartitionsDefinition per Calendar and level (D23).
 
-Partition keys live in the Dagster instance, not in the code, so an
-always-on sensor copies the store's Periods into them: new Periods appear
+A Project runs at one level of its Calendar (`dagster.partition_level`, else
+the Calendar's leaf level), so its job's partitions are the Periods of that
+level only: years, quarters and months are never interleaved on one axis, and
+"select all" in a backfill selects Periods of one level. Partition keys live
+in the Dagster instance, not in the code, so an always-on sensor copies the
+store's Periods of each (Calendar, level) in use into them: new Periods appear
 without a redeploy. Locked Periods stay partitions (their history remains
 visible); runs for them are refused with PeriodNotRunnable.
 """
@@ -29,15 +33,16 @@ from dobo_dagster.translator import DoboTranslator
 SYNC_SENSOR = "dobo_period_sync"
 
 
-def calendar_partitions(calendar_id: str, translator: DoboTranslator) -> DynamicPartitionsDefinition:
-    return DynamicPartitionsDefinition(name=translator.partitions_name(calendar_id))
+CalendarLevel = tuple[str, str]  # (calendar id, level name)
 
 
-def store_partition_keys(calendar_id: str, translator: DoboTranslator) -> list[str]:
-    """The Calendar's Periods in time order (coarser first on the same start date)."""
-    periods = sorted(
-        current_store().list_periods(calendar_id), key=lambda p: (p.start_date, -(p.end_date - p.start_date).days)
-    )
+def calendar_partitions(calendar_id: str, level: str, translator: DoboTranslator) -> DynamicPartitionsDefinition:
+    return DynamicPartitionsDefinition(name=translator.partitions_name(calendar_id, level))
+
+
+def store_partition_keys(calendar_id: str, level: str, translator: DoboTranslator) -> list[str]:
+    """The Periods of one level of the Calendar, in time order."""
+    periods = sorted(current_store().list_periods(calendar_id, level), key=lambda p: (p.start_date, p.identifier))
     return [translator.partition_key(p.identifier) for p in periods]
 
 
@@ -51,18 +56,20 @@ def known_partition_keys(
 
 
 def period_sync_sensor(
-    calendars: Mapping[str, DynamicPartitionsDefinition], translator: DoboTranslator, minimum_interval_seconds: int = 60
+    calendars: Mapping[CalendarLevel, DynamicPartitionsDefinition],
+    translator: DoboTranslator,
+    minimum_interval_seconds: int = 60,
 ) -> SensorDefinition:
     @sensor(
         name=SYNC_SENSOR,
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
-        description="Keeps each Calendar's partitions equal to its Periods in the dobo metadata store.",
+        description="Keeps the partitions of each Calendar level equal to its Periods in the dobo metadata store.",
     )
     def _sync(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = []
-        for calendar_id, partitions in calendars.items():
-            wanted = store_partition_keys(calendar_id, translator)
+        for (calendar_id, level), partitions in calendars.items():
+            wanted = store_partition_keys(calendar_id, level, translator)
             existing = known_partition_keys(context, partitions)
             added = [k for k in wanted if k not in existing]
             removed = sorted(existing - set(wanted))
@@ -77,4 +84,11 @@ def period_sync_sensor(
     return _sync
 
 
-__all__ = ["SYNC_SENSOR", "calendar_partitions", "known_partition_keys", "period_sync_sensor", "store_partition_keys"]
+__all__ = [
+    "SYNC_SENSOR",
+    "CalendarLevel",
+    "calendar_partitions",
+    "known_partition_keys",
+    "period_sync_sensor",
+    "store_partition_keys",
+]

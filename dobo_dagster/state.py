@@ -1,11 +1,8 @@
-"""What the code location is built from, fixed at code-server load (state-backed definitions).
+"""What the code location is built from: the state of `DoboComponent` (dobo_dagster.component).
 
 The store is read once when the code location initialises; the list of
-runnable Projects and the version each job was built from go into Dagster's
-reconstruction metadata. A run worker re-importing the location for a run
-rebuilds its jobs from that recorded state (stored versions never change),
-not from the store's current content, so its job is the job the run was
-planned against even if a Project was edited in between.
+runnable Projects and the version each job was built from is the
+component's recorded state, from which a run worker rebuilds its jobs.
 """
 
 from __future__ import annotations
@@ -13,15 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from dagster._core.definitions.definitions_load_context import (  # not re-exported in 1.13
-    DefinitionsLoadContext,
-    DefinitionsLoadType,
-)
-
 from dobo_dagster.resources import current_store
 from dobo_engine.model.project import RUNNABLE_STATUSES  # inactive and conflict Projects get no job (PRJ-10)
-
-STATE_KEY = "dobo/location_state"
 
 
 @dataclass(frozen=True)
@@ -55,20 +45,4 @@ def fetch_state() -> LocationState:
     )
 
 
-def load_state() -> LocationState:
-    """The recorded state when reconstructing for a run, else a fresh read; recorded either way."""
-    context = DefinitionsLoadContext.get() if DefinitionsLoadContext.is_set() else None
-    if (
-        context is not None
-        and context.load_type == DefinitionsLoadType.RECONSTRUCTION
-        and STATE_KEY in context.reconstruction_metadata
-    ):
-        state = LocationState.from_json(context.reconstruction_metadata[STATE_KEY])
-    else:
-        state = fetch_state()
-    if context is not None:
-        context.add_to_pending_reconstruction_metadata(STATE_KEY, state.to_json())
-    return state
-
-
-__all__ = ["LocationState", "ProjectState", "STATE_KEY", "fetch_state", "load_state"]
+__all__ = ["LocationState", "ProjectState", "fetch_state"]

@@ -13,6 +13,7 @@ from typing import Any
 from dagster import AssetKey
 
 from dobo_dagster.settings import DagsterSettings, pod_tags, settings_of
+from dobo_engine.model.calendar import Calendar
 from dobo_engine.model.operations import Operation
 from dobo_engine.model.project import Project
 
@@ -101,8 +102,24 @@ class DoboTranslator:
 
     # -- periods -----------------------------------------------------------------
 
-    def partitions_name(self, calendar_id: str) -> str:
-        return f"dobo_periods_{sanitize(calendar_id)}"
+    def partitions_name(self, calendar_id: str, level: str) -> str:
+        """One partitions definition per Calendar and level: `dobo_periods_<calendar>_<level>`."""
+        return f"dobo_periods_{sanitize(calendar_id)}_{sanitize(level)}"
+
+    def partition_level(self, project: Project, calendar: Calendar) -> str:
+        """The level a Project runs at: its `dagster.partition_level`, else the Calendar's leaf level."""
+        declared = self.dagster_settings(project).partition_level
+        if declared is not None:
+            if calendar.level(declared) is None:
+                levels = ", ".join(lv.name for lv in calendar.levels)
+                raise ValueError(
+                    f"dagster.partition_level {declared!r} is not a level of Calendar {calendar.id!r} ({levels})"
+                )
+            return declared
+        leaf = calendar.leaf_level()
+        if leaf is None:
+            raise ValueError(f"Calendar {calendar.id!r} has no leaf level")
+        return leaf.name
 
     def partition_key(self, period_identifier: str) -> str:
         """Period identifiers already fit partition keys (D1); kept as they are."""

@@ -135,6 +135,12 @@ class Calendar(Entity):
         roots = [lv for lv in self.levels if lv.parent_level is None]
         return roots[0] if len(roots) == 1 else None
 
+    def leaf_level(self) -> LevelDef | None:
+        """The finest level: the deepest level that is no other level's parent (root-first order)."""
+        parents = {lv.parent_level for lv in self.levels}
+        leaves = [lv for lv in self.levels_root_first() if lv.name not in parents]
+        return leaves[-1] if leaves else None
+
     def levels_root_first(self) -> list[LevelDef]:
         """Levels ordered so that every parent comes before its children."""
         ordered: list[LevelDef] = []

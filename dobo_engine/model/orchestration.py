@@ -1,7 +1,8 @@
 """What a Project declares for unattended operation (`dagster:` key of a Project).
 
 Everything is off unless declared: no schedule, no upstream-data sensor, no
-pod resources. Draft Projects never get schedules or sensors (PRJ-10).
+pod resources; the partitions are the Periods of the Calendar's leaf level
+unless `partition_level` names another level. Draft Projects never get schedules or sensors (PRJ-10).
 Changing these settings is a metadata edit: it does not change what a Run
 computes.
 """
@@ -44,6 +45,9 @@ class PodResources(DoboModel):
 
 
 class ProjectOrchestration(DoboModel):
+    # The Calendar level whose Periods are the Project's partitions in Dagster (one partition
+    # axis per Calendar and level); omitted: the Calendar's leaf level.
+    partition_level: str | None = None
     schedule: ProjectSchedule | None = None
     sensor: ProjectSensor | None = None
     pod: PodResources | None = None

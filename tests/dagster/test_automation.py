@@ -40,8 +40,9 @@ def keys(requests) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_new_periods_become_partitions_after_the_sync_sensor_ticks(location, instance):
-    assert "2026-Q1" in instance.get_dynamic_partitions("dobo_periods_finance")
-    assert len(instance.get_dynamic_partitions("dobo_periods_finance")) == 2 * (1 + 4 + 12)
+    # every example Project runs at the Calendar's leaf level: the months of 2025 and 2026
+    assert instance.get_dynamic_partitions("dobo_periods_finance_month")[:2] == ["2025-01", "2025-02"]
+    assert len(instance.get_dynamic_partitions("dobo_periods_finance_month")) == 2 * 12
     from click.testing import CliRunner
 
     from dobo_engine.cli.main import cli
@@ -53,7 +54,7 @@ def test_new_periods_become_partitions_after_the_sync_sensor_ticks(location, ins
         == 0
     )
     sync_partitions(location, instance)  # same definitions: no redeploy
-    assert "2027-12" in instance.get_dynamic_partitions("dobo_periods_finance")
+    assert "2027-12" in instance.get_dynamic_partitions("dobo_periods_finance_month")
     tick = location.get_sensor_def("dobo_period_sync").evaluate_tick(
         build_sensor_context(instance=instance, definitions=location)
     )

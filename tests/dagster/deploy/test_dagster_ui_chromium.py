@@ -108,7 +108,7 @@ def test_job_partitions_page_shows_the_periods(ui, chromium) -> None:
     _screenshot(chromium, url, "ui-partitions")
     dom = _dump_dom(chromium, url, "ui-partitions")
     assert "prj_fx_usd" in dom
-    # 2025 and 2026: 2 years + 8 quarters + 24 months = 34 Periods of the finance Calendar.
+    # The job runs at the finance Calendar's leaf level: the 24 months of 2025 and 2026 (no years or quarters).
     total = len(ui.partition_names("prj_fx_usd"))
-    assert total == 34
+    assert total == 24
     assert re.search(rf">\s*{total}\s*<.*?Total partitions", dom, re.S), "partition count not in the page DOM"

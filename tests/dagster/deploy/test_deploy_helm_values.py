@@ -1,4 +1,4 @@
-"""deploy/helm-values.yaml against the official Dagster Helm chart's values schema.
+"""helm-values.yaml (top level of the repository) against the official Dagster Helm chart's values schema.
 
 Helm validates the *merged* values (chart defaults overlaid by ours), the
 subchart ``dagster-user-deployments`` against its own schema. The schemas'
@@ -24,7 +24,7 @@ referencing = pytest.importorskip("referencing")
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).resolve().parent / "data"
-VALUES = ROOT / "deploy" / "helm-values.yaml"
+VALUES = ROOT / "helm-values.yaml"
 K8S_DEFS = "https://kubernetesjsonschema.dev/v1.18.0/_definitions.json"
 
 

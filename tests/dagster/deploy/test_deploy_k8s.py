@@ -1,7 +1,13 @@
-"""One pod per Run: the Kubernetes Job that dagster-k8s's own launcher builds from deploy/dagster.k8s.yaml.
+"""One pod per Run: the Kubernetes Job that dagster-k8s's own launcher builds, from helm-values.yaml and deploy/dagster.k8s.yaml.
 
 No cluster here: K8sRunLauncher runs for real, configured by the instance
 file, and hands its Job body to a batch API object that only records it.
+Under Helm the instance file is the chart's: `helm_instance` renders its run
+launcher and run coordinator from the top-level `helm-values.yaml` as the
+official chart's instance ConfigMap does (release `dobo` in namespace `dobo`),
+and the runs get the user deployment's ConfigMaps and Secrets
+(`includeConfigInLaunchedRuns`). Without Helm, `deploy/dagster.k8s.yaml` is
+the same instance written out by hand.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from dagster import DagsterInstance
 from dagster._core.launcher import LaunchRunContext
 from dagster._serdes import deserialize_value
@@ -32,8 +39,70 @@ ROOT = Path(__file__).resolve().parents[3]
 IMAGE = "registry.example.com/dobo:0.1.0"
 PG_PASSWORD = "s3cr3t-pg-password"
 PROJECT_RESOURCES = {"requests": {"cpu": "2", "memory": "8Gi"}, "limits": {"cpu": "4", "memory": "12Gi"}}
-# What the Helm chart's user deployment passes on to its runs (includeConfigInLaunchedRuns).
-USER_DEPLOYMENT_CONTEXT = {"k8s": {"env_config_maps": ["dobo-settings"], "env_secrets": ["dobo-credentials"]}}
+RELEASE, NAMESPACE = "dobo", "dobo"  # helm upgrade --install dobo dagster/dagster -n dobo
+FULLNAME = f"{RELEASE}-dagster"  # the chart's dagster.fullname for a release not named after it
+HELM_VALUES = yaml.safe_load((ROOT / "helm-values.yaml").read_text())
+(USER_DEPLOYMENT,) = HELM_VALUES["dagster-user-deployments"]["deployments"]
+# What the chart's user deployment passes on to its runs (includeConfigInLaunchedRuns).
+USER_DEPLOYMENT_CONTEXT = {
+    "k8s": {
+        "env_config_maps": [c["name"] for c in USER_DEPLOYMENT["envConfigMaps"]],
+        "env_secrets": [s["name"] for s in USER_DEPLOYMENT["envSecrets"]],
+    }
+}
+
+
+PG_FIELDS = {"hostname": "HOST", "port": "PORT", "db_name": "DB", "username": "USERNAME", "password": "PASSWORD"}
+
+
+def helm_instance(values: dict[str, Any]) -> dict[str, Any]:
+    """The Dagster instance file the chart writes to its instance ConfigMap, for the parts dobo sets.
+
+    Storage is the chart's PostgreSQL section (the password from
+    `global.postgresqlSecretName`, as `DAGSTER_PG_PASSWORD`); the run launcher is
+    `runLauncher.config.k8sRunLauncher` with the chart's names for this release;
+    the run coordinator is `dagsterDaemon.runCoordinator`'s custom coordinator.
+    """
+    k8s = values["runLauncher"]["config"]["k8sRunLauncher"]
+    coordinator = values["dagsterDaemon"]["runCoordinator"]["config"]["customRunCoordinator"]
+    # The chart writes host, port, user and database from `postgresql`; here they come from the
+    # environment (as in deploy/dagster.k8s.yaml) so that the test can point them at its server.
+    pg_env = {k: {"env": f"DAGSTER_PG_{v}"} for k, v in PG_FIELDS.items()}
+    assert values["postgresql"]["postgresqlScheme"] == "postgresql+psycopg2"
+    run_k8s_config = k8s["runK8sConfig"]["jobSpecConfig"]
+    return {
+        "storage": {"postgres": {"postgres_db": {**pg_env, "scheme": values["postgresql"]["postgresqlScheme"]}}},
+        "run_coordinator": {
+            "module": coordinator["module"],
+            "class": coordinator["class"],
+            "config": coordinator["config"],
+        },
+        "run_launcher": {
+            "module": "dagster_k8s.launcher",
+            "class": "K8sRunLauncher",
+            "config": {
+                "service_account_name": values["global"]["serviceAccountName"] or FULLNAME,
+                "job_namespace": k8s["jobNamespace"] or NAMESPACE,
+                "instance_config_map": f"{FULLNAME}-instance",
+                "postgres_password_secret": values["global"]["postgresqlSecretName"],
+                "dagster_home": values["global"]["dagsterHome"],
+                "image_pull_policy": k8s["imagePullPolicy"],
+                "load_incluster_config": k8s["loadInclusterConfig"],
+                "env_config_maps": [c["name"] for c in k8s["envConfigMaps"]],
+                "env_secrets": [s["name"] for s in k8s["envSecrets"]],
+                "labels": k8s["labels"],
+                "resources": k8s["resources"],
+                "fail_pod_on_run_failure": k8s["failPodOnRunFailure"],
+                "run_k8s_config": {
+                    "job_spec_config": {
+                        "backoff_limit": run_k8s_config["backoffLimit"],
+                        "ttl_seconds_after_finished": run_k8s_config["ttlSecondsAfterFinished"],
+                    }
+                },
+            },
+        },
+        "telemetry": values["telemetry"],
+    }
 
 
 # -- k8s_job_tag ---------------------------------------------------------------
@@ -86,9 +155,21 @@ class RecordingBatchApi:
         return body
 
 
-@pytest.fixture
-def k8s_instance(pg_url, tmp_path, monkeypatch):
-    """A Dagster instance from deploy/dagster.k8s.yaml, with storage on the test PostgreSQL."""
+def test_hand_written_instance_file_is_what_the_chart_writes_but_for_names() -> None:
+    """deploy/dagster.k8s.yaml (no Helm) and the chart's instance from helm-values.yaml agree."""
+    by_hand = yaml.safe_load((ROOT / "deploy" / "dagster.k8s.yaml").read_text())
+    helm = helm_instance(HELM_VALUES)
+    assert by_hand["storage"] == helm["storage"]
+    assert by_hand["run_coordinator"] == helm["run_coordinator"]
+    hand_launcher, helm_launcher = by_hand["run_launcher"]["config"], helm["run_launcher"]["config"]
+    assert hand_launcher.pop("service_account_name") == "dobo" and helm_launcher.pop("service_account_name") == FULLNAME
+    assert hand_launcher == helm_launcher
+
+
+@pytest.fixture(params=["helm-values.yaml", "deploy/dagster.k8s.yaml"])
+def k8s_instance(request, pg_url, tmp_path, monkeypatch):
+    """A Dagster instance as the Helm chart writes it from helm-values.yaml, or from deploy/dagster.k8s.yaml,
+    with storage on the test PostgreSQL."""
     url = sa.engine.make_url(pg_url)
     env = {
         "DAGSTER_PG_HOST": url.host,
@@ -102,7 +183,10 @@ def k8s_instance(pg_url, tmp_path, monkeypatch):
         monkeypatch.setenv(var, value)
     home = tmp_path / "dagster-home"
     home.mkdir()
-    shutil.copy(ROOT / "deploy" / "dagster.k8s.yaml", home / "dagster.yaml")
+    if request.param == "helm-values.yaml":
+        (home / "dagster.yaml").write_text(yaml.safe_dump(helm_instance(HELM_VALUES)))
+    else:
+        shutil.copy(ROOT / request.param, home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
 
     batch = RecordingBatchApi()
@@ -114,6 +198,7 @@ def k8s_instance(pg_url, tmp_path, monkeypatch):
     )
     with DagsterInstance.from_config(str(home)) as instance:
         instance.recorded_jobs = batch.created  # type: ignore[attr-defined]
+        instance.service_account = "dobo" if request.param.startswith("deploy/") else FULLNAME  # type: ignore[attr-defined]
         yield instance
 
 
@@ -137,7 +222,7 @@ def test_run_pod_manifest(k8s_instance, create_dobo_run) -> None:
     assert job["metadata"]["labels"]["app.kubernetes.io/part-of"] == "dobo"
     assert job["spec"]["backoffLimit"] == 0 and job["spec"]["ttlSecondsAfterFinished"] == 86400
     pod = job["spec"]["template"]["spec"]
-    assert pod["restartPolicy"] == "Never" and pod["serviceAccountName"] == "dobo"
+    assert pod["restartPolicy"] == "Never" and pod["serviceAccountName"] == k8s_instance.service_account
     assert job["spec"]["template"]["metadata"]["labels"]["dagster/run-id"] == run.run_id
     (container,) = pod["containers"]
 

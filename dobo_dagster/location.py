@@ -1,0 +1,166 @@
+"""The definitions of the code location, built from the metadata store (DOBO_METADATA_URL / DOBO_HOME).
+
+`build_definitions` turns the location's state (the runnable Projects and
+their versions, `state.py`) into jobs, partitions, assets, schedules and
+sensors; `DoboComponent` (component.py) calls it, and so can code and tests.
+
+A Project that cannot be built never breaks the location: its trace asset
+carries a failing `dobo_project_loads` check with the error, and the
+other Projects load normally.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from dagster import (
+    AssetChecksDefinition,
+    AssetKey,
+    Definitions,
+    DynamicPartitionsDefinition,
+    JobDefinition,
+    ScheduleDefinition,
+    SensorDefinition,
+)
+
+from dobo_dagster.assets import LineageSpecs, consumed_datasets
+from dobo_dagster.jobs import build_job
+from dobo_dagster.partitions import CalendarLevel, calendar_partitions, period_sync_sensor
+from dobo_dagster.resources import current_store
+from dobo_dagster.schedules import period_schedule
+from dobo_dagster.sensors import registered_output_sensor, upstream_data_sensor
+from dobo_dagster.settle import run_end_sensors
+from dobo_dagster.state import LocationState, fetch_state
+from dobo_dagster.translator import DoboTranslator
+from dobo_engine.model.project import Project
+from dobo_engine.store.catalog_reader import StoreCatalog
+
+log = logging.getLogger("dobo_dagster")
+
+
+@dataclass
+class _Built:
+    project: Project
+    status: str
+    calendar_id: str
+    level: str
+    job: JobDefinition
+    partitions: DynamicPartitionsDefinition
+
+
+@dataclass
+class _Location:
+    translator: DoboTranslator
+    lineage: LineageSpecs
+    calendars: dict[CalendarLevel, DynamicPartitionsDefinition] = field(default_factory=dict)
+    built: list[_Built] = field(default_factory=list)
+    schedules: list[ScheduleDefinition] = field(default_factory=list)
+    sensors: list[SensorDefinition] = field(default_factory=list)
+    checks: list[AssetChecksDefinition] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def broken(self, project_id: str, err: Exception) -> None:
+        message = f"{type(err).__name__}: {err}"
+        log.warning("dobo project %s is left out of the code location: %s", project_id, message)
+        self.errors[project_id] = message
+        self.checks.append(self.lineage.broken_project(project_id, message))
+
+
+def _default_calendar() -> str:
+    default = current_store().get_default("calendar")
+    return default.id if default else "gregorian"
+
+
+def _add_project(
+    loc: _Location,
+    catalog: StoreCatalog,
+    project_id: str,
+    version: int,
+    status: str,
+    default_calendar: str,
+    job_names: set[str],
+) -> None:
+    t = loc.translator
+    project = catalog.project(project_id, version)
+    name = t.job_name(project.id)
+    if name in job_names:
+        raise ValueError(f"job name {name!r} is already used by another project")
+    settings = t.dagster_settings(project)  # validated before anything is added
+    calendar_id = project.calendar_id or default_calendar
+    level = t.partition_level(project, catalog.calendar(calendar_id))
+    for kind, declared in (("schedule", settings.schedule), ("sensor", settings.sensor)):
+        if declared is not None and declared.level != level:
+            raise ValueError(
+                f"dagster.{kind}.level {declared.level!r} is not the level the Project runs at ({level!r}); "
+                f"set dagster.partition_level: {declared.level} to run it at that level"
+            )
+    partitions = loc.calendars.get((calendar_id, level)) or calendar_partitions(calendar_id, level, t)
+    job = build_job(project, version, status, calendar_id, partitions, t)
+    automation: list[ScheduleDefinition | SensorDefinition] = []
+    if status == "active":  # draft Projects run by hand only (PRJ-10)
+        if settings.schedule:
+            automation.append(period_schedule(project, version, calendar_id, job, partitions, settings.schedule, t))
+        if settings.sensor:
+            automation.append(upstream_data_sensor(project, version, calendar_id, job, partitions, settings.sensor, t))
+    loc.calendars[(calendar_id, level)] = partitions
+    job_names.add(name)
+    loc.built.append(_Built(project, status, calendar_id, level, job, partitions))
+    loc.lineage.project(project, version, partitions)
+    loc.schedules += [a for a in automation if isinstance(a, ScheduleDefinition)]
+    loc.sensors += [a for a in automation if isinstance(a, SensorDefinition)]
+
+
+def _registered_input_sensors(loc: _Location) -> None:
+    """An active consumer runs when a Dataset it reads is registered by another active project."""
+    t = loc.translator
+    produced: dict[AssetKey, set[str]] = {}
+    for b in loc.built:
+        for op in b.project.operations:
+            if b.status == "active" and getattr(op.parameters, "register_as_dataset", None):
+                produced.setdefault(t.output_asset_key(b.project.id, op), set()).add(b.project.id)
+    for b in loc.built:
+        if b.status != "active":
+            continue
+        upstream = [
+            k
+            for k in (t.dataset_asset_key(d) for d in consumed_datasets(b.project))
+            if produced.get(k, set()) - {b.project.id}
+        ]
+        if upstream:
+            try:
+                loc.sensors.append(registered_output_sensor(b.project, b.job, b.partitions, upstream, t))
+            except Exception as err:  # noqa: BLE001 - isolate, as for building the job
+                loc.broken(b.project.id, err)
+
+
+def build_definitions(translator: DoboTranslator | None = None, state: LocationState | None = None) -> Definitions:
+    """Definitions for every active and draft Project of the store (or of `state`)."""
+    t = translator or DoboTranslator()
+    state = state or fetch_state()
+    loc = _Location(t, LineageSpecs(t))
+    store = current_store()
+    catalog = StoreCatalog(store)
+    default_calendar = _default_calendar()
+    for entity in store.list_entities("dataset"):
+        loc.lineage.dataset(entity.id, entity.content.get("name"))
+    job_names: set[str] = set()
+    for p in state.projects:
+        try:
+            _add_project(loc, catalog, p.id, p.version, p.status, default_calendar, job_names)
+        except Exception as err:  # noqa: BLE001 - one project never fails the whole location
+            loc.broken(p.id, err)
+    _registered_input_sensors(loc)
+    sensors = [period_sync_sensor(loc.calendars, t), *loc.sensors] if loc.calendars else loc.sensors
+    if loc.built:  # a terminated or lost Dagster run never leaves its dobo Run holding the Period (D15)
+        sensors = [*sensors, *run_end_sensors()]
+    return Definitions(
+        assets=list(loc.lineage.all()),
+        asset_checks=loc.checks,
+        jobs=[b.job for b in loc.built],
+        schedules=loc.schedules,
+        sensors=sensors,
+    )
+
+
+__all__ = ["build_definitions"]
