@@ -113,13 +113,14 @@ def output_materialization(
     types: Mapping[str, str],
     dagster_run_id: str | None = None,
     made_by: str = "dagster",
+    rows_known: bool = True,
 ) -> AssetMaterialization | None:
     """What one `output` wrote; None for a sandbox write (a draft Project's, never the output, D16)."""
     if write.sandboxed:
         return None
     columns = [TableColumn(name=c, type=types.get(c, "unknown")) for c in write.columns]
-    metadata: dict[str, Any] = {
-        "dagster/row_count": write.rows_written,
+    metadata: dict[str, Any] = {"dagster/row_count": write.rows_written} if rows_known else {}
+    metadata |= {
         "dagster/column_schema": TableSchema(columns=columns),
         "dagster/uri": destination_uri(write),
         "dagster/column_lineage": column_lineage(
