@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Applies the example catalog, runs its Projects with the `dobo` command, then
-# serves them in the Dagster UI (dagster dev) until Ctrl-C.
-run: run-cli
-	$(BIN)/python scripts/dagster_dev.py
+# Applies the example catalog, runs its Projects with the `dobo` command (those
+# not done yet), then serves them in the Dagster UI (dagster dev) until Ctrl-C;
+# the UI shows those Runs as materializations. `make run PORT=3001` picks the port.
+PORT ?= 3000
+run: $(STAMP)
+	$(BIN)/python scripts/dagster_dev.py --run-example --port $(PORT)
 
 # The same Runs without the UI.
 run-cli: $(STAMP)

@@ -1,7 +1,7 @@
 """Lineage: Datasets, project traces and outputs as external asset specs.
 
-dobo materializes nothing through Dagster assets; ops log materializations
-on these keys. The graph reads: input Datasets -> the project's trace asset
+dobo materializes nothing through Dagster assets; ops log one materialization
+per asset, partition and Run on these keys (`materializations.py`). The graph reads: input Datasets -> the project's trace asset
 (standing for the project) -> the project's outputs. A registered output is
 its Dataset's asset, so a consuming project's trace hangs below it.
 """
@@ -76,7 +76,7 @@ class LineageSpecs:
                     partitions_def=partitions,
                     group_name=t.group_name(project.id),
                     kinds={"dobo"},
-                    description=f"output of operation {op.order} of {project.id}",
+                    description=f"output of operation {op.order}{f' ({op.name})' if op.name else ''} of {project.id}",
                     metadata={"dobo/project_id": project.id, "dobo/operation_order": op.order},
                 )
             )

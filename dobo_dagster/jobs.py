@@ -46,7 +46,7 @@ def build_job(
     previous_node, previous_order = LOAD_NODE, 0
     for i, operation in enumerate(operations):
         op_def = operation_op(project, operation, previous_order, i == len(operations) - 1, translator)
-        node = translator.node_name(operation.order)
+        node = translator.node_name(operation)
         node_defs.append(op_def)
         deps[NodeInvocation(op_def.name, alias=node)] = {"working": DependencyDefinition(previous_node)}
         previous_node, previous_order = node, operation.order

@@ -27,6 +27,7 @@ from dagster import (
 from dobo_dagster.assets import LineageSpecs, consumed_datasets
 from dobo_dagster.jobs import build_job
 from dobo_dagster.partitions import CalendarLevel, calendar_partitions, period_sync_sensor
+from dobo_dagster.reporting import cli_runs_sensor
 from dobo_dagster.resources import current_store
 from dobo_dagster.schedules import period_schedule
 from dobo_dagster.sensors import registered_output_sensor, upstream_data_sensor
@@ -153,7 +154,7 @@ def build_definitions(translator: DoboTranslator | None = None, state: LocationS
     _registered_input_sensors(loc)
     sensors = [period_sync_sensor(loc.calendars, t), *loc.sensors] if loc.calendars else loc.sensors
     if loc.built:  # a terminated or lost Dagster run never leaves its dobo Run holding the Period (D15)
-        sensors = [*sensors, *run_end_sensors()]
+        sensors = [*sensors, *run_end_sensors(), cli_runs_sensor(t, {b.project.id: b.level for b in loc.built})]
     return Definitions(
         assets=list(loc.lineage.all()),
         asset_checks=loc.checks,

@@ -13,21 +13,27 @@ from collections.abc import Iterator
 from typing import Any
 
 from dagster import (
-    AssetMaterialization,
+    DagsterEventType,
     DagsterRun,
     In,
+    JsonMetadataValue,
     MetadataValue,
     OpDefinition,
     OpExecutionContext,
     Out,
     Output,
     PythonObjectDagsterType,
-    TableColumn,
-    TableSchema,
 )
 
 from dobo_dagster.automation import fingerprint_observation
 from dobo_dagster.io_manager import discard_frames
+from dobo_dagster.materializations import (
+    STEPS_KEY,
+    destination_uri,
+    output_materialization,
+    step_row,
+    trace_materialization,
+)
 from dobo_dagster.resources import DoboRunResource
 from dobo_dagster.runs import begin_attempt, fail
 from dobo_dagster.translator import LOAD_NODE, DoboTranslator
@@ -35,7 +41,7 @@ from dobo_engine.engine.pipeline import StepReport
 from dobo_engine.engine.working import WorkingFrame
 from dobo_engine.model.operations import Operation
 from dobo_engine.model.project import Project
-from dobo_engine.model.run import ProjectSnapshot, WriteResult
+from dobo_engine.model.run import ProjectSnapshot
 from dobo_engine.store.records import RunRecord
 
 # One Dagster type for every frame edge: resolving a Python class per In/Out is slow with many jobs.
@@ -44,64 +50,33 @@ WORKING = PythonObjectDagsterType(
 )
 
 
-def _destination(write: WriteResult) -> str:
-    dest = write.destination
-    if isinstance(dest, str):
-        return dest
-    return f"{dest.get('datasource_id')}:{dest.get('path') or dest.get('table')}"
+def _output(working: WorkingFrame, steps: list[dict[str, Any]]) -> Output[WorkingFrame]:
+    """The working frame for the next op, with the counts of the operations run here."""
+    return Output(working, metadata={STEPS_KEY: MetadataValue.json(steps)})
 
 
-def step_events(
+def _write_events(
+    context: OpExecutionContext,
     translator: DoboTranslator,
     snapshot: ProjectSnapshot,
     run_id: str,
     step: StepReport,
-    op_model: Operation | None,
+    operation: Operation,
     working: WorkingFrame,
-) -> Iterator[AssetMaterialization]:
-    """The trace of a step, and what an `output` wrote, as materializations for the Period."""
-    partition = translator.partition_key(snapshot.period.identifier)
-    if step.trace_file:
-        yield AssetMaterialization(
-            asset_key=translator.trace_asset_key(snapshot.project_id),
-            partition=partition,
-            description=f"trace of operation {step.order} ({step.type})",
-            metadata={
-                "path": MetadataValue.path(step.trace_file),
-                "dobo/run_id": run_id,
-                "dobo/operation_order": step.order,
-                "dobo/operation_type": step.type,
-                "rows_in": step.rows_in,
-                "rows_changed": step.rows_changed,
-                "rows_created": step.rows_created,
-                "rows_deleted": step.rows_deleted,
-            },
-        )
-    write = step.write
-    if write is None or op_model is None or write.sandboxed:
-        return  # a sandbox write (draft Project) is not the output Dataset (D16)
-    schema = working.frame.schema
-    columns = [TableColumn(name=c, type=str(schema[c]) if c in schema else "unknown") for c in write.columns]
-    yield AssetMaterialization(
-        asset_key=translator.output_asset_key(snapshot.project_id, op_model),
-        partition=partition,
-        description=f"written by operation {step.order} of {snapshot.project_id} v{snapshot.project_version}",
-        metadata={
-            "dagster/row_count": write.rows_written,
-            "dagster/column_schema": TableSchema(columns=columns),
-            "location": _destination(write),
-            "dobo/run_id": run_id,
-            "dobo/project_version": snapshot.project_version,
-            "dobo/operation_order": step.order,
-        },
-    )
+) -> None:
+    if step.write is None:
+        return
+    types = {c: str(t) for c, t in working.frame.schema.items()}
+    event = output_materialization(translator, snapshot, run_id, step.write, operation, types, context.run_id)
+    if event is not None:
+        context.log_event(event)
 
 
 def _log_step(context: OpExecutionContext, step: StepReport) -> None:
     counts = (
         f"{step.rows_in} rows in, {step.rows_changed} changed, {step.rows_created} created, {step.rows_deleted} deleted"
     )
-    wrote = f"; {step.write.rows_written} written to {_destination(step.write)}" if step.write else ""
+    wrote = f"; {step.write.rows_written} written to {destination_uri(step.write)}" if step.write else ""
     context.log.info(f"operation {step.order} ({step.type}): {counts}{wrote} ({step.seconds:.2f}s)")
 
 
@@ -123,9 +98,8 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
             return
         service = resource.service()
         if record.last_completed_operation is not None:  # done in an earlier attempt (RUN-7)
-            yield Output(service.checkpoints().load(record.id, 0))
+            yield _output(service.checkpoints().load(record.id, 0), [])
             return
-        snapshot = ProjectSnapshot.model_validate(record.snapshot)
         # What this Run reads, so automation never runs the Period again for the same inputs.
         observed = fingerprint_observation(
             translator,
@@ -145,9 +119,7 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
             fail(service, record.id, err)
         for step in reports:
             _log_step(context, step)
-            for event in step_events(translator, snapshot, record.id, step, None, working):
-                context.log_event(event)
-        yield Output(working)
+        yield _output(working, [step_row(step) for step in reports])
 
     # OpDefinition directly: the @op decorator's signature inspection dominates load time at scale.
     return OpDefinition(
@@ -164,7 +136,7 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
 def operation_op(
     project: Project, operation: Operation, after: int, last: bool, translator: DoboTranslator
 ) -> OpDefinition:
-    node = translator.node_name(operation.order)
+    node = translator.node_name(operation)
 
     def _operation(context: OpExecutionContext, inputs: dict[str, Any]) -> Iterator[Output[WorkingFrame]]:
         working: WorkingFrame = inputs["working"]
@@ -172,11 +144,13 @@ def operation_op(
         record = begin_attempt(context, resource)
         if record is None:
             return
-        working = run_slice(context, resource, record, working, after, None if last else operation.order, translator)
+        working, steps = run_slice(
+            context, resource, record, working, after, None if last else operation.order, translator
+        )
         if last:
-            finish(context, resource, record)
+            finish(context, resource, record, steps, translator)
             return  # the last op keeps nothing (RUN-6)
-        yield Output(working)
+        yield _output(working, steps)
 
     return OpDefinition(
         name=translator.op_definition_name(project.id, node),
@@ -197,8 +171,9 @@ def run_slice(
     after: int,
     upto: int | None,
     translator: DoboTranslator,
-) -> WorkingFrame:
-    """Execute the snapshot operations with after < order <= upto (upto None: all later ones)."""
+) -> tuple[WorkingFrame, list[dict[str, Any]]]:
+    """Execute the snapshot operations with after < order <= upto (upto None: all later ones);
+    the counts of those it ran. An `output` logs its asset's materialization when it has written."""
     service = resource.service()
     snapshot = ProjectSnapshot.model_validate(record.snapshot)
     todo = [
@@ -213,26 +188,55 @@ def run_slice(
     if not todo:
         context.log.info("the Run's snapshot has no operation for this step")
     executor = service.executor(record.id, durable_steps=True)
+    steps: list[dict[str, Any]] = []
     for operation in todo[len(finished) :]:
         try:
             working, step = executor.run_operation(operation, working)
         except Exception as err:  # noqa: BLE001 - every failure is recorded on the Run (RUN-5)
             fail(service, record.id, err)
         _log_step(context, step)
-        for event in step_events(translator, snapshot, record.id, step, operation, working):
-            context.log_event(event)
-    return working
+        steps.append(step_row(step))
+        _write_events(context, translator, snapshot, record.id, step, operation, working)
+    return working, steps
 
 
-def finish(context: OpExecutionContext, resource: DoboRunResource, record: RunRecord) -> None:
-    """The last op completes the Run (RUN-6, RUN-9) and drops the Dagster frames of its attempts."""
+def _earlier_steps(context: OpExecutionContext) -> dict[int, dict[str, Any]]:
+    """The counts carried on the outputs of this Run's earlier ops, over all its attempts (newest wins)."""
+    found: dict[int, dict[str, Any]] = {}
+    for run_id in reversed(_family(context)):
+        for entry in context.instance.all_logs(run_id, of_type=DagsterEventType.STEP_OUTPUT):
+            event = entry.dagster_event
+            data = event.step_output_data if event is not None else None
+            value = data.metadata.get(STEPS_KEY) if data is not None else None
+            if isinstance(value, JsonMetadataValue) and isinstance(value.data, list):
+                found.update({int(row["order"]): row for row in value.data})
+    return found
+
+
+def finish(
+    context: OpExecutionContext,
+    resource: DoboRunResource,
+    record: RunRecord,
+    steps: list[dict[str, Any]],
+    translator: DoboTranslator,
+) -> None:
+    """The last op completes the Run (RUN-6, RUN-9), materializes the trace asset once for the
+    Run with the counts of every operation, and drops the Dagster frames of its attempts."""
     service = resource.service()
     try:
         service.complete(record.id)
     except Exception as err:  # noqa: BLE001
         fail(service, record.id, err)
+    counts = _earlier_steps(context)
+    counts.update({int(row["order"]): row for row in steps})
+    snapshot = ProjectSnapshot.model_validate(record.snapshot)
+    context.log_event(
+        trace_materialization(
+            translator, snapshot, record.id, service.settings.trace_root, counts.values(), context.run_id
+        )
+    )
     discard_frames(_family(context))
     context.log.info(f"dobo Run {record.id} completed")
 
 
-__all__ = ["load_op", "operation_op", "step_events"]
+__all__ = ["load_op", "operation_op"]

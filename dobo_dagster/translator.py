@@ -18,6 +18,9 @@ from dobo_engine.model.operations import Operation
 from dobo_engine.model.project import Project
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+_SLUG = re.compile(r"[^a-z0-9]+")
+_TEMPLATE = re.compile(r"\{\{[^}]*\}\}|\{[^}]*\}")
+_EXTENSION = re.compile(r"\.(parquet|csv|json|ndjson|txt)$")
 
 TAG_PROJECT = "dobo/project_id"
 TAG_VERSION = "dobo/project_version"
@@ -33,6 +36,12 @@ ROOT_RUN_TAG = "dagster/root_run_id"  # set by Dagster on every re-execution: th
 LOAD_NODE = "load"
 
 
+def slug(value: str, limit: int = 40) -> str:
+    """A readable lower-case name part: `Add original budget` -> `add_original_budget`."""
+    text = _SLUG.sub("_", value.lower()).strip("_")
+    return text[:limit].rstrip("_") or "unnamed"
+
+
 def sanitize(value: str) -> str:
     """Dagster names allow only [A-Za-z0-9_]; dobo ids also use `-` and `.` (D1)."""
     return _UNSAFE.sub("_", value)
@@ -46,9 +55,13 @@ class DoboTranslator:
     def job_name(self, project_id: str) -> str:
         return sanitize(project_id)
 
-    def node_name(self, order: int) -> str:
-        """The step key of an operation: its `order` only, so it does not depend on the version."""
-        return f"op_{order}"
+    def node_name(self, op: Operation) -> str:
+        """The step key of an operation: `op_<order>_<slug of its name>` (its type when unnamed).
+
+        Stable across versions unless the operation is renamed or renumbered; an edit that
+        only changes parameters keeps the step keys, so re-execute from failure still finds them.
+        """
+        return f"op_{op.order}_{slug(op.name or op.type)}"
 
     def op_definition_name(self, project_id: str, node: str) -> str:
         """Op definitions must be unique across the location: prefix with the job name."""
@@ -94,11 +107,24 @@ class DoboTranslator:
         return AssetKey(["dobo", "trace", sanitize(project_id)])
 
     def output_asset_key(self, project_id: str, op: Operation) -> AssetKey:
-        """A registered output is its Dataset's asset; any other output is the project's own."""
+        """A registered output is its Dataset's asset; any other output is named after its destination.
+
+        `dobo/output/<project>/<datasource>/<table or path, templates dropped>`; the default
+        destination (one file per operation under the Project's output folder) is
+        `dobo/output/<project>/default/<slug of the operation name>`.
+        """
         registered = getattr(op.parameters, "register_as_dataset", None)
         if registered:
             return self.dataset_asset_key(registered)
-        return AssetKey(["dobo", "output", sanitize(project_id), f"op_{op.order}"])
+        return AssetKey(["dobo", "output", sanitize(project_id), *self.destination_name(op)])
+
+    def destination_name(self, op: Operation) -> list[str]:
+        dest = getattr(op.parameters, "destination", "default")
+        if isinstance(dest, str):
+            return [sanitize(dest), slug(op.name or f"operation {op.order}")]
+        target = _TEMPLATE.sub("", dest.table or dest.path or "")
+        target = _EXTENSION.sub("", target)
+        return [sanitize(dest.datasource_id), slug(target or f"operation {op.order}")]
 
     # -- periods -----------------------------------------------------------------
 

@@ -8,7 +8,11 @@
    127.0.0.1:<port> and prints the URL. Ctrl-C stops it and everything it
    started.
 
-`--no-serve` does steps 1 and 2 only (tests start the server themselves).
+`--run-example` (what `make run` passes) also runs the example Projects with
+`dobo run` after step 2, skipping those already done (`run_example.py`); the
+location reports them to Dagster (sensor `dobo_cli_runs`), so the UI shows
+their partitions materialized. `--no-serve` does steps 1 and 2 (and the Runs,
+with `--run-example`) only; tests start the server themselves.
 """
 
 from __future__ import annotations
@@ -114,12 +118,20 @@ def main(argv: list[str] | None = None) -> int:
         help="Dagster instance folder (default: $DAGSTER_HOME, else $DOBO_HOME/dagster)",
     )
     parser.add_argument("--no-serve", action="store_true", help="prepare the instance and the catalog, then exit")
+    parser.add_argument(
+        "--run-example", action="store_true", help="run the example Projects (those not done yet) before serving"
+    )
     args = parser.parse_args(argv)
 
     home = args.dagster_home or Path(os.environ.get("DAGSTER_HOME") or dobo_home() / "dagster")
     home = prepare_dagster_home(home.resolve())
     env = server_env(home)
     load_example(env)
+    if args.run_example:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from run_example import run_projects
+
+        run_projects(env)
     if args.no_serve:
         print(f"DAGSTER_HOME={home}")
         return 0

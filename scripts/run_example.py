@@ -1,11 +1,16 @@
-"""`make run`: apply the example finance catalog and run its Projects on the embedded default.
+"""`make run-cli`: apply the example finance catalog and run its Projects on the embedded default.
 
 Uses the `dobo` command exactly as a user would; state lands under $DOBO_HOME
-(default `.dobo/`).
+(default `.dobo/`). A Project and Period that already has a completed Run of
+the Project's current version is skipped, so running this again redoes nothing
+(`make run` starts the UI in seconds on a warm checkout). The Dagster location
+shows these Runs as materializations (sensor `dobo_cli_runs`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +20,9 @@ DOBO = str(Path(sys.executable).parent / "dobo")
 PERIODS = ["2026-01", "2026-02", "2026-Q1"]
 
 
-def dobo(*args: str, capture: bool = False) -> str:
+def dobo(*args: str, capture: bool = False, env: dict[str, str] | None = None) -> str:
     print(f"$ dobo {' '.join(args)}", flush=True)
-    result = subprocess.run([DOBO, *args], cwd=ROOT, text=True, capture_output=capture)
+    result = subprocess.run([DOBO, *args], cwd=ROOT, text=True, capture_output=capture, env=env or dict(os.environ))
     if result.returncode != 0:
         if capture:
             sys.stderr.write(result.stdout + result.stderr)
@@ -25,15 +30,34 @@ def dobo(*args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
+def pending_runs(projects: list[dict[str, object]], completed: list[dict[str, object]]) -> list[tuple[str, str]]:
+    """(project, period) pairs with no completed Run of the Project's current version.
+
+    >>> pending_runs([{"id": "p", "version": 2}], [{"project_id": "p", "project_version": 2, "period": "2026-01"}])
+    [('p', '2026-02'), ('p', '2026-Q1')]
+    """
+    done = {(r["project_id"], r["project_version"], r["period"]) for r in completed}
+    return [
+        (str(p["id"]), period) for p in projects for period in PERIODS if (p["id"], p["version"], period) not in done
+    ]
+
+
+def run_projects(env: dict[str, str] | None = None) -> None:
+    """Run every example Project for each example Period, unless already done."""
+    projects = json.loads(dobo("list", "project", "--json", capture=True, env=env))
+    completed = json.loads(dobo("runs", "--status", "completed", "--json", capture=True, env=env))
+    todo = pending_runs(projects, completed)
+    skipped = len(projects) * len(PERIODS) - len(todo)
+    if skipped:
+        print(f"{skipped} example Runs already done (completed for the current Project version): skipped", flush=True)
+    for project, period in todo:
+        dobo("run", project, "--period", period, env=env)
+
+
 def main() -> None:
     dobo("apply", "examples/finance/catalog")
     dobo("periods", "generate", "finance", "--from-year", "2025", "--to-year", "2026")
-    import json
-
-    projects = [p["id"] for p in json.loads(dobo("list", "project", "--json", capture=True))]
-    for project in projects:
-        for period in PERIODS:
-            dobo("run", project, "--period", period)
+    run_projects()
     dobo("config")
 
 

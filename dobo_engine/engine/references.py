@@ -38,3 +38,13 @@ def referenced_qualifiers(operations: Iterable[Operation], selectors: dict[str, 
     """Qualifiers read in the working scope (an append source's lookups are the append's business)."""
     texts = [e.text for op in operations for e in op.expressions("working")]
     return qualifiers_in(texts, selectors)
+
+
+def columns_read(text: str) -> set[tuple[str | None, str]]:
+    """The column references of one expression as (qualifier, name) pairs; an unparsable text
+    reads nothing here (its error surfaces when the operation compiles)."""
+    try:
+        node = parse(text)
+    except DoboError:
+        return set()
+    return {(item.qualifier, item.name) for item in node.walk() if isinstance(item, ast.Column)}

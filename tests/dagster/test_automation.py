@@ -62,8 +62,9 @@ def test_new_periods_become_partitions_after_the_sync_sensor_ticks(location, ins
 
 
 def test_schedules_and_sensors_are_off_unless_declared_and_never_for_drafts(location, finance, instance):
-    # Always on: the Period sync and the two run-end sensors (nothing wedges); they launch nothing.
-    always = ["dobo_period_sync", "dobo_run_canceled", "dobo_run_failed"]
+    # Always on: the Period sync, the two run-end sensors (nothing wedges) and the `dobo run` reporting;
+    # they launch nothing.
+    always = ["dobo_period_sync", "dobo_run_canceled", "dobo_run_failed", "dobo_cli_runs"]
     assert [s.name for s in location.sensors] == always and not location.schedules
     service().store.set_status("project", WATCHED, "draft")
     defs = build_definitions(Declared())  # declared, but the Project is a draft

@@ -26,18 +26,54 @@ def test_each_project_and_period_matches_dobo_run(location, instance, project_id
         assert_same_as_dobo_run(result.run_id, project_id, period)
 
 
-def test_materializations_per_partition_for_trace_and_outputs(location, instance):
-    result = location.get_job_def("prj_fx_usd").execute_in_process(partition_key="2026-01", instance=instance)
-    trace = [m for m in result.asset_materializations_for_node("load")]
-    assert trace[0].asset_key == AssetKey(["dobo", "trace", "prj_fx_usd"]) and trace[0].partition == "2026-01"
-    assert trace[0].metadata["rows_created"].value == 10
-    (output,) = result.asset_materializations_for_node("op_20")
-    assert output.asset_key == AssetKey(["dobo", "output", "prj_fx_usd", "op_20"]) and output.partition == "2026-01"
-    assert output.metadata["dagster/row_count"].value == 10
-    assert [c.name for c in output.metadata["dagster/column_schema"].value.columns][:2] == ["journal_id", "line_number"]
-    # a draft Project writes to the sandbox, which is not its output asset (D16)
+def test_one_materialization_per_asset_partition_and_run(location, instance):
+    result = location.get_job_def("prj_budget_vs_actual").execute_in_process(partition_key="2026-01", instance=instance)
+    materialized = result.get_asset_materialization_events()
+    keys = [e.asset_key for e in materialized]
+    trace_key = AssetKey(["dobo", "trace", "prj_budget_vs_actual"])
+    output_key = AssetKey(["dobo", "output", "prj_budget_vs_actual", "default", "write_totals"])
+    assert sorted(keys) == sorted([trace_key, output_key])  # once each, not once per operation
+    assert {e.partition for e in materialized} == {"2026-01"}
+
+    (trace,) = result.asset_materializations_for_node("op_50_write_totals")[-1:]
+    assert trace.asset_key == trace_key
+    meta = trace.metadata
+    assert meta["dobo/run_id"].value == result.run_id
+    assert meta["dagster_run"].value == result.run_id  # a link to the run in the UI
+    assert meta["dagster/uri"].value.endswith(f"run_id={result.run_id}")
+    rows = [r.data for r in meta["dobo/operations"].value.records]
+    assert [r["order"] for r in rows] == [0, 10, 20, 30, 40, 50]
+    assert {"rows_in", "rows_changed", "rows_created", "rows_deleted"} <= rows[0].keys()
+    assert rows[0]["rows_created"] == rows[1]["rows_in"] > 0
+
+    (output,) = [m for m in result.asset_materializations_for_node("op_50_write_totals") if m.asset_key == output_key]
+    out = output.metadata
+    assert out["dagster/row_count"].value > 0 and out["dobo/run_id"].value == result.run_id
+    assert [c.name for c in out["dagster/column_schema"].value.columns] == [
+        "account_code",
+        "currency",
+        "line_kind",
+        "total_local",
+        "line_count",
+    ]
+    assert "operation=50.parquet" in out["dagster/uri"].value
+    lineage = out["dagster/column_lineage"].value.deps_by_column
+    gl = AssetKey(["dobo", "dataset", "ds_gl"])
+    assert {(d.asset_key, d.column_name) for d in lineage["account_code"]} >= {(gl, "account_code")}
+    assert lineage["total_local"] and all(d.asset_key.path[0] == "dobo" for d in lineage["total_local"])
+
+
+def test_output_assets_are_named_after_their_destination(location, instance):
+    result = location.get_job_def("prj_monthly_summary").execute_in_process(partition_key="2026-01", instance=instance)
+    keys = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert keys == {
+        "dobo/trace/prj_monthly_summary",
+        "dobo/output/prj_monthly_summary/default/write_summary",
+        "dobo/output/prj_monthly_summary/finance_reports/monthly_summary",
+    }
+    # a draft Project writes to the sandbox, which is not its output asset (D16): only its trace
     draft = location.get_job_def("prj_review_flags").execute_in_process(partition_key="2026-01", instance=instance)
-    assert [m.asset_key.path[1] for m in draft.asset_materializations_for_node("op_20")] == []
+    assert [e.asset_key.path[1] for e in draft.get_asset_materialization_events()] == ["trace"]
 
 
 def test_job_tags_metadata_and_op_descriptions(location):
@@ -46,13 +82,16 @@ def test_job_tags_metadata_and_op_descriptions(location):
     assert job.tags["dobo/project_version"] == "1" and job.tags["dobo/input_dataset"] == "ds-gl"
     assert [n.name for n in job.graph.nodes_in_topological_order] == [
         "load",
-        "op_10",
-        "op_20",
-        "op_30",
-        "op_40",
-        "op_50",
+        "op_10_tag_actuals",
+        "op_20_add_original_budget",
+        "op_30_tag_budget_lines",
+        "op_40_totals_per_account_and_kind",
+        "op_50_write_totals",
     ]
-    assert job.graph.node_named("op_20").definition.description == "operation 20: append 'add original budget'"
+    assert (
+        job.graph.node_named("op_20_add_original_budget").definition.description
+        == "operation 20: append 'add original budget'"
+    )
     assert job.executor_def.name == "in_process"
 
 

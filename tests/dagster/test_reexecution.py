@@ -68,9 +68,14 @@ def test_reexecution_from_failure_runs_only_the_failed_ops_and_matches_a_clean_r
     )
     assert child.success
     executed = {e.step_key for e in child.all_events if e.event_type_value == "STEP_START"}
-    assert executed == {"op_30", "op_40", "op_50"}
+    assert executed == {"op_30_tag_budget_lines", "op_40_totals_per_account_and_kind", "op_50_write_totals"}
     record = service().store.get_run(run.run_id)  # the same dobo Run, a second attempt
     assert record.status == "completed" and record.attempt == 2
+    # one trace materialization for the Run, with the counts of every operation over both attempts
+    (trace,) = [e for e in child.get_asset_materialization_events() if e.asset_key.path[1] == "trace"]
+    metadata = trace.materialization.metadata
+    assert metadata["dobo/run_id"].value == run.run_id
+    assert [r.data["order"] for r in metadata["dobo/operations"].value.records] == [0, 10, 20, 30, 40, 50]
     assert_same_as_dobo_run(run.run_id, PROJECT, "2026-01")
 
 

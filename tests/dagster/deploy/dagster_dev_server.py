@@ -225,6 +225,19 @@ class DagsterDev:
         )
         return data["runOrError"]
 
+    def materializations(self, asset_key: list[str], partition: str) -> list[dict[str, Any]]:
+        """The materializations of one asset partition, newest first, with their `dobo/run_id`."""
+        data = self.query(
+            "query($key: AssetKeyInput!, $partitions: [String!]) { assetOrError(assetKey: $key) { __typename"
+            " ... on Asset { assetMaterializations(partitions: $partitions) { runId partition"
+            " metadataEntries { label ... on TextMetadataEntry { text } } } } } }",
+            {"key": {"path": asset_key}, "partitions": [partition]},
+        )
+        found = data["assetOrError"].get("assetMaterializations") or []
+        for m in found:
+            m["dobo_run_id"] = next((e.get("text") for e in m["metadataEntries"] if e["label"] == "dobo/run_id"), None)
+        return found
+
     def terminate(self, run_id: str) -> dict[str, Any]:
         """Terminate a run as the UI's Terminate button does."""
         data = self.query(

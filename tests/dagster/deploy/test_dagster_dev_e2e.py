@@ -8,12 +8,18 @@ other (D15); a run terminated while busy leaves its Period free.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+from dagster_dev_server import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -57,11 +63,25 @@ def _check_run_left_its_traces(server, run: dict, partition: str) -> None:
     trace_dir = server.dobo_home / "trace" / f"run_id={run['runId']}"
     names = {p.name for p in trace_dir.glob("operation=*.parquet")}
     assert "operation=10.parquet" in names and "operation=20.parquet" not in names, (trace_dir, names)
-    # Assets: the trace asset and the output asset, for this partition.
+    # Assets: the trace asset and the output asset, for this partition, once each (not per operation).
     found = _materialised(run)
     assert found.get(tuple(TRACE_ASSET)) == {partition}, found
     outputs = [key for key in found if key[:2] in (("dobo", "output"), ("dobo", "dataset"))]
     assert outputs and all(found[key] == {partition} for key in outputs), found
+    assert outputs == [("dobo", "output", JOB, "default", "write_usd_lines")], outputs
+    assert len(run["assetMaterializations"]) == 2, run["assetMaterializations"]
+    labels = {
+        tuple(m["assetKey"]["path"]): {e["label"] for e in m["metadataEntries"]} for m in run["assetMaterializations"]
+    }
+    assert {"dobo/operations", "dobo/run_id", "dagster_run", "dagster/uri"} <= labels[tuple(TRACE_ASSET)], labels
+    assert {
+        "dagster/row_count",
+        "dagster/column_schema",
+        "dagster/uri",
+        "dagster/column_lineage",
+        "dobo/run_id",
+        "dagster_run",
+    } <= labels[outputs[0]], labels
 
 
 def test_jobs_for_every_example_project(server) -> None:
@@ -93,6 +113,34 @@ def test_partition_run_and_backfill(server) -> None:
     written = [p for root in ("outputs", "sandbox") for p in (server.dobo_home / root).rglob("*.parquet")]
     for partition in by_partition:
         assert any(partition in p.parts for p in written), (partition, written)
+
+
+def test_a_dobo_run_made_outside_dagster_is_reported_once(server) -> None:
+    """`dobo run` against the server's store: the sensor `dobo_cli_runs` reports it once."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOBO_", "DAGSTER_"))}
+    env |= {"DOBO_HOME": str(server.dobo_home), "DOBO_DATA_ROOT": str(ROOT)}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dobo"), "run", PROJECT, "--period", "2026-02", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    run_id = json.loads(done.stdout)["run_id"]
+
+    def reported() -> list[dict] | None:
+        found = server.materializations(TRACE_ASSET, "2026-02")
+        mine = [m for m in found if m["dobo_run_id"] == run_id]
+        return mine or None
+
+    mine = server.wait_until("the dobo run reported", reported, timeout=120)
+    time.sleep(20)  # another sensor tick or two: still once
+    assert len([m for m in server.materializations(TRACE_ASSET, "2026-02") if m["dobo_run_id"] == run_id]) == 1
+    assert mine[0]["runId"] == ""  # reported, not made by a Dagster run
+    output = server.materializations(["dobo", "output", JOB, "default", "write_usd_lines"], "2026-02")
+    assert [m["dobo_run_id"] for m in output].count(run_id) == 1
 
 
 def _launch_at_once(server, job: str, partition: str, count: int = 2) -> list[dict]:

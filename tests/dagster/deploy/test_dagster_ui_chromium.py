@@ -112,3 +112,26 @@ def test_job_partitions_page_shows_the_periods(ui, chromium) -> None:
     total = len(ui.partition_names("prj_fx_usd"))
     assert total == 24
     assert re.search(rf">\s*{total}\s*<.*?Total partitions", dom, re.S), "partition count not in the page DOM"
+
+
+def test_output_and_trace_asset_pages_show_what_the_run_materialized(ui, chromium) -> None:
+    launched = ui.launch_partition_run("prj_budget_vs_actual", "2026-01")
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    ui.wait_for_runs([run_id])
+    output = f"{ui.url}/assets/dobo/output/prj_budget_vs_actual/default/write_totals?view=events&partition=2026-01"
+    _screenshot(chromium, output, "ui-output-asset")
+    dom = _dump_dom(chromium, output, "ui-output-asset")
+    for shown in ("dagster/row_count", "dagster/uri", "dobo/run_id", "dagster_run", run_id[:8]):
+        assert shown in dom, f"{shown!r} not on the output asset page (see {OUTPUT / 'ui-output-asset.html'})"
+    # The overview: the column schema with each column's lineage from the latest materialization.
+    overview = f"{ui.url}/assets/dobo/output/prj_budget_vs_actual/default/write_totals"
+    _screenshot(chromium, overview, "ui-output-overview")
+    dom = _dump_dom(chromium, overview, "ui-output-overview")
+    for shown in ("total_local", "line_count", "account_code"):
+        assert shown in dom, f"{shown!r} not on the output asset overview (see {OUTPUT / 'ui-output-overview.html'})"
+    trace = f"{ui.url}/assets/dobo/trace/prj_budget_vs_actual?view=events&partition=2026-01"
+    _screenshot(chromium, trace, "ui-trace-asset")
+    dom = _dump_dom(chromium, trace, "ui-trace-asset")
+    for shown in ("dobo/operations", "dobo/run_id", f"run_id={run_id}"):
+        assert shown in dom, f"{shown!r} not on the trace asset page (see {OUTPUT / 'ui-trace-asset.html'})"
