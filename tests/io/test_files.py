@@ -69,17 +69,7 @@ def test_csv_options_delimiter_and_no_header(tmp_path):
     (tmp_path / "gl.csv").write_text("J1;1;12.50;2026-01-31;true;2026-01-31T10:00:00Z\n")
     source = Source("legacy", "csv", {"path_prefix": str(tmp_path), "delimiter": ";", "has_header": False})
     raw = FileLoader(source).load(Location("gl", "2026-01", "legacy", path="gl.csv"), GL)
-    out = conform(
-        raw,
-        GL.columns,
-        "period",
-        dataset_id="ds-gl",
-        table_name="gl",
-        period_identifier="2026-01",
-        clock=CLOCK,
-        row_id_seed="s",
-        descendants_ok=True,
-    ).collect()
+    out = _conformed(raw)
     assert out.row(0)[:5] == ("J1", 1, Decimal("12.50"), date(2026, 1, 31), True)
 
 
@@ -97,22 +87,12 @@ def test_existing_empty_files_give_zero_rows_RES8(tmp_path):
     pq = FileLoader(Source("p", "parquet", {"path_prefix": str(tmp_path)}))
     for loader, name in ((csv, "empty.csv"), (pq, "empty.parquet")):
         raw = loader.load(Location("gl", "2026-01", "x", path=name), GL)
-        out = conform(
-            raw,
-            GL.columns,
-            "period",
-            dataset_id="d",
-            table_name="gl",
-            period_identifier="2026-01",
-            clock=CLOCK,
-            row_id_seed="s",
-            descendants_ok=True,
-        ).collect()
+        out = _conformed(raw)
         assert out.height == 0 and out.columns[:6] == [c.name for c in GL.columns]
 
 
-def _read_back(source, path: str) -> pl.DataFrame:
-    raw = FileLoader(source).load(Location("gl", "2026-01", source.id, path=path), GL)
+def _conformed(raw: pl.LazyFrame) -> pl.DataFrame:
+    """Loaded rows checked against GL as a January Run sees them (DS-6)."""
     return conform(
         raw,
         GL.columns,
@@ -124,6 +104,11 @@ def _read_back(source, path: str) -> pl.DataFrame:
         row_id_seed="s",
         descendants_ok=True,
     ).collect()
+
+
+def _read_back(source, path: str) -> pl.DataFrame:
+    raw = FileLoader(source).load(Location("gl", "2026-01", source.id, path=path), GL)
+    return _conformed(raw)
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
@@ -275,17 +260,7 @@ def test_s3_csv_round_trip_and_missing_key(s3_bucket, s3_endpoint, monkeypatch):
     source = _s3_source(s3_bucket, s3_endpoint, "csv")
     FileWriter().write(gl_frame(), Destination(datasource=source, path="gl.csv"))
     raw = FileLoader(source).load(Location("gl", "2026-01", "lake", path="gl.csv"), GL)
-    out = conform(
-        raw,
-        GL.columns,
-        "period",
-        dataset_id="d",
-        table_name="gl",
-        period_identifier="2026-01",
-        clock=CLOCK,
-        row_id_seed="s",
-        descendants_ok=True,
-    ).collect()
+    out = _conformed(raw)
     assert out.select(gl_frame().columns).equals(gl_frame())
     with pytest.raises(DataNotFound):
         FileLoader(source).load(Location("gl", "2026-02", "lake", path="nope.csv"), GL)
