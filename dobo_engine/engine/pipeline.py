@@ -43,6 +43,7 @@ from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.operations.output import apply_output
 from dobo_engine.engine.operations.update import apply_update
 from dobo_engine.engine.references import referenced_qualifiers
+from dobo_engine.engine.steps import PendingStep, SideOutputs, StepReport
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import DoboError
 from dobo_engine.model.operations import Operation
@@ -61,20 +62,6 @@ APPLY: dict[str, Callable[..., OperationOutcome]] = {
     "append": apply_append,
     "output": apply_output,
 }
-
-
-@dataclass(frozen=True)
-class StepReport:
-    order: int
-    type: str
-    name: str | None
-    rows_in: int
-    rows_changed: int = 0
-    rows_created: int = 0
-    rows_deleted: int = 0
-    seconds: float = 0.0
-    trace_file: str | None = None
-    write: WriteResult | None = None
 
 
 @dataclass
@@ -214,7 +201,7 @@ class Executor:
 
     def _run_plan(self) -> RunOutcome:
         steps = [self._build_load(lazy=True)]
-        side = _SideOutputs(steps, trace=self.trace is not None)
+        side = SideOutputs(steps, trace=self.trace is not None)
         with side_outputs(side):  # what an operation materialises also collects the pending side outputs
             for op in self.operations():
                 try:
@@ -233,7 +220,7 @@ class Executor:
         reports = [replace(r, trace_file=files.get(r.order)) for r in reports]
         return RunOutcome(steps[-1].working, reports[1:])
 
-    def _write_all_traces(self, items: list[tuple[_Step, pl.DataFrame]]) -> dict[int, str]:
+    def _write_all_traces(self, items: list[tuple[PendingStep, pl.DataFrame]]) -> dict[int, str]:
         """Every step's trace file, each atomically; on a failure none is left (D36)."""
         written: dict[int, str] = {}
         if self.trace is None:
@@ -246,12 +233,14 @@ class Executor:
             raise
         return written
 
-    def _write_trace(self, trace: TraceWriter, step: _Step, events: pl.DataFrame) -> str:
+    def _write_trace(self, trace: TraceWriter, step: PendingStep, events: pl.DataFrame) -> str:
         return _guarded(step.order, lambda: trace.write(self.ctx.run_id, step.order, step.type, events, step.schema))
 
     def _run_steps(self, resume_after: int | None) -> RunOutcome:
         """Step by step: each collected in turn, durable under `operations`, traced at the end under `none`."""
-        deferred: list[tuple[_Step, pl.DataFrame]] | None = None if self.snapshot.checkpoints == "operations" else []
+        deferred: list[tuple[PendingStep, pl.DataFrame]] | None = (
+            None if self.snapshot.checkpoints == "operations" else []
+        )
         if resume_after is None:
             working, _ = self._settle(self._build_load(lazy=False), deferred)
         else:
@@ -291,11 +280,11 @@ class Executor:
         return self._run_operation(op, working, None)
 
     def _run_operation(
-        self, op: Operation, working: WorkingFrame, deferred: list[tuple[_Step, pl.DataFrame]] | None
+        self, op: Operation, working: WorkingFrame, deferred: list[tuple[PendingStep, pl.DataFrame]] | None
     ) -> tuple[WorkingFrame, StepReport]:
         return self._settle(self._build_operation(op, working), deferred)
 
-    def _build_load(self, *, lazy: bool) -> _Step:
+    def _build_load(self, *, lazy: bool) -> PendingStep:
         """Operation 0 on the plan: the assembled rows, their count, their `created` events (TR-2)."""
         qualifiers, runtime = self._qualifiers, self._runtime
         started = time.perf_counter()
@@ -310,7 +299,7 @@ class Executor:
             )
         report = working.frame.lazy().select(pl.len().cast(pl.Int64).alias("rows_in"))
         report = report.with_columns(pl.col("rows_in").alias("rows_created"))
-        return _Step(0, "load", None, working, None, report, events, time.perf_counter() - started, counts=report)
+        return PendingStep(0, "load", None, working, None, report, events, time.perf_counter() - started, counts=report)
 
     def _runtime_lookups(self) -> list[LoadedLookup]:
         if not self._runtime:
@@ -321,7 +310,7 @@ class Executor:
             )
         return self._lookups
 
-    def _build_operation(self, op: Operation, working: WorkingFrame) -> _Step:
+    def _build_operation(self, op: Operation, working: WorkingFrame) -> PendingStep:
         """One operation on the plan of `working`; its counts and events are side outputs (D36)."""
         lookups = self._runtime_lookups()
         started = time.perf_counter()
@@ -346,7 +335,7 @@ class Executor:
             after = after.with_frame(drop_lookup_columns(after.frame.lazy(), lookups))
         report = rows_in if result.counts is None else pl.concat([rows_in, result.counts], how="horizontal")
         report = report.with_columns(pl.lit(result.rows_created, dtype=pl.Int64).alias("rows_created"))
-        return _Step(
+        return PendingStep(
             op.order,
             op.type,
             op.name,
@@ -362,7 +351,7 @@ class Executor:
         )
 
     def _settle(
-        self, step: _Step, deferred: list[tuple[_Step, pl.DataFrame]] | None
+        self, step: PendingStep, deferred: list[tuple[PendingStep, pl.DataFrame]] | None
     ) -> tuple[WorkingFrame, StepReport]:
         """Collect one step (frame, counts, events together), then make it durable or keep its trace (RUN-4, D36).
 
@@ -396,105 +385,12 @@ class Executor:
         return after, report
 
 
-@dataclass
-class _Step:
-    """One step built on the plan and not collected yet: the frame after it and its side outputs."""
-
-    order: int
-    type: str
-    name: str | None
-    working: WorkingFrame  # after the step
-    previous: WorkingFrame | None  # the frame it started from (None for the load)
-    report: pl.LazyFrame  # one row: rows_in, rows_created, and rows_changed or rows_deleted if counted
-    events: pl.LazyFrame | None
-    seconds: float
-    write: WriteResult | None = None
-    changed: frozenset[str] | None = None
-    counts: pl.LazyFrame | None = None  # the step's own counts, without rows_in (one plan, D36)
-    rows_created: int = 0
-
-    @property
-    def schema(self) -> dict[str, pl.DataType]:
-        return _schema(self.working)
-
-    def plan_report(self, rows_in: int, counts: dict[str, int], created: int, trace_file: str | None) -> StepReport:
-        changed, deleted = counts.get("rows_changed", 0), counts.get("rows_deleted", 0)
-        return StepReport(
-            self.order, self.type, self.name, rows_in, changed, created, deleted, self.seconds, trace_file, self.write
-        )
-
-    def report_with(self, counts: pl.DataFrame, trace_file: str | None) -> StepReport:
-        row = counts.row(0, named=True)
-        return StepReport(
-            self.order,
-            self.type,
-            self.name,
-            int(row["rows_in"]),
-            int(row.get("rows_changed") or 0),
-            int(row.get("rows_created") or 0),
-            int(row.get("rows_deleted") or 0),
-            self.seconds,
-            trace_file,
-            self.write,
-        )
-
-
-@dataclass
-class _SideOutputs:
-    """The counts and trace events of a plan's steps, collected with whatever the plan materialises (D36).
-
-    `rows_in` is not counted in the plan: only a `delete` hides rows and only
-    `aggregate`/`append` add (visible) rows, so each step's input is the
-    previous step's plus what it created, less what it deleted.
-    """
-
-    steps: list[_Step]
-    trace: bool
-    counts: dict[int, dict[str, int]] = field(default_factory=dict)
-    events: dict[int, pl.DataFrame] = field(default_factory=dict)
-
-    def collect_with(self, queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
-        """`queries` and the side outputs not collected yet, in one pass over the plan."""
-        pending = [s for s in self.steps if s.order not in self.counts]
-        counted = [s for s in pending if s.counts is not None]
-        traced = [s for s in pending if self.trace and s.events is not None]
-        side = [s.counts for s in counted if s.counts is not None] + [s.events for s in traced if s.events is not None]
-        results = pl.collect_all([*queries, *side])
-        wanted, counts, events = (
-            results[: len(queries)],
-            results[len(queries) :],
-            results[len(queries) + len(counted) :],
-        )
-        for step in pending:
-            self.counts[step.order] = {}
-        for step, frame in zip(counted, counts):
-            self.counts[step.order] = {k: int(v or 0) for k, v in frame.row(0, named=True).items()}
-        for step, frame in zip(traced, events):
-            self.events[step.order] = frame
-        return wanted
-
-    def reports(self) -> list[StepReport]:
-        reports, visible = [], 0
-        for step in self.steps:
-            counts = self.counts[step.order]
-            created = counts.get("rows_created", step.rows_created)
-            rows_in = counts.get("rows_in", visible)
-            reports.append(step.plan_report(rows_in, counts, created, None))
-            visible = rows_in + created - counts.get("rows_deleted", 0) if step.type != "load" else created
-        return reports
-
-
 class _Stopped(BaseException):
     """A stop raised at an operation boundary, carried past the plan's fallback unchanged."""
 
     def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
         self.cause = cause
-
-
-def _schema(working: WorkingFrame) -> dict[str, pl.DataType]:
-    schema = working.schema
-    return {c: schema[c] for c in working.working_columns}
 
 
 def _guarded(order: int | None, fn: Callable[[], T]) -> T:
