@@ -21,11 +21,12 @@ _EXPORTS = {
     "ProjectState": "dobo_dagster.state",
     "ScheduleSettings": "dobo_dagster.settings",
     "SensorSettings": "dobo_dagster.settings",
-    "WorkingFrameIOManager": "dobo_dagster.io_manager",
+    "CheckpointIOManager": "dobo_dagster.io_manager",
+    "DatasetInputManager": "dobo_dagster.inputs",
     "build_definitions": "dobo_dagster.location",
     "defs": "dobo_dagster.definitions",
     "fetch_state": "dobo_dagster.state",
-    "working_frame_io_manager": "dobo_dagster.io_manager",
+    "checkpoint_io_manager": "dobo_dagster.io_manager",
 }
 
 __all__ = sorted(_EXPORTS)

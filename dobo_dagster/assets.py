@@ -1,9 +1,10 @@
-"""Lineage: Datasets, project traces and outputs as external asset specs.
+"""Lineage around the Projects' assets: the Datasets they read, as external asset specs.
 
-dobo materializes nothing through Dagster assets; ops log one materialization
-per asset, partition and Run on these keys (`materializations.py`). The graph reads: input Datasets -> the project's trace asset
-(standing for the project) -> the project's outputs. A registered output is
-its Dataset's asset, so a consuming project's trace hangs below it.
+A Project's trace and output assets are produced by its graph (`jobs.py`);
+the Datasets it reads are its graph's inputs. A Dataset that some Project
+registers (`register_as_dataset`) is that Project's output asset, so a
+consuming Project hangs below it: Dataset -> Project -> output -> next Project.
+A Dataset no Project produces is an external asset here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dagster import (
     AssetChecksDefinition,
     AssetKey,
     AssetSpec,
-    DynamicPartitionsDefinition,
     asset_check,
 )
 
@@ -37,9 +37,7 @@ class LineageSpecs:
     specs: dict[AssetKey, AssetSpec] = field(default_factory=dict)
 
     def add(self, spec: AssetSpec) -> None:
-        current = self.specs.get(spec.key)
-        if current is None or (current.partitions_def is None and spec.partitions_def is not None):
-            self.specs[spec.key] = spec  # a registered output's spec (partitioned) wins over the bare Dataset
+        self.specs.setdefault(spec.key, spec)
 
     def dataset(self, dataset_id: str, name: str | None = None) -> None:
         self.add(
@@ -51,35 +49,6 @@ class LineageSpecs:
                 metadata={"dobo/dataset_id": dataset_id},
             )
         )
-
-    def project(self, project: Project, version: int, partitions: DynamicPartitionsDefinition) -> None:
-        t = self.translator
-        trace_key = t.trace_asset_key(project.id)
-        self.add(
-            AssetSpec(
-                trace_key,
-                description=f"trace of {project.name}",
-                group_name=t.group_name(project.id),
-                deps=[t.dataset_asset_key(d) for d in consumed_datasets(project)],
-                partitions_def=partitions,
-                kinds={"dobo"},
-                metadata={"dobo/project_id": project.id, "dobo/project_version": version},
-            )
-        )
-        for op in project.operations:
-            if op.type != "output":
-                continue
-            self.add(
-                AssetSpec(
-                    t.output_asset_key(project.id, op),
-                    deps=[trace_key],
-                    partitions_def=partitions,
-                    group_name=t.group_name(project.id),
-                    kinds={"dobo"},
-                    description=f"output of operation {op.order}{f' ({op.name})' if op.name else ''} of {project.id}",
-                    metadata={"dobo/project_id": project.id, "dobo/operation_order": op.order},
-                )
-            )
 
     def broken_project(self, project_id: str, error: str) -> AssetChecksDefinition:
         """A project that could not be built keeps its trace asset, with a failing check saying why."""
@@ -100,8 +69,9 @@ class LineageSpecs:
 
         return _check
 
-    def all(self) -> Iterable[AssetSpec]:
-        return self.specs.values()
+    def all(self, produced: set[AssetKey]) -> Iterable[AssetSpec]:
+        """The specs of the assets no Project's graph produces (a registered Dataset is its producer's)."""
+        return [spec for key, spec in self.specs.items() if key not in produced]
 
 
 __all__ = ["LineageSpecs", "consumed_datasets"]

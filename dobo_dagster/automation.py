@@ -4,7 +4,8 @@ A Dagster schedule scopes a `run_key` to one tick, so a key cannot stop the
 next tick from launching the same Period again. Instead, before requesting a
 Period, schedules and upstream-data sensors ask the Dagster instance:
 
-1. is a run of this job for the Period queued or running? Then it will do the
+1. is a run of this Project for the Period queued or running (launched from
+   its job or from the asset graph)? Then it will do the
    work: nothing is requested;
 2. did a Run of the same Project version read the same inputs and complete?
    Every run's load op records, as an observation of the Project's trace asset
@@ -31,7 +32,7 @@ from dagster import (
 )
 
 from dobo_dagster.resources import current_settings, current_store
-from dobo_dagster.translator import PARTITION_TAG, DoboTranslator
+from dobo_dagster.translator import TAG_PROJECT_PERIOD, DoboTranslator, project_period
 from dobo_engine.errors import DoboError
 from dobo_engine.io.paths import join_under_prefix
 from dobo_engine.io.storage import filesystem
@@ -112,9 +113,9 @@ def done_reason(
     fingerprint: str,
 ) -> str | None:
     """Why the Period needs no new run (queued/running, or done with these inputs), or None if it does."""
-    pending = instance.get_runs(
-        RunsFilter(job_name=job_name, tags={PARTITION_TAG: partition_key}, statuses=list(PENDING)), limit=1
-    )
+    # By the D15 queue key, which job and asset-graph launches both carry (`run_coordinator.py`).
+    key = project_period(job_name, partition_key)
+    pending = instance.get_runs(RunsFilter(tags={TAG_PROJECT_PERIOD: key}, statuses=list(PENDING)), limit=1)
     if pending:
         return f"run {pending[0].run_id} of {partition_key} is {pending[0].status.value.lower()}"
     observed = instance.fetch_observations(

@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from dagster import (
     AssetChecksDefinition,
     AssetKey,
     Definitions,
     DynamicPartitionsDefinition,
-    JobDefinition,
     ScheduleDefinition,
     SensorDefinition,
 )
 
 from dobo_dagster.assets import LineageSpecs, consumed_datasets
-from dobo_dagster.jobs import build_job
+from dobo_dagster.inputs import DATASETS_KEY, DatasetInputManager
+from dobo_dagster.io_manager import checkpoint_io_manager
+from dobo_dagster.jobs import ProjectAssets, build_project_assets
 from dobo_dagster.partitions import CalendarLevel, calendar_partitions, period_sync_sensor
 from dobo_dagster.reporting import cli_runs_sensor
-from dobo_dagster.resources import current_store
+from dobo_dagster.resources import DoboRunResource, current_store
 from dobo_dagster.schedules import period_schedule
 from dobo_dagster.sensors import registered_output_sensor, upstream_data_sensor
 from dobo_dagster.settle import run_end_sensors
@@ -46,8 +48,12 @@ class _Built:
     status: str
     calendar_id: str
     level: str
-    job: JobDefinition
+    built: ProjectAssets
     partitions: DynamicPartitionsDefinition
+
+    @property
+    def job(self) -> Any:
+        return self.built.job
 
 
 @dataclass
@@ -97,7 +103,8 @@ def _add_project(
                 f"set dagster.partition_level: {declared.level} to run it at that level"
             )
     partitions = loc.calendars.get((calendar_id, level)) or calendar_partitions(calendar_id, level, t)
-    job = build_job(project, version, status, calendar_id, partitions, t)
+    built = build_project_assets(project, version, status, calendar_id, partitions, t)
+    job = built.job
     automation: list[ScheduleDefinition | SensorDefinition] = []
     if status == "active":  # draft Projects run by hand only (PRJ-10)
         if settings.schedule:
@@ -106,8 +113,7 @@ def _add_project(
             automation.append(upstream_data_sensor(project, version, calendar_id, job, partitions, settings.sensor, t))
     loc.calendars[(calendar_id, level)] = partitions
     job_names.add(name)
-    loc.built.append(_Built(project, status, calendar_id, level, job, partitions))
-    loc.lineage.project(project, version, partitions)
+    loc.built.append(_Built(project, status, calendar_id, level, built, partitions))
     loc.schedules += [a for a in automation if isinstance(a, ScheduleDefinition)]
     loc.sensors += [a for a in automation if isinstance(a, SensorDefinition)]
 
@@ -155,12 +161,18 @@ def build_definitions(translator: DoboTranslator | None = None, state: LocationS
     sensors = [period_sync_sensor(loc.calendars, t), *loc.sensors] if loc.calendars else loc.sensors
     if loc.built:  # a terminated or lost Dagster run never leaves its dobo Run holding the Period (D15)
         sensors = [*sensors, *run_end_sensors(), cli_runs_sensor(t, {b.project.id: b.level for b in loc.built})]
+    produced = {key for b in loc.built for key in b.built.produced}
     return Definitions(
-        assets=list(loc.lineage.all()),
+        assets=[*loc.lineage.all(produced), *(b.built.assets for b in loc.built)],
         asset_checks=loc.checks,
         jobs=[b.job for b in loc.built],
         schedules=loc.schedules,
         sensors=sensors,
+        resources={
+            "dobo": DoboRunResource.configure_at_launch(),
+            "io_manager": checkpoint_io_manager,
+            DATASETS_KEY: DatasetInputManager(),
+        },
     )
 
 

@@ -1,4 +1,12 @@
-"""Op factories: the load (operation 0) and one op per operation.
+"""Op factories: the load (operation 0) and one op per operation, the nodes of a Project's graph.
+
+The graph is asset-first (`jobs.py`): the load op's inputs are the Datasets
+the Project reads (loaded by the Resolver input manager, `inputs.py`); an
+`output` operation's op has an `asset` output, the asset of what it wrote;
+the last op has a `trace` output, the Project's trace asset. Each is yielded
+once per run with its metadata (`materializations.py`), so Dagster records
+one materialization per asset, partition and run, and a failed run marks
+the partitions it did not materialize as failed.
 
 An op executes the operations of the Run's own snapshot (the store's record,
 D31), never the job's current definition. Op `op_<order>` executes the
@@ -10,14 +18,17 @@ every operation of its snapshot exactly once, in order (D13, RUN-7).
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from dagster import (
+    AssetMaterialization,
     DagsterEventType,
     DagsterRun,
     In,
     JsonMetadataValue,
     MetadataValue,
+    Nothing,
     OpDefinition,
     OpExecutionContext,
     Out,
@@ -26,7 +37,8 @@ from dagster import (
 )
 
 from dobo_dagster.automation import fingerprint_observation
-from dobo_dagster.io_manager import discard_frames
+from dobo_dagster.inputs import DATASET_ID, DATASET_INPUT, DATASETS_KEY, DatasetInput
+from dobo_dagster.io_manager import CHECKPOINT_KEY, RUN_KEY, discard_frames
 from dobo_dagster.materializations import (
     STEPS_KEY,
     destination_uri,
@@ -35,7 +47,7 @@ from dobo_dagster.materializations import (
     trace_materialization,
 )
 from dobo_dagster.resources import DoboRunResource
-from dobo_dagster.runs import begin_attempt, fail
+from dobo_dagster.runs import RunTarget, begin_attempt, fail
 from dobo_dagster.translator import LOAD_NODE, DoboTranslator
 from dobo_engine.engine.pipeline import StepReport
 from dobo_engine.engine.working import WorkingFrame
@@ -50,12 +62,32 @@ WORKING = PythonObjectDagsterType(
 )
 
 
-def _output(working: WorkingFrame, steps: list[dict[str, Any]]) -> Output[WorkingFrame]:
-    """The working frame for the next op, with the counts of the operations run here."""
-    return Output(working, metadata={STEPS_KEY: MetadataValue.json(steps)})
+def _output(working: WorkingFrame, steps: list[dict[str, Any]], run_id: str, checkpoint: int) -> Output[WorkingFrame]:
+    """The working frame for the next op, with the counts of the operations run here and the
+    engine checkpoint that holds it (the IO manager persists nothing else, D36)."""
+    return Output(
+        working,
+        metadata={
+            STEPS_KEY: MetadataValue.json(steps),
+            RUN_KEY: MetadataValue.text(run_id),
+            CHECKPOINT_KEY: MetadataValue.int(checkpoint),
+        },
+    )
 
 
-def _write_events(
+ASSET_OUT = "asset"  # an `output` operation's op: the asset of what it wrote
+TRACE_OUT = "trace"  # the last op: the Project's trace asset
+
+
+@dataclass
+class Written:
+    """An output operation's write, as the materialization of its asset (None: a sandbox write, D16)."""
+
+    order: int
+    event: AssetMaterialization | None
+
+
+def _written(
     context: OpExecutionContext,
     translator: DoboTranslator,
     snapshot: ProjectSnapshot,
@@ -63,13 +95,14 @@ def _write_events(
     step: StepReport,
     operation: Operation,
     working: WorkingFrame,
-) -> None:
+) -> Written | None:
     if step.write is None:
-        return
+        return None
     types = {c: str(t) for c, t in working.frame.schema.items()}
-    event = output_materialization(translator, snapshot, run_id, step.write, operation, types, context.run_id)
-    if event is not None:
-        context.log_event(event)
+    return Written(
+        operation.order,
+        output_materialization(translator, snapshot, run_id, step.write, operation, types, context.run_id),
+    )
 
 
 def _log_step(context: OpExecutionContext, step: StepReport) -> None:
@@ -90,15 +123,18 @@ def _family(context: OpExecutionContext) -> list[str]:
     return ids
 
 
-def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
-    def _load(context: OpExecutionContext, _inputs: dict[str, Any]) -> Iterator[Output[WorkingFrame]]:
+def load_op(project: Project, translator: DoboTranslator, target: RunTarget, inputs: dict[str, str]) -> OpDefinition:
+    """Operation 0; `inputs`: input name -> the Dataset it loads."""
+    primary = next((name for name, dataset in inputs.items() if dataset == project.input_dataset_id), None)
+
+    def _load(context: OpExecutionContext, loaded: dict[str, Any]) -> Iterator[Output[WorkingFrame]]:
         resource: DoboRunResource = context.resources.dobo
-        record = begin_attempt(context, resource)
+        record = begin_attempt(context, resource, target)
         if record is None:  # the Project and Period are held by another Run (D15): skip, do not fail
             return
         service = resource.service()
         if record.last_completed_operation is not None:  # done in an earlier attempt (RUN-7)
-            yield _output(service.checkpoints().load(record.id, 0), [])
+            yield _output(service.checkpoints().load(record.id, 0), [], record.id, 0)
             return
         # What this Run reads, so automation never runs the Period again for the same inputs.
         observed = fingerprint_observation(
@@ -111,20 +147,31 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
         )
         if observed is not None:
             context.log_event(observed)
+        source: DatasetInput | None = loaded.get(primary) if primary else None
         try:
             reports: list[StepReport] = []
-            # Every op boundary is durable in a job (D36): the IO manager keeps the frame there anyway.
-            working = service.executor(record.id, on_step=reports.append, durable_steps=True).load()
+            # Every op boundary is durable in a job (D36): the IO manager's frames are these checkpoints.
+            executor = service.executor(
+                record.id,
+                on_step=reports.append,
+                durable_steps=True,
+                data_root=source.data_root if source is not None else None,
+            )
+            working = executor.load()
         except Exception as err:  # noqa: BLE001 - every failure is recorded on the Run (RUN-5)
             fail(service, record.id, err)
         for step in reports:
             _log_step(context, step)
-        yield _output(working, [step_row(step) for step in reports])
+        yield _output(working, [step_row(step) for step in reports], record.id, 0)
 
     # OpDefinition directly: the @op decorator's signature inspection dominates load time at scale.
     return OpDefinition(
         name=translator.op_definition_name(project.id, LOAD_NODE),
         compute_fn=_load,
+        ins={
+            name: In(DATASET_INPUT, input_manager_key=DATASETS_KEY, metadata={DATASET_ID: dataset_id})
+            for name, dataset_id in inputs.items()
+        },
         # Optional: a run that skips (D15) yields nothing, and the later ops are skipped.
         outs={"result": Out(WORKING, is_required=False)},
         required_resource_keys={"dobo"},
@@ -134,29 +181,46 @@ def load_op(project: Project, translator: DoboTranslator) -> OpDefinition:
 
 
 def operation_op(
-    project: Project, operation: Operation, after: int, last: bool, translator: DoboTranslator
+    project: Project,
+    operation: Operation,
+    after: int,
+    last: bool,
+    translator: DoboTranslator,
+    target: RunTarget,
 ) -> OpDefinition:
-    node = translator.node_name(operation)
-
-    def _operation(context: OpExecutionContext, inputs: dict[str, Any]) -> Iterator[Output[WorkingFrame]]:
+    def _operation(context: OpExecutionContext, inputs: dict[str, Any]) -> Iterator[Output[Any]]:
         working: WorkingFrame = inputs["working"]
         resource: DoboRunResource = context.resources.dobo
-        record = begin_attempt(context, resource)
+        record = begin_attempt(context, resource, target)
         if record is None:
             return
-        working, steps = run_slice(
+        working, steps, written = run_slice(
             context, resource, record, working, after, None if last else operation.order, translator
         )
+        for write in written:
+            if write.event is None:
+                continue  # a sandbox write is never the output's asset (D16)
+            if write.order == operation.order and operation.type == "output":
+                yield Output(None, ASSET_OUT, metadata=dict(write.event.metadata))
+            else:  # another output of the Run's snapshot, run by this op after a structural edit (RUN-7)
+                context.log_event(write.event)
         if last:
-            finish(context, resource, record, steps, translator)
-            return  # the last op keeps nothing (RUN-6)
-        yield _output(working, steps)
+            trace = finish(context, resource, record, steps, translator)
+            yield Output(None, TRACE_OUT, metadata=dict(trace.metadata))
+            return  # the last op keeps no frame (RUN-6)
+        checkpoint = resource.service().store.get_run(record.id).last_completed_operation
+        yield _output(working, steps, record.id, checkpoint if checkpoint is not None else after)
 
+    outs: dict[str, Out] = {} if last else {"result": Out(WORKING, is_required=False)}
+    if operation.type == "output":
+        outs[ASSET_OUT] = Out(Nothing, is_required=False, description="what this output operation wrote")
+    if last:
+        outs[TRACE_OUT] = Out(Nothing, is_required=False, description="the Run's trace and per-operation counts")
     return OpDefinition(
-        name=translator.op_definition_name(project.id, node),
+        name=translator.op_definition_name(project.id, translator.node_name(operation)),
         compute_fn=_operation,
         ins={"working": In(WORKING)},
-        outs={} if last else {"result": Out(WORKING, is_required=False)},
+        outs=outs,
         required_resource_keys={"dobo"},
         description=translator.op_description(operation),
         tags={"dobo/operation_order": str(operation.order), "dobo/operation_type": operation.type},
@@ -171,9 +235,9 @@ def run_slice(
     after: int,
     upto: int | None,
     translator: DoboTranslator,
-) -> tuple[WorkingFrame, list[dict[str, Any]]]:
+) -> tuple[WorkingFrame, list[dict[str, Any]], list[Written]]:
     """Execute the snapshot operations with after < order <= upto (upto None: all later ones);
-    the counts of those it ran. An `output` logs its asset's materialization when it has written."""
+    the counts of those it ran, and what their `output` operations wrote."""
     service = resource.service()
     snapshot = ProjectSnapshot.model_validate(record.snapshot)
     todo = [
@@ -189,6 +253,7 @@ def run_slice(
         context.log.info("the Run's snapshot has no operation for this step")
     executor = service.executor(record.id, durable_steps=True)
     steps: list[dict[str, Any]] = []
+    written: list[Written] = []
     for operation in todo[len(finished) :]:
         try:
             working, step = executor.run_operation(operation, working)
@@ -196,8 +261,10 @@ def run_slice(
             fail(service, record.id, err)
         _log_step(context, step)
         steps.append(step_row(step))
-        _write_events(context, translator, snapshot, record.id, step, operation, working)
-    return working, steps
+        wrote = _written(context, translator, snapshot, record.id, step, operation, working)
+        if wrote is not None:
+            written.append(wrote)
+    return working, steps, written
 
 
 def _earlier_steps(context: OpExecutionContext) -> dict[int, dict[str, Any]]:
@@ -219,9 +286,9 @@ def finish(
     record: RunRecord,
     steps: list[dict[str, Any]],
     translator: DoboTranslator,
-) -> None:
-    """The last op completes the Run (RUN-6, RUN-9), materializes the trace asset once for the
-    Run with the counts of every operation, and drops the Dagster frames of its attempts."""
+) -> AssetMaterialization:
+    """The last op completes the Run (RUN-6, RUN-9) and drops the Dagster frames of its attempts;
+    the trace asset's materialization for the Run, with the counts of every operation."""
     service = resource.service()
     try:
         service.complete(record.id)
@@ -230,13 +297,11 @@ def finish(
     counts = _earlier_steps(context)
     counts.update({int(row["order"]): row for row in steps})
     snapshot = ProjectSnapshot.model_validate(record.snapshot)
-    context.log_event(
-        trace_materialization(
-            translator, snapshot, record.id, service.settings.trace_root, counts.values(), context.run_id
-        )
-    )
     discard_frames(_family(context))
     context.log.info(f"dobo Run {record.id} completed")
+    return trace_materialization(
+        translator, snapshot, record.id, service.settings.trace_root, counts.values(), context.run_id
+    )
 
 
-__all__ = ["load_op", "operation_op"]
+__all__ = ["ASSET_OUT", "TRACE_OUT", "load_op", "operation_op"]

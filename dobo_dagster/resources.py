@@ -2,8 +2,8 @@
 
 The store is opened once per process and URL: the code server, the daemon and
 every run worker each hold one. The `dobo` resource carries only what a
-launcher may choose for a Run: the Project, its version, the Period, and the
-trace and checkpoint switches. The Run snapshot is never part of it: it is
+launcher may choose for a Run beyond its partition: the trace and checkpoint
+switches. The Run snapshot is never part of it: it is
 built from the store when the dobo Run is created and kept on the Run record
 (D13, D31), so nothing edited in the launchpad can change what a Run does or
 where it writes (D16).
@@ -48,22 +48,21 @@ class Checkpoints(Enum):
 
 
 class DoboRunResource(ConfigurableResource["DoboRunResource"]):  # the resource is its own value
-    """What the launcher of one Run chose (filled from the partition by the job's partitioned config).
+    """What the launcher of one Run may choose beyond the partition: the trace and checkpoint switches.
 
-    `project`, `version` and `period` are required: a launch without a partition has none and is
-    refused by Dagster's config check before any run exists.
+    The Project and its version are the job's (the asset graph's) own, the
+    Period is the partition key; nothing else is configurable, so a launch
+    from the asset graph needs no config and an edited launchpad cannot
+    change what a Run does or where it writes (D13, D16).
     """
 
-    project: str = Field(description="the Project id; must be this job's Project")
-    version: int = Field(description="the stored Project version to run (the job's version by default)")
-    period: str = Field(description="the Period identifier, i.e. the partition key: launch the job for a partition")
     trace: bool | None = Field(
         default=None, description="false switches the trace off for this Run (D32); default: the Project's setting"
     )
     checkpoints: Checkpoints | None = Field(
         default=None,
         description="the durability policy (D36), as the `dobo/checkpoints` tag; every op boundary in Dagster is "
-        "durable anyway (the IO manager's frames)",
+        "durable anyway (the IO manager's frames are the engine's checkpoints)",
     )
 
     def service(self) -> RunService:

@@ -12,13 +12,14 @@ with a warning instead of failing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import NoReturn
 
 from dagster import Failure, MetadataValue, OpExecutionContext
 
 from dobo_dagster.resources import DoboRunResource
 from dobo_dagster.settle import settle_abandoned
-from dobo_dagster.translator import PARTITION_TAG, TAG_CHECKPOINTS, TAG_PROJECT, TAG_TRACE
+from dobo_dagster.translator import TAG_CHECKPOINTS, TAG_PROJECT, TAG_TRACE, DoboTranslator
 from dobo_engine.errors import (
     ConcurrentRunConflict,
     DoboError,
@@ -65,32 +66,48 @@ def create_from_snapshot(
     )
 
 
-def server_snapshot(context: OpExecutionContext, resource: DoboRunResource, service: RunService) -> ProjectSnapshot:
+@dataclass(frozen=True)
+class RunTarget:
+    """What a job's ops run: its Project and version, named in Dagster by `translator`."""
+
+    project_id: str
+    version: int
+    translator: DoboTranslator
+
+
+def partition_of(context: OpExecutionContext) -> str:
+    """The Period of the run: its partition key; a run without one is refused (nothing to run)."""
+    if not context.has_partition_key:
+        raise InvalidField(
+            "this run has no partition: launch it for one partition (a Period), from the job's or the "
+            "asset's partitions"
+        )
+    return context.partition_key
+
+
+def server_snapshot(
+    context: OpExecutionContext, resource: DoboRunResource, service: RunService, target: RunTarget
+) -> ProjectSnapshot:
     """The Run snapshot, built here from the store and the launcher's choices only (D13, D16).
 
-    Nothing of it comes from run config but the Project version and the
-    Period: the sandbox follows the Project's stored status (a draft Project
-    always writes to the sandbox), the operations, Datasets and Resolvers come
-    from the stored versions, and the clock is the Dagster run's creation time.
+    Nothing of it comes from run config: the Project and version are the
+    job's, the Period is the partition, the sandbox follows the Project's
+    stored status (a draft Project always writes to the sandbox), the
+    operations, Datasets and Resolvers come from the stored versions, and the
+    clock is the Dagster run's creation time.
     """
-    tags = context.run.tags
-    job_project = tags.get(TAG_PROJECT) or context.job_def.tags.get(TAG_PROJECT)
-    if job_project and resource.project != job_project:
-        raise InvalidField(f"run config names Project {resource.project!r}; this job runs Project {job_project!r}")
-    partition = tags.get(PARTITION_TAG)
-    if partition is not None and partition != resource.period:
-        raise InvalidField(f"run config names Period {resource.period!r}; the run is for partition {partition!r}")
-    stored = service.store.get_entity("project", resource.project)
+    period = partition_of(context)
+    stored = service.store.get_entity("project", target.project_id)
     if stored.status not in RUNNABLE_STATUSES:
         raise ProjectNotRunnable(
-            f"Project {resource.project} is {stored.status}; only active and draft Projects run", rule="PRJ-10"
+            f"Project {target.project_id} is {stored.status}; only active and draft Projects run", rule="PRJ-10"
         )
     created = context.instance.get_run_record_by_id(context.run.run_id)
     clock = created.create_timestamp if created is not None else None
     snapshot = service.build_snapshot(
-        resource.project, resource.period, version=resource.version, trace=resource.trace, clock=clock
+        target.project_id, period, version=target.version, trace=resource.trace, clock=clock
     )
-    snapshot = with_run_tags(snapshot, tags)
+    snapshot = with_run_tags(snapshot, context.run.tags)
     # The Project's status now decides the sandbox, not the status `version` was stored with (D16).
     update: dict[str, object] = {"sandbox": runs_in_sandbox(stored.status)}
     if resource.checkpoints is not None:  # the launchpad's choice wins over the tag
@@ -98,11 +115,20 @@ def server_snapshot(context: OpExecutionContext, resource: DoboRunResource, serv
     return snapshot.model_copy(update=update)
 
 
+def tag_run(context: OpExecutionContext, snapshot: ProjectSnapshot, target: RunTarget) -> None:
+    """A run launched from the asset graph gets the tags a job launch carries (sensors find it by them)."""
+    if TAG_PROJECT in context.run.tags:
+        return
+    tags = target.translator.run_tags(target.project_id, snapshot.period.calendar_id or "", snapshot.period.identifier)
+    context.instance.add_run_tags(context.run.run_id, {k: v for k, v in tags.items() if k not in context.run.tags})
+
+
 def _create(
-    context: OpExecutionContext, resource: DoboRunResource, service: RunService, run_id: str
+    context: OpExecutionContext, resource: DoboRunResource, service: RunService, run_id: str, target: RunTarget
 ) -> RunRecord | None:
     """A new dobo Run for this Dagster run, or None when its Project and Period are held elsewhere (D15)."""
-    snapshot = server_snapshot(context, resource, service)
+    snapshot = server_snapshot(context, resource, service, target)
+    tag_run(context, snapshot, target)
     trigger_type, triggered_by = trigger_of(context.run.tags)
     for attempt in (1, 2):
         try:
@@ -144,7 +170,7 @@ def with_run_tags(snapshot: ProjectSnapshot, tags: Mapping[str, str]) -> Project
     return snapshot.model_copy(update=update) if update else snapshot
 
 
-def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> RunRecord | None:
+def begin_attempt(context: OpExecutionContext, resource: DoboRunResource, target: RunTarget) -> RunRecord | None:
     """The running dobo Run for this Dagster run, creating, resuming or starting it as needed.
 
     None when no Run could be created because another one holds the Project
@@ -156,7 +182,7 @@ def begin_attempt(context: OpExecutionContext, resource: DoboRunResource) -> Run
         try:
             record = service.store.get_run(run_id)
         except RunNotFound:
-            created = _create(context, resource, service, run_id)
+            created = _create(context, resource, service, run_id, target)
             if created is None:
                 return None
             record = created
@@ -209,10 +235,12 @@ def fail(service: RunService, run_id: str, err: Exception) -> NoReturn:
 
 
 __all__ = [
+    "RunTarget",
     "begin_attempt",
     "create_from_snapshot",
     "dobo_run_id",
     "fail",
+    "partition_of",
     "refuse",
     "server_snapshot",
     "trigger_of",

@@ -36,6 +36,11 @@ ROOT_RUN_TAG = "dagster/root_run_id"  # set by Dagster on every re-execution: th
 LOAD_NODE = "load"
 
 
+def project_period(job_name: str, partition_key: str) -> str:
+    """The D15 run-queue key of a Project and Period: the same for job and asset-graph launches."""
+    return f"{job_name}:{partition_key}"
+
+
 def slug(value: str, limit: int = 40) -> str:
     """A readable lower-case name part: `Add original budget` -> `add_original_budget`."""
     text = _SLUG.sub("_", value.lower()).strip("_")
@@ -54,6 +59,10 @@ class DoboTranslator:
 
     def job_name(self, project_id: str) -> str:
         return sanitize(project_id)
+
+    def graph_name(self, project_id: str) -> str:
+        """The graph of a Project's ops; its step keys read `<graph>.op_<order>_<slug>`."""
+        return f"{self.job_name(project_id)}_ops"
 
     def node_name(self, op: Operation) -> str:
         """The step key of an operation: `op_<order>_<slug of its name>` (its type when unnamed).
@@ -156,8 +165,13 @@ class DoboTranslator:
             TAG_PROJECT: project_id,
             TAG_PERIOD: period_identifier,
             TAG_CALENDAR: calendar_id,
-            TAG_PROJECT_PERIOD: f"{project_id}:{calendar_id}:{period_identifier}",
+            TAG_PROJECT_PERIOD: project_period(self.job_name(project_id), self.partition_key(period_identifier)),
         }
+
+    def project_of_trace_key(self, key: AssetKey) -> str | None:
+        """The job name of the Project whose trace asset `key` is, or None for any other asset."""
+        path = key.path
+        return path[2] if len(path) == 3 and path[:2] == ["dobo", "trace"] else None
 
     # -- automation ----------------------------------------------------------------
 
@@ -166,4 +180,4 @@ class DoboTranslator:
         return settings_of(project.dagster)
 
 
-__all__ = ["DoboTranslator", "sanitize"]
+__all__ = ["DoboTranslator", "project_period", "sanitize"]

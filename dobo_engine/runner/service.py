@@ -283,6 +283,7 @@ class RunService:
         on_step: Callable[[StepReport], None] | None = None,
         lease: RunLease | None = None,
         durable_steps: bool | None = None,
+        data_root: str | None = None,
     ) -> Executor:
         """The engine for a stored Run, built only from its snapshot (D12, RUN-2).
 
@@ -292,6 +293,8 @@ class RunService:
         boundary, a requested cancel stops the Run (RUN-8). Steps are durable
         under `checkpoints: operations`, or when the caller says so
         (`durable_steps`: the Dagster ops, whose boundaries are durable, D36).
+        `data_root` replaces the setting's for relative file locations (the
+        Dagster input manager's configuration).
         """
         lease = lease or self.lease(run_id)
         record = self.store.get_run(run_id)
@@ -307,7 +310,7 @@ class RunService:
             resolver_snapshots=snapshot.resolver_snapshots,
             locations=snapshot.locations,
             registered=StoreRegisteredLocations(self.store),
-            data_root=self.settings.data_root,
+            data_root=data_root or self.settings.data_root,
         )
         self.load_warnings = tables.load_warnings  # filled as the Run loads its tables
 

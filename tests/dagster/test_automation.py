@@ -88,7 +88,7 @@ def _tick(schedule, defs, instance, day: int) -> list:  # type: ignore[no-untype
 def _run(defs, instance, requests) -> None:  # type: ignore[no-untyped-def]
     """Execute what a tick requested, as the daemon would launch it."""
     for request in requests:
-        result = defs.get_job_def("prj_fx_usd").execute_in_process(
+        result = defs.resolve_job_def("prj_fx_usd").execute_in_process(
             partition_key=request.partition_key, tags=request.tags, instance=instance
         )
         assert result.success
@@ -99,7 +99,7 @@ def _check_schedule(instance, finance) -> None:  # type: ignore[no-untyped-def]
     defs = build_definitions(Declared())
     sync_partitions(defs, instance)
     schedule = defs.get_schedule_def("prj_fx_usd_schedule")
-    assert defs.get_job_def("prj_fx_usd").tags["dagster-k8s/config"].count("2Gi") == 1
+    assert defs.resolve_job_def("prj_fx_usd").tags["dagster-k8s/config"].count("2Gi") == 1
     # 3 March: January is due (offset 3 days), February ended 2 days ago; 2025-12 has no input files
     # yet it is due (not_before 2025-12-01): requested, it fails, so it stays due.
     first = _tick(schedule, defs, instance, 3)
@@ -110,11 +110,11 @@ def _check_schedule(instance, finance) -> None:  # type: ignore[no-untyped-def]
     second = _tick(schedule, defs, instance, 4)
     assert keys(second) == ["2025-12", "2026-02"]
     # A run requested but not finished counts too: it is running, so February is not requested again.
-    pending = defs.get_job_def("prj_fx_usd")
+    pending = defs.resolve_job_def("prj_fx_usd")
     instance.create_run_for_job(
         pending,
         run_config=pending.partitioned_config.get_run_config_for_partition_key("2026-02"),
-        tags={"dagster/partition": "2026-02"},
+        tags={**DoboTranslator().run_tags(WATCHED, "finance", "2026-02"), "dagster/partition": "2026-02"},
         status=DagsterRunStatus.STARTED,
     )
     assert keys(_tick(schedule, defs, instance, 4)) == ["2025-12"]

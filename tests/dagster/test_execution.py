@@ -17,7 +17,7 @@ def job_name(project_id: str) -> str:
 
 @pytest.mark.parametrize("project_id", PROJECTS)
 def test_each_project_and_period_matches_dobo_run(location, instance, project_id):
-    job = location.get_job_def(job_name(project_id))
+    job = location.resolve_job_def(job_name(project_id))
     for period in PERIODS:
         result = job.execute_in_process(partition_key=period, instance=instance)
         assert result.success
@@ -27,7 +27,9 @@ def test_each_project_and_period_matches_dobo_run(location, instance, project_id
 
 
 def test_one_materialization_per_asset_partition_and_run(location, instance):
-    result = location.get_job_def("prj_budget_vs_actual").execute_in_process(partition_key="2026-01", instance=instance)
+    result = location.resolve_job_def("prj_budget_vs_actual").execute_in_process(
+        partition_key="2026-01", instance=instance
+    )
     materialized = result.get_asset_materialization_events()
     keys = [e.asset_key for e in materialized]
     trace_key = AssetKey(["dobo", "trace", "prj_budget_vs_actual"])
@@ -35,8 +37,8 @@ def test_one_materialization_per_asset_partition_and_run(location, instance):
     assert sorted(keys) == sorted([trace_key, output_key])  # once each, not once per operation
     assert {e.partition for e in materialized} == {"2026-01"}
 
-    (trace,) = result.asset_materializations_for_node("op_50_write_totals")[-1:]
-    assert trace.asset_key == trace_key
+    by_key = {e.asset_key: e.step_materialization_data.materialization for e in materialized}
+    trace = by_key[trace_key]
     meta = trace.metadata
     assert meta["dobo/run_id"].value == result.run_id
     assert meta["dagster_run"].value == result.run_id  # a link to the run in the UI
@@ -46,7 +48,7 @@ def test_one_materialization_per_asset_partition_and_run(location, instance):
     assert {"rows_in", "rows_changed", "rows_created", "rows_deleted"} <= rows[0].keys()
     assert rows[0]["rows_created"] == rows[1]["rows_in"] > 0
 
-    (output,) = [m for m in result.asset_materializations_for_node("op_50_write_totals") if m.asset_key == output_key]
+    output = by_key[output_key]
     out = output.metadata
     assert out["dagster/row_count"].value > 0 and out["dobo/run_id"].value == result.run_id
     assert [c.name for c in out["dagster/column_schema"].value.columns] == [
@@ -64,7 +66,9 @@ def test_one_materialization_per_asset_partition_and_run(location, instance):
 
 
 def test_output_assets_are_named_after_their_destination(location, instance):
-    result = location.get_job_def("prj_monthly_summary").execute_in_process(partition_key="2026-01", instance=instance)
+    result = location.resolve_job_def("prj_monthly_summary").execute_in_process(
+        partition_key="2026-01", instance=instance
+    )
     keys = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert keys == {
         "dobo/trace/prj_monthly_summary",
@@ -72,15 +76,17 @@ def test_output_assets_are_named_after_their_destination(location, instance):
         "dobo/output/prj_monthly_summary/finance_reports/monthly_summary",
     }
     # a draft Project writes to the sandbox, which is not its output asset (D16): only its trace
-    draft = location.get_job_def("prj_review_flags").execute_in_process(partition_key="2026-01", instance=instance)
+    draft = location.resolve_job_def("prj_review_flags").execute_in_process(partition_key="2026-01", instance=instance)
     assert [e.asset_key.path[1] for e in draft.get_asset_materialization_events()] == ["trace"]
 
 
 def test_job_tags_metadata_and_op_descriptions(location):
-    job = location.get_job_def("prj_budget_vs_actual")
+    job = location.resolve_job_def("prj_budget_vs_actual")
     assert job.tags["dobo/project_id"] == "prj-budget-vs-actual" and job.tags["dobo/status"] == "active"
     assert job.tags["dobo/project_version"] == "1" and job.tags["dobo/input_dataset"] == "ds-gl"
-    assert [n.name for n in job.graph.nodes_in_topological_order] == [
+    (graph,) = [n.definition for n in job.graph.nodes_in_topological_order]  # the Project's ops, one graph
+    assert graph.name == "prj_budget_vs_actual_ops"
+    assert [n.name for n in graph.nodes_in_topological_order] == [
         "load",
         "op_10_tag_actuals",
         "op_20_add_original_budget",
@@ -89,7 +95,7 @@ def test_job_tags_metadata_and_op_descriptions(location):
         "op_50_write_totals",
     ]
     assert (
-        job.graph.node_named("op_20_add_original_budget").definition.description
+        graph.node_named("op_20_add_original_budget").definition.description
         == "operation 20: append 'add original budget'"
     )
     assert job.executor_def.name == "in_process"
@@ -98,7 +104,7 @@ def test_job_tags_metadata_and_op_descriptions(location):
 def test_locked_period_is_refused_with_a_clear_message(location, instance):
     service().store.set_period_status("finance", "2026-01", "closed")
     service().store.set_period_status("finance", "2026-01", "locked")
-    job = location.get_job_def("prj_fx_usd")
+    job = location.resolve_job_def("prj_fx_usd")
     with pytest.raises(Exception, match="Period 2026-01 of Calendar finance is locked"):
         job.execute_in_process(partition_key="2026-01", instance=instance)
     assert service().store.list_runs(project_id="prj-fx-usd") == []

@@ -58,14 +58,14 @@ def test_run_status_sensor_ends_the_dobo_run_of_an_ended_dagster_run(location, i
     if status == "failed":  # resumable by re-execute from failure (RUN-7)
         assert record.error["code"] == "WorkerLost" and run.run_id in record.error["message"]
     # The Period is free: the next launch runs.
-    result = location.get_job_def(JOB).execute_in_process(partition_key=PERIOD, instance=instance)
+    result = location.resolve_job_def(JOB).execute_in_process(partition_key=PERIOD, instance=instance)
     assert result.success and service().store.get_run(result.run_id).status == "completed"
 
 
 def test_the_next_launch_ends_an_abandoned_run_without_waiting_for_the_sensor(location, instance):
     run, _ = busy_dagster_run(instance)
     instance.report_run_canceled(instance.get_run_by_id(run.run_id))  # terminated; no sensor tick yet
-    result = location.get_job_def(JOB).execute_in_process(partition_key=PERIOD, instance=instance)
+    result = location.resolve_job_def(JOB).execute_in_process(partition_key=PERIOD, instance=instance)
     assert result.success and service().store.get_run(result.run_id).status == "completed"
     assert service().store.get_run(run.run_id).status == "cancelled"
 
@@ -89,10 +89,10 @@ def test_a_live_attempt_is_never_settled(location, instance):
 
 def test_a_period_held_outside_dagster_skips_the_run_instead_of_failing_it(location, instance):
     held = service().create_run(PROJECT, PERIOD)  # e.g. `dobo run` in progress: queued or running
-    result = location.get_job_def(JOB).execute_in_process(partition_key=PERIOD, instance=instance)
+    result = location.resolve_job_def(JOB).execute_in_process(partition_key=PERIOD, instance=instance)
     assert result.success  # no red run
     skipped = {e.step_key for e in result.all_events if e.event_type == DagsterEventType.STEP_SKIPPED}
-    assert {s.split("_")[1] for s in skipped} == {"10", "20", "30", "40", "50"}
+    assert {s.split(".")[-1].split("_")[1] for s in skipped} == {"10", "20", "30", "40", "50"}
     warnings = [e.message for e in instance.all_logs(result.run_id) if e.level >= 30]
     assert any("ConcurrentRunConflict" in (m or "") for m in warnings), warnings
     assert [r.id for r in service().store.list_runs(project_id=PROJECT)] == [held.id]  # the CLI Run is untouched

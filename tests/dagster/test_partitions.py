@@ -28,7 +28,7 @@ def set_dagster(project_id: str, settings: dict) -> None:
 
 
 def partitions_of(defs, job: str) -> DynamicPartitionsDefinition:
-    partitions = defs.get_job_def(job).partitions_def
+    partitions = defs.resolve_job_def(job).partitions_def
     assert isinstance(partitions, DynamicPartitionsDefinition)
     return partitions
 
@@ -59,7 +59,7 @@ def test_a_project_at_quarter_runs_quarters(finance, instance):
     ]
     assert "2026-Q1" not in instance.get_dynamic_partitions("dobo_periods_finance_month")
 
-    result = defs.get_job_def("prj_budget_vs_actual").execute_in_process(partition_key="2026-Q1", instance=instance)
+    result = defs.resolve_job_def("prj_budget_vs_actual").execute_in_process(partition_key="2026-Q1", instance=instance)
     assert result.success
     record = service().store.get_run(result.run_id)
     assert record.period_identifier == "2026-Q1" and record.status == "completed"

@@ -67,7 +67,7 @@ def test_reexecution_from_failure_runs_only_the_failed_ops_and_matches_a_clean_r
         reexecution_options=ReexecutionOptions.from_failure(run.run_id, instance),
     )
     assert child.success
-    executed = {e.step_key for e in child.all_events if e.event_type_value == "STEP_START"}
+    executed = {e.step_key.split(".")[-1] for e in child.all_events if e.event_type_value == "STEP_START"}
     assert executed == {"op_30_tag_budget_lines", "op_40_totals_per_account_and_kind", "op_50_write_totals"}
     record = service().store.get_run(run.run_id)  # the same dobo Run, a second attempt
     assert record.status == "completed" and record.attempt == 2

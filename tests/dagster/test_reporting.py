@@ -24,7 +24,7 @@ def tick(defs, instance, cursor: str | None):
 
 
 def test_a_dobo_run_is_reported_exactly_once_and_dagster_runs_are_not(location, instance):
-    made_in_dagster = location.get_job_def(JOB).execute_in_process(partition_key="2026-02", instance=instance)
+    made_in_dagster = location.resolve_job_def(JOB).execute_in_process(partition_key="2026-02", instance=instance)
     cli_run = dobo_run(PROJECT, "2026-01")
 
     events, cursor = tick(location, instance, None)

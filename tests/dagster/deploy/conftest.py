@@ -40,6 +40,7 @@ def create_dobo_run() -> Callable[..., Any]:
         *,
         container_context: Mapping[str, Any] | None = None,
         status: Any = None,
+        asset_selection: Any = None,
     ) -> Any:
         python_origin = JobPythonOrigin(
             job_name,
@@ -64,6 +65,7 @@ def create_dobo_run() -> Callable[..., Any]:
             job_code_origin=python_origin,
             remote_job_origin=remote_origin,
             status=status,
+            asset_selection=asset_selection,
         )
 
     return create

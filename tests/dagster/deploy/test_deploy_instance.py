@@ -44,7 +44,8 @@ def test_embedded_default_stores_runs_in_sqlite_under_dagster_home(tmp_path, mon
         assert isinstance(instance.run_coordinator, DoboRunCoordinator)
         assert type(instance.run_launcher).__name__ == "DefaultRunLauncher"
         assert TAG_LIMIT in instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
-        run = create_dobo_run(instance, "prj_fx_usd", DoboTranslator().run_tags("prj-fx-usd", "finance", "2026-01"))
+        tags = {**DoboTranslator().run_tags("prj-fx-usd", "finance", "2026-01"), "dagster/partition": "2026-01"}
+        run = create_dobo_run(instance, "prj_fx_usd", tags)
         assert instance.submit_run(run.run_id, workspace=None).status == DagsterRunStatus.QUEUED
     assert (home / "history" / "runs.db").exists()
 
@@ -68,7 +69,7 @@ def test_postgres_variant_creates_its_schema_and_stores_a_run(pg_url, tmp_path, 
     with DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert isinstance(instance.run_coordinator, DoboRunCoordinator)
-        tags = DoboTranslator().run_tags("prj-fx-usd", "finance", "2026-01")
+        tags = {**DoboTranslator().run_tags("prj-fx-usd", "finance", "2026-01"), "dagster/partition": "2026-01"}
         run = create_dobo_run(instance, "prj_fx_usd", tags)
         assert instance.submit_run(run.run_id, workspace=None).status == DagsterRunStatus.QUEUED
         stored = instance.get_run_by_id(run.run_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dagster import DagsterInstance, DagsterRunStatus
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 from dagster._core.test_utils import instance_for_test
 
 from dobo_dagster.run_coordinator import DoboRunCoordinator
@@ -20,7 +20,7 @@ from dobo_dagster.translator import DoboTranslator
 
 
 def project_period_tags(project: str, period: str) -> dict[str, str]:
-    return DoboTranslator().run_tags(project, "finance", period)
+    return {**DoboTranslator().run_tags(project, "finance", period), "dagster/partition": period}
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +83,43 @@ def test_the_project_period_limit_is_always_in_force(limits) -> None:
     assert [limit for limit in queue.tag_concurrency_limits if limit["key"] == "team"] == [
         limit for limit in limits or [] if limit["key"] == "team"
     ]
+
+
+def _trace_key(project: str) -> AssetKey:
+    return DoboTranslator().trace_asset_key(project)
+
+
+def test_an_asset_graph_launch_gets_the_jobs_queue_key_and_waits_behind_it_D15(
+    instance, create_dobo_run, project
+) -> None:
+    job_launch = _submit(instance, create_dobo_run(instance, project, project_period_tags(project, "2026-02")))
+    from_assets = create_dobo_run(
+        instance, "__ASSET_JOB", {"dagster/partition": "2026-02"}, asset_selection={_trace_key(project)}
+    )
+    queued = _submit(instance, from_assets)
+    assert queued.status == DagsterRunStatus.QUEUED
+    assert queued.tags[PROJECT_PERIOD_TAG] == job_launch.tags[PROJECT_PERIOD_TAG]
+
+
+def test_a_dobo_launch_without_a_partition_is_failed_before_it_starts_with_a_message(
+    instance, create_dobo_run, project
+):
+    tags = {k: v for k, v in project_period_tags(project, "2026-03").items() if k != "dagster/partition"}
+    refused = _submit(instance, create_dobo_run(instance, project, tags))
+    assert refused.status == DagsterRunStatus.FAILURE
+    messages = [e.message or "" for e in instance.all_logs(refused.run_id)]
+    assert any("launch it for one partition" in m for m in messages), messages
+
+
+def test_a_run_of_two_projects_assets_is_failed_before_it_starts_D21(instance, create_dobo_run, project) -> None:
+    both = {_trace_key(project), _trace_key(project + "-other")}
+    refused = _submit(
+        instance, create_dobo_run(instance, "__ASSET_JOB", {"dagster/partition": "2026-01"}, asset_selection=both)
+    )
+    assert refused.status == DagsterRunStatus.FAILURE
+    assert any("2 dobo Projects" in (e.message or "") for e in instance.all_logs(refused.run_id))
+
+
+def test_a_run_of_other_assets_is_queued_untouched(instance, create_dobo_run) -> None:
+    other = _submit(instance, create_dobo_run(instance, "__ASSET_JOB", {}, asset_selection={AssetKey(["elsewhere"])}))
+    assert other.status == DagsterRunStatus.QUEUED and PROJECT_PERIOD_TAG not in other.tags
