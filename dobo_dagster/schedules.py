@@ -6,7 +6,10 @@ requested only if it is not done: no run of it is queued or running, and no
 completed Run of the same Project version read the same input files
 (`automation.done_reason`; a run_key would only dedupe within one tick). So
 every tick after the first requests nothing new unless an input changed, a
-new Project version was loaded, or an earlier run failed. Only open and
+new Project version was loaded, or an earlier run failed. Declared
+automation starts from now: Periods that ended before the Project version
+declaring it was stored are left alone, unless the schedule says
+`catch_up: true` or gives `not_before`. Only open and
 closed Periods run (PER-5), and only keys already synced as partitions are
 requested, since an unknown key would fail the whole tick.
 """
@@ -15,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 from dagster import (
     DefaultScheduleStatus,
     DynamicPartitionsDefinition,
-    JobDefinition,
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
@@ -35,13 +38,23 @@ from dobo_engine.model.calendar import RUNNABLE_PERIOD_STATUSES
 from dobo_engine.model.project import Project
 
 
-def due_periods(calendar_id: str, settings: ScheduleSettings, today: date) -> list[str]:
-    """Periods of the level that ended at least `offset_days` before today."""
+def first_period_end(project_id: str, version: int, settings: ScheduleSettings) -> date | None:
+    """Periods ending before this are left alone: `not_before`, else the day the Project version
+    declaring the schedule was stored (automation starts from now), unless it asks to catch up."""
+    if settings.not_before is not None:
+        return settings.not_before
+    if settings.catch_up:
+        return None
+    return current_store().version_created_at("project", project_id, version).date()
+
+
+def due_periods(calendar_id: str, settings: ScheduleSettings, today: date, since: date | None = None) -> list[str]:
+    """Periods of the level that ended at least `offset_days` before today (and not before `since`)."""
     due = []
     for period in current_store().list_periods(calendar_id, settings.level):
         if period.status not in RUNNABLE_PERIOD_STATUSES:
             continue
-        if settings.not_before and period.end_date < settings.not_before:
+        if since is not None and period.end_date < since:
             continue
         if period.end_date + timedelta(days=1 + settings.offset_days) <= today:
             due.append(period.identifier)
@@ -52,7 +65,7 @@ def period_schedule(
     project: Project,
     version: int,
     calendar_id: str,
-    job: JobDefinition,
+    job: Any,  # the Project's asset job
     partitions: DynamicPartitionsDefinition,
     settings: ScheduleSettings,
     translator: DoboTranslator,
@@ -69,7 +82,8 @@ def period_schedule(
         when = context.scheduled_execution_time
         today = when.date() if when is not None else date.today()
         known = known_partition_keys(context, partitions)
-        for identifier in due_periods(calendar_id, settings, today):
+        since = first_period_end(project.id, version, settings)
+        for identifier in due_periods(calendar_id, settings, today, since):
             key = translator.partition_key(identifier)
             if key not in known:
                 continue
@@ -87,4 +101,4 @@ def period_schedule(
     return _schedule
 
 
-__all__ = ["due_periods", "period_schedule"]
+__all__ = ["due_periods", "first_period_end", "period_schedule"]

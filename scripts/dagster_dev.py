@@ -8,11 +8,14 @@
    127.0.0.1:<port> and prints the URL. Ctrl-C stops it and everything it
    started.
 
-`--run-example` (what `make run` passes) also runs the example Projects with
-`dobo run` after step 2, skipping those already done (`run_example.py`); the
-location reports them to Dagster (sensor `dobo_cli_runs`), so the UI shows
-their partitions materialized. `--no-serve` does steps 1 and 2 (and the Runs,
-with `--run-example`) only; tests start the server themselves.
+`--run-example` (what `make run` passes) also makes the example Runs not
+done yet (`run_example.py`): once the UI answers, each is launched as a Dagster
+run of its Project's job for that partition (`example_in_dagster.py`), so they
+show on the Runs page and as materializations; a Period that is no partition
+of the job (a quarter of a month-level Project) runs with `dobo run`, and the
+location reports it (sensor `dobo_cli_runs`). A warm start finds them done and
+launches nothing. `--no-serve` does steps 1 and 2 only (with `--run-example`,
+the Runs with `dobo run`); tests start the server themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,11 +98,27 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(env: dict[str, str], host: str, port: int) -> int:
+def run_example_through(url: str, env: dict[str, str], todo: list[tuple[str, str]]) -> None:
+    """The pending example Runs: as Dagster runs where the Period is a partition, else with `dobo run`."""
+    from example_in_dagster import launch_in_dagster
+
+    try:
+        _, rest = launch_in_dagster(url, todo)
+    except Exception as err:  # noqa: BLE001 - the UI stays up; say why and run them with the CLI
+        print(f"example runs not launched in Dagster ({type(err).__name__}: {err}); running them with dobo", flush=True)
+        rest = todo
+    for project, period in rest:
+        dobo(env, "run", project, "--period", period)
+
+
+def serve(env: dict[str, str], host: str, port: int, todo: list[tuple[str, str]] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # `kill <this script>` stops the server the same way
     # Started in DAGSTER_HOME, where its instance file is (not beside the repository's copy).
     proc = subprocess.Popen(dagster_dev_command(host, port), cwd=env["DAGSTER_HOME"], env=env, start_new_session=True)
     print(f"dobo on Dagster: http://{host}:{port}  (DAGSTER_HOME={env['DAGSTER_HOME']}; Ctrl-C to stop)", flush=True)
+    if todo:
+        worker = threading.Thread(target=run_example_through, args=(f"http://{host}:{port}", env, todo), daemon=True)
+        worker.start()
     try:
         return proc.wait()
     except KeyboardInterrupt:
@@ -127,15 +147,19 @@ def main(argv: list[str] | None = None) -> int:
     home = prepare_dagster_home(home.resolve())
     env = server_env(home)
     load_example(env)
+    todo: list[tuple[str, str]] = []
     if args.run_example:
         sys.path.insert(0, str(ROOT / "scripts"))
-        from run_example import run_projects
+        from run_example import pending_example_runs, run_projects
 
-        run_projects(env)
+        if args.no_serve:
+            run_projects(env)
+        else:
+            todo = pending_example_runs(env)
     if args.no_serve:
         print(f"DAGSTER_HOME={home}")
         return 0
-    return serve(env, args.host, args.port)
+    return serve(env, args.host, args.port, todo)
 
 
 if __name__ == "__main__":

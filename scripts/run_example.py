@@ -42,15 +42,20 @@ def pending_runs(projects: list[dict[str, object]], completed: list[dict[str, ob
     ]
 
 
-def run_projects(env: dict[str, str] | None = None) -> None:
-    """Run every example Project for each example Period, unless already done."""
+def pending_example_runs(env: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The example (Project, Period) pairs not done yet; says how many are skipped."""
     projects = json.loads(dobo("list", "project", "--json", capture=True, env=env))
     completed = json.loads(dobo("runs", "--status", "completed", "--json", capture=True, env=env))
     todo = pending_runs(projects, completed)
     skipped = len(projects) * len(PERIODS) - len(todo)
     if skipped:
         print(f"{skipped} example Runs already done (completed for the current Project version): skipped", flush=True)
-    for project, period in todo:
+    return todo
+
+
+def run_projects(env: dict[str, str] | None = None) -> None:
+    """Run every example Project for each example Period with `dobo run`, unless already done."""
+    for project, period in pending_example_runs(env):
         dobo("run", project, "--period", period, env=env)
 
 

@@ -25,6 +25,9 @@ class ProjectSchedule(DoboModel):
     cron: str = "0 6 * * *"  # when the schedule looks for ended Periods
     timezone: str = "UTC"
     not_before: date | None = None  # Periods that ended before this date are left alone
+    # Without `not_before`: false (default) starts from now, i.e. Periods that ended before this
+    # Project version was stored are left alone; true runs every ended Period not done yet.
+    catch_up: bool = False
 
 
 class ProjectSensor(DoboModel):

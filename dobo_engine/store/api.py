@@ -8,6 +8,7 @@ catalog apply needs, D28). Reads inside a transaction see its own writes.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -49,6 +50,9 @@ class StoreAPI(ABC):
 
     def list_versions(self, kind: str, id: str) -> list[int]:
         return self._read(entities.list_versions, kind, id)
+
+    def version_created_at(self, kind: str, id: str, version: int) -> dt.datetime:
+        return self._read(entities.version_created_at, kind, id, version)
 
     def set_status(self, kind: str, id: str, status: str) -> None:
         self._write(entities.set_status, kind, id, status)

@@ -7,6 +7,7 @@ never creates a version.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,6 +73,17 @@ def list_entities(conn: sa.Connection, kind: str) -> list[StoredEntity]:
         .order_by(entities.c.id)
     )
     return [_record(row, row.current_version, row.content) for row in conn.execute(query)]
+
+
+def version_created_at(conn: sa.Connection, kind: str, id: str, version: int) -> dt.datetime:
+    """When `version` of the entity was stored."""
+    query = sa.select(entity_versions.c.created_at).where(
+        entity_versions.c.kind == kind, entity_versions.c.id == id, entity_versions.c.version == version
+    )
+    found = conn.scalar(query)
+    if found is None:
+        raise VersionNotFound(f"{kind} {id!r} has no version {version}")
+    return found if isinstance(found, dt.datetime) else dt.datetime.fromisoformat(str(found))
 
 
 def list_versions(conn: sa.Connection, kind: str, id: str) -> list[int]:

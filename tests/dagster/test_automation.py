@@ -168,3 +168,42 @@ def test_a_broken_project_does_not_break_the_location(finance, instance):
     assert "prj_monthly_summary" not in names
     checks = {c.asset_key.to_user_string() for c in defs.resolve_asset_graph().asset_check_keys}
     assert "dobo/trace/prj_monthly_summary" in checks
+
+
+class DeclaredFromNow(DoboTranslator):
+    """A schedule declared with neither `not_before` nor `catch_up`, or with `catch_up: true`."""
+
+    catch_up = False
+
+    def dagster_settings(self, project):  # type: ignore[no-untyped-def]
+        if project.id != WATCHED:
+            return DagsterSettings()
+        return settings_of({"schedule": {"level": "month", "offset_days": 3, "catch_up": self.catch_up}})
+
+
+class DeclaredCatchUp(DeclaredFromNow):
+    catch_up = True
+
+
+def test_declared_schedule_starts_from_now_unless_the_project_asks_to_catch_up(finance):
+    """Periods that ended before the Project version declaring the schedule was stored are left alone."""
+    stored = service().store.version_created_at("project", WATCHED, 1)
+    with instance_for_test() as instance:
+        activate(WATCHED)
+        defs = build_definitions(DeclaredFromNow())
+        sync_partitions(defs, instance)
+        schedule = defs.get_schedule_def("prj_fx_usd_schedule")
+        # Ticking when the version was stored: every Period that ended before is left alone.
+        assert keys(_tick_on(schedule, defs, instance, stored)) == []
+        caught_up = build_definitions(DeclaredCatchUp())
+        ended = keys(_tick_on(caught_up.get_schedule_def("prj_fx_usd_schedule"), caught_up, instance, stored))
+        assert ended and ended[0] == "2025-01" and all(k < stored.strftime("%Y-%m") for k in ended)
+
+
+def _tick_on(schedule, defs, instance, when: datetime) -> list:  # type: ignore[no-untyped-def]
+    ctx = build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=when.replace(tzinfo=UTC),
+        repository_def=defs.get_repository_def(),
+    )
+    return list(schedule(ctx))

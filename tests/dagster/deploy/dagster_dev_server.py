@@ -208,6 +208,47 @@ class DagsterDev:
         assert result["__typename"] == "LaunchBackfillSuccess", result
         return result["backfillId"]
 
+    def assets_materialized_with(self, asset_key: list[str]) -> list[list[str]]:
+        """The asset and those materialized with it (the same Project's graph, which cannot be subset),
+        as the UI's Materialize adds them to a selection."""
+        data = self.query("{ assetNodes { assetKey { path } groupName isExecutable } }")
+        nodes = data["assetNodes"]
+        chosen = next(n for n in nodes if n["assetKey"]["path"] == asset_key)
+        return [n["assetKey"]["path"] for n in nodes if n["isExecutable"] and n["groupName"] == chosen["groupName"]]
+
+    def materialize(self, asset_key: list[str], partition: str) -> dict[str, Any]:
+        """Materialize one asset for a partition from the asset graph, as the UI's Materialize button does."""
+        keys = self.assets_materialized_with(asset_key)
+        data = self.query(
+            "mutation($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename"
+            " ... on LaunchRunSuccess { run { runId status jobName } } ... on PythonError { message }"
+            " ... on RunConfigValidationInvalid { errors { message } } ... on Error { message } } }",
+            {
+                "params": {
+                    "selector": {
+                        **self.repository_selector(),
+                        "jobName": "__ASSET_JOB",
+                        "assetSelection": [{"path": k} for k in keys],
+                        "assetCheckSelection": [],
+                    },
+                    "runConfigData": {},
+                    "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}]},
+                }
+            },
+        )
+        return data["launchRun"]
+
+    def partition_statuses(self, asset_key: list[str]) -> dict[str, list[str]]:
+        """The asset's partitions by status, as the asset page shows them (materialized, failed, ...)."""
+        data = self.query(
+            "query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { __typename ... on AssetNode {"
+            " assetPartitionStatuses { __typename ... on DefaultPartitionStatuses { materializedPartitions"
+            " failedPartitions unmaterializedPartitions materializingPartitions } } } } }",
+            {"key": {"path": asset_key}},
+        )
+        statuses = data["assetNodeOrError"]["assetPartitionStatuses"]
+        return {k: v for k, v in statuses.items() if k != "__typename"}
+
     def runs(self, tags: dict[str, str]) -> list[dict[str, Any]]:
         data = self.query(
             "query($filter: RunsFilter) { runsOrError(filter: $filter) { __typename ... on Runs { results {"

@@ -54,7 +54,7 @@ def _materialised(run: dict) -> dict[tuple[str, ...], set[str]]:
 def _check_run_left_its_traces(server, run: dict, partition: str) -> None:
     tags = {t["key"]: t["value"] for t in run["tags"]}
     assert tags["dagster/partition"] == partition
-    assert tags["dobo/project-period"].startswith(PROJECT) and tags["dobo/project-period"].endswith(partition)
+    assert tags["dobo/project-period"] == f"{JOB}:{partition}"
     # One pod (here: one process) per Run, the operations in it.
     messages = server.run_messages(run["runId"])
     assert any("in process" in m.lower() for m in messages), messages[:20]
@@ -229,20 +229,48 @@ def _launch_with(server, job: str, config: dict, tags: dict[str, str]) -> dict:
     )["launchRun"]
 
 
-def test_an_edited_launch_or_one_without_a_partition_is_refused_before_a_run_exists(server) -> None:
+def test_an_edited_launch_is_refused_and_one_without_a_partition_never_starts(server) -> None:
     draft_job, draft = "prj_review_flags", "prj-review-flags"
     before = {r["runId"] for r in server.runs({"dobo/project_id": draft})}
     config, tags = server.partition_config_and_tags(draft_job, "2026-01")
-    for edit in ({"sandbox": False}, {"snapshot": '{"sandbox": false}'}):
-        edited = {"resources": {"dobo": {"config": {**config["resources"]["dobo"]["config"], **edit}}}}
+    assert config == {}  # the Project is the job's, the Period the partition: nothing to edit (D13)
+    for edit in ({"sandbox": False}, {"snapshot": '{"sandbox": false}'}, {"project": "prj-fx-usd"}):
+        edited = {"resources": {"dobo": {"config": edit}}}
         refused = _launch_with(server, draft_job, edited, tags)
         assert refused["__typename"] == "RunConfigValidationInvalid", refused
         assert any(next(iter(edit)) in e["message"] for e in refused["errors"]), refused
-    no_partition = _launch_with(server, draft_job, {}, {})
-    assert no_partition["__typename"] == "RunConfigValidationInvalid", no_partition
-    assert "period" in str(no_partition["errors"]), no_partition
     assert {r["runId"] for r in server.runs({"dobo/project_id": draft})} == before
+    # No partition: the launch itself succeeds (no error page), the run queue fails it before it starts.
+    no_partition = _launch_with(server, draft_job, {}, {})
+    assert no_partition["__typename"] == "LaunchRunSuccess", no_partition
+    run_id = no_partition["run"]["runId"]
+    assert server.run(run_id)["status"] == "FAILURE"
+    assert any("launch it for one partition" in m for m in server.run_messages(run_id))
+    assert not [r for r in server.dobo_runs(draft, "2026-01") if r.id == run_id]
     assert not list((server.dobo_home / "outputs").glob(f"{draft}/**/*.parquet"))
+
+
+def test_materializing_one_output_asset_from_the_asset_graph_runs_the_whole_project(server) -> None:
+    """The asset graph's Materialize on one output asset and Period: the Project runs whole, as one dobo Run."""
+    project, job, period = "prj-monthly-summary", "prj_monthly_summary", "2026-02"
+    output = ["dobo", "output", job, "finance_reports", "monthly_summary"]
+    launched = server.materialize(output, period)
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    assert launched["run"]["jobName"] == "__ASSET_JOB"
+    (run,) = server.wait_for_runs([launched["run"]["runId"]])
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    assert tags["dobo/project-period"] == f"{job}:{period}" and tags["dobo/project_id"] == project
+    materialized = _materialised(run)
+    assert materialized == {
+        ("dobo", "trace", job): {period},
+        ("dobo", "output", job, "default", "write_summary"): {period},
+        tuple(output): {period},
+    }, materialized
+    (record,) = [r for r in server.dobo_runs(project, period) if r.id == run["runId"]]
+    assert record.status == "completed"
+    trace_files = {p.name for p in (server.dobo_home / "trace" / f"run_id={run['runId']}").glob("*.parquet")}
+    assert trace_files, "the whole Project ran: its trace is written"
+    assert period in server.partition_statuses(output)["materializedPartitions"]
 
 
 def test_a_backfill_with_a_locked_period_fails_only_that_period(server) -> None:
@@ -272,6 +300,11 @@ def test_a_backfill_with_a_locked_period_fails_only_that_period(server) -> None:
     messages = server.run_messages(by_period[locked]["runId"])
     assert any(f"Period {locked} of Calendar finance is locked" in m for m in messages), messages[-10:]
     assert [r.status for r in server.dobo_runs(PROJECT, locked)] == []  # refused before any dobo Run
+    # The assets' partition status is true: the locked Period failed, the others are materialized.
+    for key in (TRACE_ASSET, ["dobo", "output", JOB, "default", "write_usd_lines"]):
+        statuses = server.partition_statuses(key)
+        assert locked in statuses["failedPartitions"], (key, statuses)
+        assert {"2026-01", "2026-02"} <= set(statuses["materializedPartitions"]), (key, statuses)
 
 
 def test_the_location_is_dobo_and_dagster_dev_logs_no_warning_from_dobo_code(server) -> None:

@@ -128,7 +128,7 @@ def test_output_and_trace_asset_pages_show_what_the_run_materialized(ui, chromiu
     overview = f"{ui.url}/assets/dobo/output/prj_budget_vs_actual/default/write_totals"
     _screenshot(chromium, overview, "ui-output-overview")
     dom = _dump_dom(chromium, overview, "ui-output-overview")
-    for shown in ("total_local", "line_count", "account_code"):
+    for shown in ("total_local", "line_count", "account_code", "Materialize"):  # a real asset: it can be materialized
         assert shown in dom, f"{shown!r} not on the output asset overview (see {OUTPUT / 'ui-output-overview.html'})"
     trace = f"{ui.url}/assets/dobo/trace/prj_budget_vs_actual?view=events&partition=2026-01"
     _screenshot(chromium, trace, "ui-trace-asset")
