@@ -8,6 +8,8 @@ Period, schedules and upstream-data sensors ask the Dagster instance:
    its job or from the asset graph)? Then it will do the
    work: nothing is requested;
 2. did a Run of the same Project version read the same inputs and complete?
+   A completed Run (made in Dagster or with `dobo run`) that started after the
+   input files last changed read them as they are. Otherwise:
    Every run's load op records, as an observation of the Project's trace asset
    for the Period, the fingerprint of the input files it resolved (path, size,
    modification time of each) with its dobo Run id and Project version; the
@@ -22,6 +24,8 @@ the Period due again, once.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from dagster import (
     AssetObservation,
@@ -48,8 +52,29 @@ PENDING = (DagsterRunStatus.NOT_STARTED, DagsterRunStatus.QUEUED, DagsterRunStat
 LOOK_BACK = 100  # observations read per Period: the newest Runs decide
 
 
-def location_fingerprints(project: Project, calendar_id: str, period_identifier: str) -> list[str]:
-    """One line per resolved file of the input Dataset for the Period: path, size, modification time."""
+@dataclass(frozen=True)
+class InputFile:
+    """One resolved file of a Project's input for a Period, as the filesystem reports it now."""
+
+    path: str
+    size: object
+    stamp: object  # mtime, LastModified, ETag: whatever the filesystem gives
+    modified: datetime | None  # the stamp as a time, when it is one
+
+    def line(self) -> str:
+        return f"{self.path}|{self.size}|{self.stamp}"
+
+
+def _as_time(stamp: object) -> datetime | None:
+    if isinstance(stamp, datetime):
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    if isinstance(stamp, int | float):
+        return datetime.fromtimestamp(stamp, tz=UTC)
+    return None
+
+
+def input_files(project: Project, calendar_id: str, period_identifier: str) -> list[InputFile]:
+    """The resolved files of the input Dataset for the Period (file DataSources only)."""
     store, settings = current_store(), current_settings()
     catalog = StoreCatalog(store)
     report = explain_resolution(
@@ -61,7 +86,7 @@ def location_fingerprints(project: Project, calendar_id: str, period_identifier:
         dataset_version=project.input_dataset_version,
         registered=StoreRegisteredLocations(store),
     )
-    lines = []
+    found = []
     for table in report.tables:
         for loc in table.locations:
             if loc.strategy != "path" or not loc.path or not loc.datasource_id:
@@ -75,16 +100,33 @@ def location_fingerprints(project: Project, calendar_id: str, period_identifier:
             except (DoboError, FileNotFoundError, AttributeError):
                 continue  # not there (yet): nothing to run for it
             stamp = info.get("mtime") or info.get("LastModified") or info.get("ETag") or info.get("created")
-            lines.append(f"{full}|{info.get('size')}|{stamp}")
-    return sorted(lines)
+            found.append(InputFile(full, info.get("size"), stamp, _as_time(stamp)))
+    return found
+
+
+def location_fingerprints(project: Project, calendar_id: str, period_identifier: str) -> list[str]:
+    """One line per resolved file of the input Dataset for the Period: path, size, modification time."""
+    return sorted(f.line() for f in input_files(project, calendar_id, period_identifier))
+
+
+def changed_at(files: list[InputFile]) -> datetime | None:
+    """When the files last changed; None when unknown (no file, or one without a time stamp)."""
+    times = [f.modified for f in files]
+    if not files or any(t is None for t in times):
+        return None
+    return max(t for t in times if t is not None)
+
+
+def fingerprint_of(files: list[InputFile]) -> str:
+    """A short hash of the files (path, size, modification time)."""
+    if not files:
+        return NO_FILES
+    return hashlib.sha256("\n".join(sorted(f.line() for f in files)).encode()).hexdigest()[:16]
 
 
 def input_fingerprint(project: Project, calendar_id: str, period_identifier: str) -> str:
     """A short hash of the input files the Project resolves for the Period (path, size, modification time)."""
-    lines = location_fingerprints(project, calendar_id, period_identifier)
-    if not lines:
-        return NO_FILES
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+    return fingerprint_of(input_files(project, calendar_id, period_identifier))
 
 
 def fingerprint_observation(
@@ -111,8 +153,13 @@ def done_reason(
     job_name: str,
     partition_key: str,
     fingerprint: str,
+    inputs_changed_at: datetime | None = None,
 ) -> str | None:
-    """Why the Period needs no new run (queued/running, or done with these inputs), or None if it does."""
+    """Why the Period needs no new run (queued/running, or done with these inputs), or None if it does.
+
+    `inputs_changed_at`: when the input files last changed; a completed Run of the same
+    Project version that started after it read them as they are (also one made by `dobo run`).
+    """
     # By the D15 queue key, which job and asset-graph launches both carry (`run_coordinator.py`).
     key = project_period(job_name, partition_key)
     pending = instance.get_runs(RunsFilter(tags={TAG_PROJECT_PERIOD: key}, statuses=list(PENDING)), limit=1)
@@ -123,6 +170,13 @@ def done_reason(
         limit=LOOK_BACK,
     ).records
     store = current_store()
+    if inputs_changed_at is not None:
+        for run in store.list_runs(project_id=project_id, period_identifier=partition_key, status="completed"):
+            started = run.started_at
+            if started is not None and started.tzinfo is None:
+                started = started.replace(tzinfo=UTC)
+            if run.project_version == version and started is not None and started > inputs_changed_at:
+                return f"dobo Run {run.id} completed {partition_key} with v{version} after its inputs last changed"
     for record in observed:
         observation = record.asset_observation
         meta = observation.metadata if observation else {}
@@ -137,4 +191,14 @@ def done_reason(
     return None
 
 
-__all__ = ["FINGERPRINT", "done_reason", "fingerprint_observation", "input_fingerprint", "location_fingerprints"]
+__all__ = [
+    "FINGERPRINT",
+    "InputFile",
+    "done_reason",
+    "fingerprint_observation",
+    "input_files",
+    "input_fingerprint",
+    "location_fingerprints",
+    "changed_at",
+    "fingerprint_of",
+]

@@ -29,7 +29,7 @@ from dagster import (
     schedule,
 )
 
-from dobo_dagster.automation import FINGERPRINT, done_reason, input_fingerprint
+from dobo_dagster.automation import FINGERPRINT, changed_at, done_reason, fingerprint_of, input_files
 from dobo_dagster.partitions import known_partition_keys
 from dobo_dagster.resources import current_store
 from dobo_dagster.settings import ScheduleSettings
@@ -87,8 +87,11 @@ def period_schedule(
             key = translator.partition_key(identifier)
             if key not in known:
                 continue
-            fingerprint = input_fingerprint(project, calendar_id, identifier)
-            done = done_reason(context.instance, translator, project.id, version, job.name, key, fingerprint)
+            files = input_files(project, calendar_id, identifier)
+            fingerprint = fingerprint_of(files)
+            done = done_reason(
+                context.instance, translator, project.id, version, job.name, key, fingerprint, changed_at(files)
+            )
             if done:
                 context.log.info(f"{key}: not requested, {done}")
                 continue

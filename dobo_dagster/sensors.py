@@ -33,7 +33,15 @@ from dagster import (
     sensor,
 )
 
-from dobo_dagster.automation import FINGERPRINT, NO_FILES, done_reason, input_fingerprint, location_fingerprints
+from dobo_dagster.automation import (
+    FINGERPRINT,
+    NO_FILES,
+    changed_at,
+    done_reason,
+    fingerprint_of,
+    input_files,
+    location_fingerprints,
+)
 from dobo_dagster.partitions import known_partition_keys
 from dobo_dagster.resources import current_store
 from dobo_dagster.settings import SensorSettings
@@ -66,12 +74,15 @@ def upstream_data_sensor(
             key = translator.partition_key(period.identifier)
             if period.status not in settings.statuses or key not in known:
                 continue
-            fingerprint = input_fingerprint(project, calendar_id, period.identifier)
+            files = input_files(project, calendar_id, period.identifier)
+            fingerprint = fingerprint_of(files)
             if fingerprint == NO_FILES or seen.get(key) == fingerprint:
                 continue
             seen[key] = fingerprint
             # The cursor only saves work; what decides is whether a Run already read these inputs.
-            done = done_reason(context.instance, translator, project.id, version, job.name, key, fingerprint)
+            done = done_reason(
+                context.instance, translator, project.id, version, job.name, key, fingerprint, changed_at(files)
+            )
             if done:
                 context.log.info(f"{key}: not requested, {done}")
                 continue

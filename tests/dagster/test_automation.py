@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 
 from dagster import DagsterRunStatus, build_schedule_context, build_sensor_context, instance_for_test
@@ -120,7 +121,7 @@ def _check_schedule(instance, finance) -> None:  # type: ignore[no-untyped-def]
     assert keys(_tick(schedule, defs, instance, 4)) == ["2025-12"]
     # A changed input file makes its Period due again, once.
     changed = finance / "2026/01/transactions.csv"
-    os.utime(changed, (changed.stat().st_atime, changed.stat().st_mtime + 60))
+    os.utime(changed, (changed.stat().st_atime, time.time() + 60))  # written after the run read it
     again = _tick(schedule, defs, instance, 5)
     assert keys(again) == ["2025-12", "2026-01"]
     _run(defs, instance, [r for r in again if r.partition_key == "2026-01"])
@@ -207,3 +208,20 @@ def _tick_on(schedule, defs, instance, when: datetime) -> list:  # type: ignore[
         repository_def=defs.get_repository_def(),
     )
     return list(schedule(ctx))
+
+
+def test_a_period_done_with_dobo_run_is_not_requested_until_its_inputs_change(finance):
+    """A completed `dobo run` of the same Project version after the inputs last changed counts as done."""
+    from tests.dagster.helpers import dobo_run
+
+    with instance_for_test() as instance:
+        activate(WATCHED)
+        defs = build_definitions(Declared())
+        sync_partitions(defs, instance)
+        schedule = defs.get_schedule_def("prj_fx_usd_schedule")
+        assert keys(_tick(schedule, defs, instance, 3)) == ["2025-12", "2026-01"]
+        dobo_run(WATCHED, "2026-01")  # outside Dagster
+        assert keys(_tick(schedule, defs, instance, 3)) == ["2025-12"]
+        changed = finance / "2026/01/transactions.csv"
+        os.utime(changed, (changed.stat().st_atime, time.time() + 60))  # written after that Run read it
+        assert keys(_tick(schedule, defs, instance, 3)) == ["2025-12", "2026-01"]
