@@ -73,8 +73,26 @@ def _as_time(stamp: object) -> datetime | None:
     return None
 
 
+@dataclass(frozen=True)
+class InputFiles:
+    """The file locations the input Dataset resolves to for a Period: those there, and how many are not."""
+
+    found: list[InputFile]
+    missing: int
+
+    @property
+    def not_there_yet(self) -> bool:
+        """Every file location is missing (a Period whose data has not arrived)."""
+        return self.missing > 0 and not self.found
+
+
 def input_files(project: Project, calendar_id: str, period_identifier: str) -> list[InputFile]:
-    """The resolved files of the input Dataset for the Period (file DataSources only)."""
+    """The resolved files of the input Dataset for the Period that are there (file DataSources only)."""
+    return resolved_input_files(project, calendar_id, period_identifier).found
+
+
+def resolved_input_files(project: Project, calendar_id: str, period_identifier: str) -> InputFiles:
+    """The resolved file locations of the input Dataset for the Period (file DataSources only)."""
     store, settings = current_store(), current_settings()
     catalog = StoreCatalog(store)
     report = explain_resolution(
@@ -86,7 +104,7 @@ def input_files(project: Project, calendar_id: str, period_identifier: str) -> l
         dataset_version=project.input_dataset_version,
         registered=StoreRegisteredLocations(store),
     )
-    found = []
+    found, missing = [], 0
     for table in report.tables:
         for loc in table.locations:
             if loc.strategy != "path" or not loc.path or not loc.datasource_id:
@@ -98,10 +116,11 @@ def input_files(project: Project, calendar_id: str, period_identifier: str) -> l
                 full = join_under_prefix(options.path_prefix, loc.path, data_root=settings.data_root)
                 info = filesystem(full).info(full)
             except (DoboError, FileNotFoundError, AttributeError):
-                continue  # not there (yet): nothing to run for it
+                missing += 1  # not there (yet)
+                continue
             stamp = info.get("mtime") or info.get("LastModified") or info.get("ETag") or info.get("created")
             found.append(InputFile(full, info.get("size"), stamp, _as_time(stamp)))
-    return found
+    return InputFiles(found, missing)
 
 
 def location_fingerprints(project: Project, calendar_id: str, period_identifier: str) -> list[str]:
@@ -194,10 +213,12 @@ def done_reason(
 __all__ = [
     "FINGERPRINT",
     "InputFile",
+    "InputFiles",
     "done_reason",
     "fingerprint_observation",
     "input_files",
     "input_fingerprint",
+    "resolved_input_files",
     "location_fingerprints",
     "changed_at",
     "fingerprint_of",

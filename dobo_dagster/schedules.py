@@ -9,7 +9,9 @@ every tick after the first requests nothing new unless an input changed, a
 new Project version was loaded, or an earlier run failed. Declared
 automation starts from now: Periods that ended before the Project version
 declaring it was stored are left alone, unless the schedule says
-`catch_up: true` or gives `not_before`. Only open and
+`catch_up: true` or gives `not_before`. A Period whose input files are all
+missing is not requested (its run could only fail, tick after tick); one
+read from tables is. Only open and
 closed Periods run (PER-5), and only keys already synced as partitions are
 requested, since an unknown key would fail the whole tick.
 """
@@ -29,7 +31,7 @@ from dagster import (
     schedule,
 )
 
-from dobo_dagster.automation import FINGERPRINT, changed_at, done_reason, fingerprint_of, input_files
+from dobo_dagster.automation import FINGERPRINT, changed_at, done_reason, fingerprint_of, resolved_input_files
 from dobo_dagster.partitions import known_partition_keys
 from dobo_dagster.resources import current_store
 from dobo_dagster.settings import ScheduleSettings
@@ -87,7 +89,11 @@ def period_schedule(
             key = translator.partition_key(identifier)
             if key not in known:
                 continue
-            files = input_files(project, calendar_id, identifier)
+            resolved = resolved_input_files(project, calendar_id, identifier)
+            if resolved.not_there_yet:  # a run would only fail for want of data, on every tick
+                context.log.info(f"{key}: not requested, its input files are not there yet")
+                continue
+            files = resolved.found
             fingerprint = fingerprint_of(files)
             done = done_reason(
                 context.instance, translator, project.id, version, job.name, key, fingerprint, changed_at(files)

@@ -101,15 +101,15 @@ def _check_schedule(instance, finance) -> None:  # type: ignore[no-untyped-def]
     sync_partitions(defs, instance)
     schedule = defs.get_schedule_def("prj_fx_usd_schedule")
     assert defs.resolve_job_def("prj_fx_usd").tags["dagster-k8s/config"].count("2Gi") == 1
-    # 3 March: January is due (offset 3 days), February ended 2 days ago; 2025-12 has no input files
-    # yet it is due (not_before 2025-12-01): requested, it fails, so it stays due.
+    # 3 March: January is due (offset 3 days), February ended 2 days ago; 2025-12 is due too
+    # (not_before 2025-12-01) but its input files are not there: not requested, no failing run.
     first = _tick(schedule, defs, instance, 3)
-    assert keys(first) == ["2025-12", "2026-01"]
+    assert keys(first) == ["2026-01"]
     _run(defs, instance, [r for r in first if r.partition_key == "2026-01"])
     # The same tick again, and the next day's: January ran once and is never requested again.
-    assert keys(_tick(schedule, defs, instance, 3)) == ["2025-12"]
+    assert keys(_tick(schedule, defs, instance, 3)) == []
     second = _tick(schedule, defs, instance, 4)
-    assert keys(second) == ["2025-12", "2026-02"]
+    assert keys(second) == ["2026-02"]
     # A run requested but not finished counts too: it is running, so February is not requested again.
     pending = defs.resolve_job_def("prj_fx_usd")
     instance.create_run_for_job(
@@ -118,15 +118,20 @@ def _check_schedule(instance, finance) -> None:  # type: ignore[no-untyped-def]
         tags={**DoboTranslator().run_tags(WATCHED, "finance", "2026-02"), "dagster/partition": "2026-02"},
         status=DagsterRunStatus.STARTED,
     )
-    assert keys(_tick(schedule, defs, instance, 4)) == ["2025-12"]
+    assert keys(_tick(schedule, defs, instance, 4)) == []
     # A changed input file makes its Period due again, once.
     changed = finance / "2026/01/transactions.csv"
     os.utime(changed, (changed.stat().st_atime, time.time() + 60))  # written after the run read it
     again = _tick(schedule, defs, instance, 5)
-    assert keys(again) == ["2025-12", "2026-01"]
+    assert keys(again) == ["2026-01"]
     _run(defs, instance, [r for r in again if r.partition_key == "2026-01"])
-    assert keys(_tick(schedule, defs, instance, 6)) == ["2025-12"]
+    assert keys(_tick(schedule, defs, instance, 6)) == []
     assert len(service().store.list_runs(project_id=WATCHED, period_identifier="2026-01")) == 2
+    # The input files of 2025-12 arrive: due at once. Locked, it never runs.
+    arrived = finance / "2025/12/transactions.csv"
+    arrived.parent.mkdir(parents=True)
+    arrived.write_bytes((finance / "2026/01/transactions.csv").read_bytes())
+    assert keys(_tick(schedule, defs, instance, 6)) == ["2025-12"]
     service().store.set_period_status("finance", "2025-12", "closed")
     service().store.set_period_status("finance", "2025-12", "locked")  # locked Periods never run
     assert keys(_tick(schedule, defs, instance, 6)) == []
@@ -198,7 +203,7 @@ def test_declared_schedule_starts_from_now_unless_the_project_asks_to_catch_up(f
         assert keys(_tick_on(schedule, defs, instance, stored)) == []
         caught_up = build_definitions(DeclaredCatchUp())
         ended = keys(_tick_on(caught_up.get_schedule_def("prj_fx_usd_schedule"), caught_up, instance, stored))
-        assert ended and ended[0] == "2025-01" and all(k < stored.strftime("%Y-%m") for k in ended)
+        assert ended == ["2026-01", "2026-02", "2026-03"]  # every ended month whose input files are there
 
 
 def _tick_on(schedule, defs, instance, when: datetime) -> list:  # type: ignore[no-untyped-def]
@@ -219,9 +224,9 @@ def test_a_period_done_with_dobo_run_is_not_requested_until_its_inputs_change(fi
         defs = build_definitions(Declared())
         sync_partitions(defs, instance)
         schedule = defs.get_schedule_def("prj_fx_usd_schedule")
-        assert keys(_tick(schedule, defs, instance, 3)) == ["2025-12", "2026-01"]
+        assert keys(_tick(schedule, defs, instance, 3)) == ["2026-01"]
         dobo_run(WATCHED, "2026-01")  # outside Dagster
-        assert keys(_tick(schedule, defs, instance, 3)) == ["2025-12"]
+        assert keys(_tick(schedule, defs, instance, 3)) == []
         changed = finance / "2026/01/transactions.csv"
         os.utime(changed, (changed.stat().st_atime, time.time() + 60))  # written after that Run read it
-        assert keys(_tick(schedule, defs, instance, 3)) == ["2025-12", "2026-01"]
+        assert keys(_tick(schedule, defs, instance, 3)) == ["2026-01"]
