@@ -78,6 +78,14 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("ref-rows", "reference: detail + summary rows", ("handwritten-rows",), False, True, False),
     Variant("dobo-off", "dobo, trace off", ("dobo", "--rows-output"), True, True, True),
     Variant(
+        "dobo-durable",
+        "dobo, trace off, checkpoints: operations",
+        ("dobo", "--rows-output", "--checkpoints", "operations"),
+        True,
+        True,
+        True,
+    ),
+    Variant(
         "ref-rows-ids",
         "reference: detail + summary rows + _row_id",
         ("handwritten-rows", "--row-ids"),

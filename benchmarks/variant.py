@@ -3,7 +3,7 @@
 
     python -m benchmarks.variant handwritten --data DIR --work DIR
     python -m benchmarks.variant handwritten-rows --data DIR --work DIR [--row-ids]
-    python -m benchmarks.variant dobo --data DIR --work DIR [--trace] [--rows-output]
+    python -m benchmarks.variant dobo --data DIR --work DIR [--trace] [--rows-output] [--checkpoints POLICY]
 
 Prints one JSON line: in-process seconds for imports and for the run, this
 process's peak RSS, the output paths (``outputs``: summary, then rows when
@@ -21,6 +21,7 @@ STARTED = time.perf_counter()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 
@@ -33,7 +34,10 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--row-ids", action="store_true", help="handwritten-rows: also write _row_id")
     parser.add_argument("--rows-output", action="store_true", help="dobo: also write every visible working row")
+    parser.add_argument("--checkpoints", choices=["none", "operations"], help="dobo: the durability policy (D36)")
     args = parser.parse_args()
+    if args.checkpoints:  # read by Settings.from_env() when the Run's snapshot is made
+        os.environ["DOBO_CHECKPOINTS"] = args.checkpoints
 
     steps: list[dict] = []
     if args.variant == "handwritten":
