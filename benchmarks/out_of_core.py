@@ -54,9 +54,11 @@ def peak_of(group: Path, kind: str) -> int:
     return int(path.read_text()) if path.exists() else -1
 
 
-def run_dobo(data: Path, work: Path, group: Path | None) -> dict[str, object]:
-    """One `benchmarks.variant dobo` process (trace off), inside ``group`` when given."""
+def run_dobo(data: Path, work: Path, group: Path | None, trace: bool = False) -> dict[str, object]:
+    """One `benchmarks.variant dobo` process, inside ``group`` when given."""
     command = [sys.executable, "-m", "benchmarks.variant", "dobo", "--data", str(data), "--work", str(work)]
+    if trace:
+        command.append("--trace")
     timed = ["/usr/bin/time", "-v", *command]
     if group is not None:  # join the cgroup, then become the measured process
         timed = ["sh", "-c", f'echo $$ > "{group}/cgroup.procs" && exec "$@"', "sh", *timed]
@@ -79,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=50_000_000)
     parser.add_argument("--cap-gib", type=float, default=4.0)
     parser.add_argument("--data", type=Path, default=None, help="data folder (default: a temp folder per size)")
+    parser.add_argument("--trace", action="store_true", help="trace on (default: off)")
     args = parser.parse_args(argv)
     data = args.data or Path(tempfile.gettempdir()) / f"dobo-bench-{args.rows}"
     generated = time.perf_counter()
@@ -89,10 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     group, kind = make_cgroup(f"dobo-out-of-core-{os.getpid()}", cap)
     try:
         with tempfile.TemporaryDirectory() as capped_work, tempfile.TemporaryDirectory() as free_work:
-            capped = run_dobo(data, Path(capped_work), group)
+            capped = run_dobo(data, Path(capped_work), group, args.trace)
             capped["cgroup_peak_mb"] = peak_of(group, kind) // 2**20
-            print(f"capped at {args.cap_gib} GiB (cgroup {kind}): {json.dumps(_brief(capped))}", flush=True)
-            free = run_dobo(data, Path(free_work), None)
+            label = f"trace {'on' if args.trace else 'off'}, capped at {args.cap_gib} GiB (cgroup {kind})"
+            print(f"{label}: {json.dumps(_brief(capped))}", flush=True)
+            free = run_dobo(data, Path(free_work), None, args.trace)
             print(f"no cap: {json.dumps(_brief(free))}", flush=True)
             if capped["exit"] != 0 or free["exit"] != 0:
                 print("a run failed:", capped.get("stderr") or free.get("stderr"), file=sys.stderr)

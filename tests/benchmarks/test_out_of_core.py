@@ -26,11 +26,11 @@ def _cgroups_writable() -> bool:
 def test_a_capped_run_finishes_with_the_summary_of_an_uncapped_one(tmp_path: Path, capsys) -> None:
     assert out_of_core.main(["--rows", "200000", "--cap-gib", "1", "--data", str(tmp_path / "data")]) == 0
     printed = capsys.readouterr().out
-    assert "capped at 1.0 GiB" in printed and "summaries equal value for value (2,000 rows)" in printed
+    assert "trace off, capped at 1.0 GiB" in printed and "summaries equal value for value (2,000 rows)" in printed
 
 
 def test_a_capped_run_that_goes_over_its_cap_is_reported_as_failed(tmp_path: Path, monkeypatch, capsys) -> None:
-    def killed(data: Path, work: Path, group: Path | None) -> dict[str, object]:
+    def killed(data: Path, work: Path, group: Path | None, trace: bool = False) -> dict[str, object]:
         return {"exit": -9, "wall_s": 1.0, "stderr": "Killed"} if group is not None else {"exit": 0}
 
     monkeypatch.setattr(out_of_core, "run_dobo", killed)
