@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
+from dobo_engine.io.row_ids import row_id_text as _row_id_text
 from dobo_engine.trace.format import (
     AFTER,
     BEFORE,
@@ -45,7 +46,7 @@ def _header(run_id: str, operation_order: int, operation_type: str, change_type:
         pl.lit(run_id, dtype=pl.Utf8).alias(RUN_ID),
         pl.lit(_check_order(operation_order), dtype=ORDER_DTYPE).alias(OPERATION_ORDER),
         pl.lit(operation_type, dtype=pl.Utf8).alias(OPERATION_TYPE),
-        pl.col(ROW_ID_COLUMN).cast(pl.Utf8).alias(ROW_ID),
+        _row_id_text(pl.col(ROW_ID_COLUMN)).alias(ROW_ID),
         pl.lit(change_type, dtype=pl.Utf8).alias(CHANGE_TYPE),
     ]
 
@@ -105,7 +106,9 @@ def created_events(
     if ROW_ID_COLUMN not in schema:
         raise ValueError(f"created rows need a {ROW_ID_COLUMN} column")
     columns = list(schema.names())
-    full = pl.Struct(schema)
+    # Trace files hold row ids as their UUID text (D37): built once here, for `row_id` and `after`.
+    lazy = lazy.with_columns(_row_id_text(pl.col(ROW_ID_COLUMN)).alias(ROW_ID_COLUMN))
+    full = pl.Struct({c: pl.Utf8() if c == ROW_ID_COLUMN else t for c, t in schema.items()})
     return lazy.select(
         *_header(run_id, operation_order, operation_type, CREATED),
         pl.lit(columns, dtype=pl.List(pl.Utf8)).alias(CHANGED_COLUMNS),

@@ -68,7 +68,7 @@ def type_name(dtype: pl.DataType) -> str:
     'List(String)'
     """
 
-    if dtype == pl.Utf8:
+    if dtype == pl.Utf8 or dtype == pl.UInt128:  # UInt128: the engine's form of `_row_id`, written as text (D37)
         return "string"
     if dtype == pl.Int64:
         return "integer"
