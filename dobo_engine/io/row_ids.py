@@ -30,8 +30,6 @@ what hand-written references and provisioned test data use).
 from __future__ import annotations
 
 import hashlib
-import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -218,11 +216,6 @@ def row_id_from_text(text: pl.Expr) -> pl.Expr:
 def is_row_id_text(text: pl.Expr) -> pl.Expr:
     """True where ``text`` is a UUID in its 8-4-4-4-12 hex form (what a stored ``_row_id`` must be)."""
     return text.str.contains(_UUID_TEXT)
-
-
-def row_id_value(text: str) -> int | None:
-    """The 128-bit value of one id's text (a read-back filter, ``dobo trace --row``); None if no UUID."""
-    return uuid.UUID(text).int if re.fullmatch(_UUID_TEXT, text) else None
 
 
 def readable_row_ids(frame: pl.DataFrame) -> pl.DataFrame:
