@@ -17,14 +17,15 @@ comes from ``hashlib`` and the mix is written out in UInt64 arithmetic (which
 wraps, as splitmix64 needs). Polars expressions have no shift operators:
 ``x // 2**k`` shifts right, ``x * 2**k`` (wrapping) shifts left.
 
-Physical form (D37). Inside the engine (frames, checkpoints, trace files) an
-id is one ``UInt128`` column holding the same 128 bits, read as a big-endian
-number: 16 bytes a row instead of 36 characters, arithmetic to build (no text),
-and ordered exactly like the canonical text (fixed-width lowercase hex), so
-sorting and the time order of v7 ids are unchanged. :func:`row_id_text` turns
-it into the canonical text wherever a user reads ids; :func:`row_id_from_text`
-reads a stored id. :func:`row_id_expr` still builds the text directly (it is
-what hand-written references and provisioned test data use).
+Physical form (D37). Inside the engine (working frames, checkpoints, trace
+events until their file is written) an id is one ``UInt128`` column holding
+the same 128 bits, read as a big-endian number: 16 bytes a row instead of 36
+characters, arithmetic to build (no text), and ordered exactly like the
+canonical text (fixed-width lowercase hex), so sorting and the time order of
+v7 ids are unchanged. :func:`row_id_text` turns it into the canonical text
+wherever a user or another tool reads ids (outputs, trace files, expressions);
+:func:`row_id_from_text` reads a stored id. :func:`row_id_expr` still builds
+the text directly (hand-written references and provisioned test data use it).
 """
 
 from __future__ import annotations

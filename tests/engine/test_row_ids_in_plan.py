@@ -6,6 +6,8 @@ import polars as pl
 import pytest
 
 import dobo_engine.io.row_ids as row_ids
+from dobo_engine.engine.checkpoints import CheckpointStore
+from dobo_engine.io.row_ids import readable_row_ids
 from tests.engine.finance import project, run
 
 PLAN = """
@@ -60,3 +62,16 @@ def test_output_trace_and_checkpointed_run_agree_on_row_id_text_D37_D36(tmp_path
     assert loaded["row_id"].equals(loaded["after"].struct.field("_row_id"), check_names=False)
     kept = set(plan_outputs.frames[3]["_row_id"])
     assert kept < set(loaded["row_id"])  # deleted rows are not written, every written id was loaded
+
+
+def test_a_checkpoint_saved_with_text_row_ids_resumes_with_the_same_ids_D37_RUN_7(tmp_path):
+    """A Run checkpointed while ids were held as text goes on with the same 128-bit ids."""
+    run(project(PLAN.format(columns="journal_id, _row_id")), tmp_path, trace=False, checkpoints="operations")
+    store = CheckpointStore(str(tmp_path / "checkpoints"))
+    compact = store.load("run-1", 1)
+    as_text = compact.with_frame(readable_row_ids(compact.data))
+    assert as_text.data.schema["_row_id"] == pl.Utf8
+    store.save("run-old", 0, as_text)
+    resumed = store.load("run-old", 0)
+    assert resumed.data.schema["_row_id"] == row_ids.ROW_ID_DTYPE
+    assert resumed.data.equals(compact.data)
