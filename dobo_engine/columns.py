@@ -69,6 +69,8 @@ def column_dtype(column: ColumnLike) -> pl.DataType:
 
 
 # Ordered: this is also the order system columns take after the user columns.
+# The dtypes are those users read and write; inside the engine `_row_id` is held
+# compact (`dobo_engine.io.row_ids.ROW_ID_DTYPE`, D37).
 SYSTEM_COLUMNS: dict[str, pl.DataType] = {
     "_row_id": pl.Utf8(),
     "_source_dataset_id": pl.Utf8(),

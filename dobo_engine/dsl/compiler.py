@@ -33,6 +33,7 @@ from dobo_engine.dsl.polars_exprs import (
 )
 from dobo_engine.dsl.types import BOOLEAN, INTEGER, DslType, common_type, decimal, scale_of
 from dobo_engine.errors import InternalError
+from dobo_engine.io.row_ids import row_id_text
 
 
 class Compiler:
@@ -73,7 +74,10 @@ class Compiler:
         return lit(node.value, PL_DATE)
 
     def c_Column(self, node: ast.Column) -> pl.Expr:
-        expr = col(node.frame_column or node.name)
+        frame_column = node.frame_column or node.name
+        expr = col(frame_column)
+        if frame_column == "_row_id":  # expressions read the id as its UUID text (D5, D37)
+            expr = row_id_text(expr)
         if node.dtype is not None and node.dtype.kind == "decimal" and node.dtype.precision != 38:
             expr = expr.cast(dec_target(node.dtype.scale or 0))  # widen: results are always precision 38
         # In an aggregation a group_by column outside an aggregate is one value per group.

@@ -34,6 +34,7 @@ import polars as pl
 from dobo_engine.dsl.types import DslType
 from dobo_engine.engine.working import WorkingFrame
 from dobo_engine.errors import InvalidResumePoint, Location
+from dobo_engine.io.row_ids import row_id_from_text
 from dobo_engine.io.storage import exists, filesystem, read_bytes, write_atomically
 from dobo_engine.model.operations import Operation
 
@@ -150,6 +151,7 @@ class CheckpointStore:
 
     def _load_step(self, run_id: str, step: int) -> WorkingFrame:
         meta, frame = self._read_sealed(run_id, step)
+        frame = _compact_row_ids(frame)
         delta = meta.get("delta")
         if delta is not None:
             frame = _replay(self._load_step(run_id, int(delta["base"])).data, frame, delta)
@@ -265,3 +267,13 @@ def _write_text(target: Any, text: str) -> None:
             handle.write(text)
     else:
         target.write(text.encode("utf-8"))
+
+
+def _compact_row_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """Row ids in the engine's form (D37), also from a checkpoint saved while ids were held as text.
+
+    A Run resumed after an upgrade must go on with the ids it started with (D14, D26).
+    """
+    if frame.schema.get("_row_id") != pl.Utf8:
+        return frame
+    return frame.with_columns(row_id_from_text(pl.col("_row_id")).alias("_row_id"))

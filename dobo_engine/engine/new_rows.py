@@ -7,7 +7,7 @@ import polars as pl
 from dobo_engine.columns import SYSTEM_COLUMNS
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.working import Frame, WorkingFrame
-from dobo_engine.io.row_ids import row_id_expr, seed_text
+from dobo_engine.io.row_ids import row_id_compact_expr, seed_text
 from dobo_engine.labels import empty_labels
 
 
@@ -29,7 +29,7 @@ def stamp_new_rows(
     """Incoming user columns plus fresh system columns, in the working frame's column layout."""
     clock = pl.lit(ctx.clock, dtype=pl.Datetime("us", "UTC"))
     system: dict[str, pl.Expr] = {
-        "_row_id": row_id_expr(ctx.clock, seed_text(ctx.run_id, order)),
+        "_row_id": row_id_compact_expr(ctx.clock, seed_text(ctx.run_id, order)),
         "_source_dataset_id": pl.lit(source_dataset_id, dtype=pl.Utf8),
         "_source_table": pl.lit(source_table, dtype=pl.Utf8),
         "_created_by_project_id": pl.lit(ctx.project_id, dtype=pl.Utf8),

@@ -16,6 +16,16 @@ Polars' own ``hash()`` is stable only within one Polars version, so the seed
 comes from ``hashlib`` and the mix is written out in UInt64 arithmetic (which
 wraps, as splitmix64 needs). Polars expressions have no shift operators:
 ``x // 2**k`` shifts right, ``x * 2**k`` (wrapping) shifts left.
+
+Physical form (D37). Inside the engine (working frames, checkpoints, trace
+events until their file is written) an id is one ``UInt128`` column holding
+the same 128 bits, read as a big-endian number: 16 bytes a row instead of 36
+characters, arithmetic to build (no text), and ordered exactly like the
+canonical text (fixed-width lowercase hex), so sorting and the time order of
+v7 ids are unchanged. :func:`row_id_text` turns it into the canonical text
+wherever a user or another tool reads ids (outputs, trace files, expressions);
+:func:`row_id_from_text` reads a stored id. :func:`row_id_expr` still builds
+the text directly (hand-written references and provisioned test data use it).
 """
 
 from __future__ import annotations
@@ -29,6 +39,9 @@ _GAMMA = 0x9E3779B97F4A7C15
 _MUL1 = 0xBF58476D1CE4E5B9
 _MUL2 = 0x94D049BB133111EB
 _MASK64 = (1 << 64) - 1
+ROW_ID_DTYPE = pl.UInt128()  # the engine's form of `_row_id` (D37)
+# The canonical text form (RFC 9562 §4); stored ids are read case-insensitively.
+_UUID_TEXT = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Hex text of every 16-bit value; ids are built by gathering from it, which is
@@ -122,3 +135,92 @@ def _format_ids(h1: pl.Series, time_text: str) -> pl.Series:
         ]
     )
     return frame.select(text.alias(h1.name)).to_series()
+
+
+def row_id_compact_expr(clock: datetime, seed: str, *, offset: int = 0) -> pl.Expr:
+    """The ids of :func:`row_id_expr`, as ``UInt128`` (D37): same bits, no text.
+
+    ``row_id_text(row_id_compact_expr(c, s))`` equals ``row_id_expr(c, s)`` row
+    for row. A plan that never reads ``_row_id`` drops the column (projection
+    pushdown) and so builds no ids at all.
+    """
+    ms = _clock_ms(clock)
+    position = pl.int_range(pl.len(), dtype=pl.UInt64) + _u64(offset)
+    h1 = _splitmix64(_u64(seed_of(seed)) + position)
+    # One eager pass over the materialised h1, for the reason given in row_id_expr.
+    return h1.map_batches(lambda h: _compact_ids(h, ms), return_dtype=ROW_ID_DTYPE)
+
+
+def _compact_ids(h1: pl.Series, ms: int) -> pl.Series:
+    h = pl.col("h1")
+    # The layout of _format_ids as two 64-bit halves. hi: 48 bits ms, version 7, then
+    # rand_a (the top 12 bits of h). lo: variant 10, then h rotated left by 10 bits
+    # (h's bits 51..0, then its top 10 bits), whose top two bits the variant replaces.
+    hi = _u64((ms << 16) | 0x7000) + _shr(h, 52)
+    lo = _u64(0x8000 << 48) + _low(h * _u64(1 << 10), 62) + _shr(h, 54)
+    wide = hi.cast(ROW_ID_DTYPE) * pl.lit(1 << 64, dtype=ROW_ID_DTYPE) + lo.cast(ROW_ID_DTYPE)
+    return h1.rename("h1").to_frame().select(wide.alias(h1.name)).to_series()
+
+
+def row_id_text(ids: pl.Expr) -> pl.Expr:
+    """Canonical UUID text (lowercase, 8-4-4-4-12) of ``UInt128`` ids; NULL stays NULL.
+
+    Ids that are text already (frames built outside the engine) pass unchanged.
+    """
+    return ids.map_batches(_text_of_ids, return_dtype=pl.Utf8)
+
+
+def _text_of_ids(ids: pl.Series) -> pl.Series:
+    if ids.dtype != ROW_ID_DTYPE:
+        return ids.cast(pl.Utf8)
+    # Eager, halves materialised once: as one lazy expression each 16-bit group
+    # would recompute its half from the 128-bit column.
+    wide = pl.col("id")
+    halves = (
+        ids.rename("id")
+        .to_frame()
+        .select(
+            hi=(wide // pl.lit(1 << 64, dtype=ROW_ID_DTYPE)).cast(pl.UInt64),
+            lo=(wide & pl.lit(_MASK64, dtype=ROW_ID_DTYPE)).cast(pl.UInt64),
+        )
+    )
+
+    def group(half: str, index: int) -> pl.Expr:  # 16-bit group `index` of a half, 0 = most significant
+        shifted = _shr(pl.col(half), 48 - 16 * index)
+        return _hex16(_low(shifted, 16) if index else shifted)
+
+    text = pl.concat_str(
+        [
+            group("hi", 0),
+            group("hi", 1),
+            pl.lit("-"),
+            group("hi", 2),
+            pl.lit("-"),
+            group("hi", 3),
+            pl.lit("-"),
+            group("lo", 0),
+            pl.lit("-"),
+            group("lo", 1),
+            group("lo", 2),
+            group("lo", 3),
+        ]
+    )
+    return halves.select(text.alias(ids.name)).to_series()
+
+
+def row_id_from_text(text: pl.Expr) -> pl.Expr:
+    """``UInt128`` of UUID text (either case); NULL where the text is no UUID (see :func:`is_row_id_text`)."""
+    digits = text.str.replace_all("-", "", literal=True)
+    return pl.when(is_row_id_text(text)).then(digits.str.to_integer(base=16, dtype=ROW_ID_DTYPE, strict=False))
+
+
+def is_row_id_text(text: pl.Expr) -> pl.Expr:
+    """True where ``text`` is a UUID in its 8-4-4-4-12 hex form (what a stored ``_row_id`` must be)."""
+    return text.str.contains(_UUID_TEXT)
+
+
+def readable_row_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with a ``UInt128`` ``_row_id`` column as its text, the form users read (D37)."""
+    if frame.schema.get("_row_id") != ROW_ID_DTYPE:
+        return frame
+    return frame.with_columns(row_id_text(pl.col("_row_id")).alias("_row_id"))

@@ -26,7 +26,7 @@ from dobo_engine.columns import (
 )
 from dobo_engine.errors import DuplicateRowId, SchemaMismatch, UnreadableData
 from dobo_engine.io.exact_casts import conversion
-from dobo_engine.io.row_ids import row_id_expr
+from dobo_engine.io.row_ids import ROW_ID_DTYPE, is_row_id_text, row_id_compact_expr, row_id_from_text
 
 # System columns that must hold a value on every row once present.
 _NOT_NULL_SYSTEM = ("_period_from", "_valid_from")
@@ -136,6 +136,8 @@ def conform(
             problems.append(ColumnProblem(name, "missing", expected=expected))
             continue
         value, failed = conversion(name, schema[name], dtype)
+        if name == "_row_id":
+            value, failed, expected = _stored_row_id(schema[name], value, failed)
         if dtype == pl.Date or isinstance(dtype, pl.Datetime):
             # Arrow holds dates far beyond year 9999; Python, and so the trace read-back, does not.
             failed = failed | (value.is_not_null() & ~value.dt.year().is_between(_MIN_YEAR, _MAX_YEAR)).fill_null(False)
@@ -155,7 +157,7 @@ def conform(
 
     problems += _period_problem(temporal_mode, present, period_identifier, descendants_ok)
     if "_row_id" in present:
-        ids = pl.col("_row_id").drop_nulls()
+        ids = converted["_row_id"].drop_nulls()
         checks.append((ids.len() - ids.n_unique()).alias("dup"))
 
     duplicates = 0
@@ -206,6 +208,18 @@ def conform(
     ).filter(~pl.col("_deleted"))
 
 
+def _stored_row_id(source: pl.DataType, text: pl.Expr, failed: pl.Expr) -> tuple[pl.Expr, pl.Expr, str]:
+    """A stored ``_row_id`` in the engine's form (D37): (value, failed, expected type).
+
+    Stored ids are UUID text (entities.md §1); any other text cannot be held
+    as the 128-bit id and is reported like any value that does not convert.
+    """
+    if source == ROW_ID_DTYPE:  # already the engine's form
+        return pl.col("_row_id"), pl.lit(False), "UUID"
+    not_uuid = (text.is_not_null() & ~is_row_id_text(text)).fill_null(False)
+    return row_id_from_text(text), failed | not_uuid, "UUID text (D26)"
+
+
 def _output_columns(
     columns: Sequence[ColumnLike],
     system_names: list[str],
@@ -222,7 +236,7 @@ def _output_columns(
     clock_lit = pl.lit(utc_clock).cast(TIMESTAMP_DTYPE)
     fills: dict[str, pl.Expr] = {
         # Stored values are kept (ROW-1); NULLs inside a stored column are filled like a missing column.
-        "_row_id": row_id_expr(clock, row_id_seed),
+        "_row_id": row_id_compact_expr(clock, row_id_seed),
         "_source_dataset_id": pl.lit(dataset_id, dtype=pl.Utf8),
         "_source_table": pl.lit(table_name, dtype=pl.Utf8),
         "_created_by_project_id": pl.lit(None, dtype=pl.Utf8),
@@ -236,7 +250,7 @@ def _output_columns(
     }
     out = [converted[c.name].alias(c.name) for c in columns]
     for name in system_names:
-        dtype = SYSTEM_COLUMNS[name]
+        dtype = ROW_ID_DTYPE if name == "_row_id" else SYSTEM_COLUMNS[name]
         stored = converted.get(name)
         fill = fills.get(name)
         if (

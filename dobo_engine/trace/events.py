@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
+from dobo_engine.io.row_ids import ROW_ID_DTYPE
 from dobo_engine.trace.format import (
     AFTER,
     BEFORE,
@@ -40,12 +41,19 @@ def _check_order(operation_order: int) -> int:
     return int(operation_order)
 
 
-def _header(run_id: str, operation_order: int, operation_type: str, change_type: str) -> list[pl.Expr]:
+def _header(
+    run_id: str, operation_order: int, operation_type: str, change_type: str, rows: pl.LazyFrame
+) -> list[pl.Expr]:
+    # The engine's compact ids (D37) stay compact until the file is written: sorting
+    # them is cheaper, and the writer turns them into text once (TraceWriter.write).
+    row_id = pl.col(ROW_ID_COLUMN)
+    if rows.collect_schema()[ROW_ID_COLUMN] != ROW_ID_DTYPE:
+        row_id = row_id.cast(pl.Utf8)
     return [
         pl.lit(run_id, dtype=pl.Utf8).alias(RUN_ID),
         pl.lit(_check_order(operation_order), dtype=ORDER_DTYPE).alias(OPERATION_ORDER),
         pl.lit(operation_type, dtype=pl.Utf8).alias(OPERATION_TYPE),
-        pl.col(ROW_ID_COLUMN).cast(pl.Utf8).alias(ROW_ID),
+        row_id.alias(ROW_ID),
         pl.lit(change_type, dtype=pl.Utf8).alias(CHANGE_TYPE),
     ]
 
@@ -107,7 +115,7 @@ def created_events(
     columns = list(schema.names())
     full = pl.Struct(schema)
     return lazy.select(
-        *_header(run_id, operation_order, operation_type, CREATED),
+        *_header(run_id, operation_order, operation_type, CREATED, lazy),
         pl.lit(columns, dtype=pl.List(pl.Utf8)).alias(CHANGED_COLUMNS),
         pl.lit(None, dtype=full).alias(BEFORE),
         pl.struct(columns).alias(AFTER),
@@ -172,7 +180,7 @@ def updated_events(
     ]
     changed = pl.concat_list(per_column).list.drop_nulls() if targets else pl.lit([], dtype=pl.List(pl.Utf8))
     return paired.filter(changed_mask(targets)).select(
-        *_header(run_id, operation_order, operation_type, UPDATED),
+        *_header(run_id, operation_order, operation_type, UPDATED, paired),
         changed.alias(CHANGED_COLUMNS),
         pl.struct([pl.col(OLD_PREFIX + c).alias(c) for c in targets]).alias(BEFORE),
         pl.struct([pl.col(c) for c in targets]).alias(AFTER),
@@ -197,8 +205,9 @@ def deleted_events(
     """
 
     flag = pl.Struct({DELETED_COLUMN: pl.Boolean})
-    return row_ids.lazy().select(
-        *_header(run_id, operation_order, operation_type, DELETED),
+    flagged = row_ids.lazy()
+    return flagged.select(
+        *_header(run_id, operation_order, operation_type, DELETED, flagged),
         pl.lit([DELETED_COLUMN], dtype=pl.List(pl.Utf8)).alias(CHANGED_COLUMNS),
         pl.struct(pl.lit(False).alias(DELETED_COLUMN)).cast(flag).alias(BEFORE),
         pl.struct(pl.lit(True).alias(DELETED_COLUMN)).cast(flag).alias(AFTER),

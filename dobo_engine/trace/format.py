@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from dobo_engine.io.row_ids import ROW_ID_DTYPE, row_id_text
+
 FORMAT_VERSION = 1
 METADATA_KEY = "dobo.trace"  # TR-9
 
@@ -58,6 +60,27 @@ def empty_events_schema(before: pl.DataType, after: pl.DataType) -> pl.Schema:
     )
 
 
+def readable_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """Events as trace files hold them: compact row ids (D37) as their UUID text, in ``row_id`` and the structs.
+
+    Events built from frames whose ids are text already pass unchanged.
+    """
+    if frame.schema.get(ROW_ID) != ROW_ID_DTYPE:
+        return frame
+    frame = frame.with_columns(row_id_text(pl.col(ROW_ID)).alias(ROW_ID))
+    for name in (BEFORE, AFTER):
+        dtype = frame.schema[name]
+        if not isinstance(dtype, pl.Struct) or ROW_ID_COLUMN not in {f.name for f in dtype.fields}:
+            continue
+        fields = {f.name: pl.Utf8() if f.name == ROW_ID_COLUMN else f.dtype for f in dtype.fields}
+        if frame[name].null_count() == frame.height:  # `before` of created rows: no values to format
+            fixed = pl.lit(None, dtype=pl.Struct(fields))
+        else:  # only a created row's `after` holds `_row_id`, and it is the event's `row_id`: reuse that text
+            fixed = pl.col(name).struct.with_fields(pl.col(ROW_ID).alias(ROW_ID_COLUMN))
+        frame = frame.with_columns(fixed.alias(name))
+    return frame
+
+
 def type_name(dtype: pl.DataType) -> str:
     """A readable type name for the TR-9 schema: dobo's names (D4) where one exists.
 
@@ -68,7 +91,7 @@ def type_name(dtype: pl.DataType) -> str:
     'List(String)'
     """
 
-    if dtype == pl.Utf8:
+    if dtype == pl.Utf8 or dtype == pl.UInt128:  # UInt128: the engine's form of `_row_id`, as text in files (D37)
         return "string"
     if dtype == pl.Int64:
         return "integer"

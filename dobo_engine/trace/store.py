@@ -26,6 +26,7 @@ from dobo_engine.trace.format import (
     OUTPUT,
     ROW_ID,
     TRACED_TYPES,
+    readable_ids,
     schema_names,
     trace_path,
 )
@@ -89,8 +90,10 @@ class TraceWriter:
             # TR-10: sorted by row id, so row-group statistics let a row filter skip groups.
             # One contiguous frame sorted once: sorting wide nested structs lazily, or
             # gathering from many chunks, costs several times more.
+            # Compact ids (D37) are sorted as numbers, which orders them as their text, then
+            # written as text: trace files are read by tools without 128-bit integers (pyarrow).
             rows = events.lazy().select(EVENT_FIELDS).collect().rechunk()
-            plan = rows.sort(ROW_ID).lazy()
+            plan = readable_ids(rows.sort(ROW_ID)).lazy()
             write_atomically(final, lambda temp: plan.sink_parquet(temp, metadata=metadata), self.storage_options)
         except Exception as exc:  # noqa: BLE001 - every cause becomes the one TR-1 error
             raise TraceWriteFailure(

@@ -6,6 +6,7 @@ import pytest
 
 from dobo_engine.engine.checkpoints import CheckpointStore
 from dobo_engine.errors import RowNotFound
+from dobo_engine.io.row_ids import readable_row_ids
 from dobo_engine.trace.reader import TraceReader
 from dobo_engine.trace.runinfo import RunInfo
 from tests.engine.finance import CLOCK, project, run
@@ -47,7 +48,9 @@ def test_rebuilt_state_of_every_row_after_every_step_equals_the_engine_frame(tmp
     )
     compared = 0
     for step in [0, 1, 2, 3, 4, 5, 6]:
-        held = checkpoints.load("run-six", step).working_frame()
+        # Checkpoints keep the engine's compact ids (D37); the trace reads back their text.
+        loaded = checkpoints.load("run-six", step)
+        held = readable_row_ids(loaded.data.select(loaded.working_columns))
         for row in held.to_dicts():
             state = reader.row_state(info, row["_row_id"], step)
             assert {k: state.get(k) for k in row} == row, (step, row["_row_id"])
@@ -58,7 +61,7 @@ def test_rebuilt_state_of_every_row_after_every_step_equals_the_engine_frame(tmp
 def test_row_created_later_is_not_found_at_an_earlier_step(tmp_path):
     prj = project(SIX)
     run(prj, tmp_path, run_id="run-six")
-    summary_id = CheckpointStore(str(tmp_path / "checkpoints")).load("run-six", 4).frame["_row_id"][-1]
+    summary_id = readable_row_ids(CheckpointStore(str(tmp_path / "checkpoints")).load("run-six", 4).data)["_row_id"][-1]
     info = RunInfo("run-six", "completed", CLOCK, {op.order: op.type for op in prj.operations}, 6)
     with pytest.raises(RowNotFound):
         TraceReader(str(tmp_path / "trace")).row_state(info, summary_id, 3)

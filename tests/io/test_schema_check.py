@@ -10,6 +10,7 @@ from io_stand_ins import CLOCK, GL, Col, Table
 
 from dobo_engine.columns import SYSTEM_COLUMNS, system_columns_for
 from dobo_engine.errors import DuplicateRowId, SchemaMismatch
+from dobo_engine.io.row_ids import ROW_ID_DTYPE, readable_row_ids
 from dobo_engine.io.schema_check import conform
 
 
@@ -88,14 +89,14 @@ def test_undeclared_columns_dropped_and_order_is_user_then_system_DS6():
 
 
 def test_missing_system_columns_are_filled_ROW2():
-    out = run(text_frame()).collect()
+    out = readable_row_ids(run(text_frame()).collect())
     row = out.row(0, named=True)
     assert row["_source_dataset_id"] == "ds-gl" and row["_source_table"] == "gl"
     assert row["_created_by_project_id"] is None and row["_created_by_run_id"] is None
     assert row["_created_at"] == row["_updated_at"] == CLOCK
     assert row["_deleted"] is False and row["_labels"] == [] and row["_period"] == "2026-01"
     assert uuid.UUID(row["_row_id"]).version == 7
-    assert run(text_frame()).collect()["_row_id"].equals(out["_row_id"])  # deterministic (D26)
+    assert readable_row_ids(run(text_frame()).collect())["_row_id"].equals(out["_row_id"])  # deterministic (D26)
 
 
 def test_stored_system_columns_are_kept_ROW1():
@@ -105,7 +106,7 @@ def test_stored_system_columns_are_kept_ROW1():
         _labels=['{"k":"v"}', "{}"],
         _created_at=["2025-01-01T00:00:00Z"] * 2,
     )
-    out = run(stored).collect()
+    out = readable_row_ids(run(stored).collect())
     assert out["_row_id"][0] == "01900000-0000-7000-8000-000000000001"
     assert uuid.UUID(out["_row_id"][1]).version == 7  # a NULL id is filled
     assert out["_period"].to_list() == ["2025-12"] * 2
@@ -141,4 +142,20 @@ def test_stored_deleted_rows_are_dropped_ROW7():
 
 def test_duplicate_stored_row_ids_fail_the_load_OP_SYS_2():
     with pytest.raises(DuplicateRowId, match="1 row"):
-        run(text_frame(_row_id=["x", "x"]))
+        run(text_frame(_row_id=["01900000-0000-7000-8000-000000000001"] * 2))
+    with pytest.raises(DuplicateRowId, match="1 row"):  # the same id, whatever the case of its hex digits
+        run(text_frame(_row_id=["01900000-0000-7000-8000-00000000000a", "01900000-0000-7000-8000-00000000000A"]))
+
+
+def test_loaded_row_ids_are_held_compact_D37():
+    stored = text_frame(_row_id=["01900000-0000-7000-8000-0000000000AB", None])
+    out = run(stored).collect()
+    assert out.schema["_row_id"] == ROW_ID_DTYPE
+    assert out["_row_id"][0] == 0x01900000_0000_7000_8000_0000000000AB
+    # Read as canonical (lowercase) text wherever a user sees it.
+    assert readable_row_ids(out)["_row_id"][0] == "01900000-0000-7000-8000-0000000000ab"
+
+
+def test_a_stored_row_id_that_is_no_uuid_fails_the_load_D26_D37():
+    with pytest.raises(SchemaMismatch, match="_row_id: 1 value.* UUID text.*'row-7'"):
+        run(text_frame(_row_id=["01900000-0000-7000-8000-000000000001", "row-7"]))

@@ -10,6 +10,7 @@ from dobo_engine.engine.materialise import collect_all
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import Location, UnresolvedColumnRef
+from dobo_engine.io.row_ids import ROW_ID_DTYPE, row_id_text
 from dobo_engine.model.operations import OutputOperation
 
 
@@ -30,12 +31,20 @@ def output_columns(op: OutputOperation, working: WorkingFrame) -> list[str]:
     return names
 
 
+def _readable(column: str, working: WorkingFrame) -> pl.Expr:
+    """A written column as users read it: `_row_id` as its UUID text (D37), anything else as it is."""
+    if column == "_row_id" and working.schema[column] == ROW_ID_DTYPE:
+        return row_id_text(pl.col(column)).alias(column)
+    return pl.col(column)
+
+
 def apply_output(op: OutputOperation, working: WorkingFrame, ctx: RunContext) -> OperationOutcome:
     compiler = OperationCompiler(op.order, ctx.selectors, ctx.today)
     scope = working.scope("selector", today=ctx.today)
     candidates = pl.lit(True) if op.parameters.include_deleted else VISIBLE
     rows = working.frame.lazy().filter(candidates & compiler.condition(op.selector, scope, "selector"))
-    (frame,) = collect_all([rows.select(output_columns(op, working))])  # what is written is materialised here
+    written = [_readable(c, working) for c in output_columns(op, working)]
+    (frame,) = collect_all([rows.select(written)])  # what is written is materialised here
     result = ctx.outputs.write(
         frame,
         operation_order=op.order,
