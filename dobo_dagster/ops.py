@@ -51,6 +51,7 @@ from dobo_dagster.runs import RunTarget, begin_attempt, fail
 from dobo_dagster.translator import LOAD_NODE, DoboTranslator
 from dobo_engine.engine.pipeline import StepReport
 from dobo_engine.engine.working import WorkingFrame
+from dobo_engine.io.row_ids import ROW_ID_DTYPE
 from dobo_engine.model.operations import Operation
 from dobo_engine.model.project import Project
 from dobo_engine.model.run import ProjectSnapshot
@@ -98,7 +99,8 @@ def _written(
 ) -> Written | None:
     if step.write is None:
         return None
-    types = {c: str(t) for c, t in working.frame.schema.items()}
+    # Row ids are written as UUID text whatever their form inside the engine (D37).
+    types = {c: "String" if t == ROW_ID_DTYPE else str(t) for c, t in working.frame.schema.items()}
     return Written(
         operation.order,
         output_materialization(translator, snapshot, run_id, step.write, operation, types, context.run_id),
