@@ -289,6 +289,21 @@ class DagsterDev:
         )
         return data["terminateRun"]
 
+    def dobo(self, *args: str) -> str:
+        """The `dobo` command against the server's store and example data; its stdout (it must succeed)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DOBO_", "DAGSTER_"))}
+        env |= {"DOBO_HOME": str(self.dobo_home), "DOBO_DATA_ROOT": str(ROOT)}
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "dobo"), *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
     def dobo_runs(self, project_id: str, period: str) -> list[Any]:
         """The dobo Runs of a Project and Period, from the server's metadata store."""
         from dobo_engine.store.api import open_store

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -45,17 +43,7 @@ def _apply_declared_projects(server, folder: Path) -> None:
         )
         assert f"id: {project_id}" in text and "dagster:" in text
         (folder / f"{project_id}.yaml").write_text(text)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOBO_", "DAGSTER_"))}
-    env |= {"DOBO_HOME": str(server.dobo_home), "DOBO_DATA_ROOT": str(ROOT)}
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dobo"), "apply", str(folder.parent)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    server.dobo("apply", str(folder.parent))
 
 
 def _partitions_of_runs(server, project_id: str) -> list[str]:

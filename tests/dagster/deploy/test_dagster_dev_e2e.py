@@ -9,17 +9,12 @@ other (D15); a run terminated while busy leaves its Period free.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from dagster_dev_server import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -117,18 +112,8 @@ def test_partition_run_and_backfill(server) -> None:
 
 def test_a_dobo_run_made_outside_dagster_is_reported_once(server) -> None:
     """`dobo run` against the server's store: the sensor `dobo_cli_runs` reports it once."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOBO_", "DAGSTER_"))}
-    env |= {"DOBO_HOME": str(server.dobo_home), "DOBO_DATA_ROOT": str(ROOT)}
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dobo"), "run", PROJECT, "--period", "2026-02", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    run_id = json.loads(done.stdout)["run_id"]
+    done = server.dobo("run", PROJECT, "--period", "2026-02", "--json")
+    run_id = json.loads(done)["run_id"]
 
     def reported() -> list[dict] | None:
         found = server.materializations(TRACE_ASSET, "2026-02")
