@@ -40,13 +40,13 @@ from dobo_engine.engine.operations.aggregate import apply_aggregate
 from dobo_engine.engine.operations.append import apply_append
 from dobo_engine.engine.operations.delete import apply_delete
 from dobo_engine.engine.operations.outcome import OperationOutcome
-from dobo_engine.engine.operations.output import apply_output
+from dobo_engine.engine.operations.output import OutputRequest, apply_output, output_request
 from dobo_engine.engine.operations.update import apply_update
 from dobo_engine.engine.references import referenced_qualifiers
 from dobo_engine.engine.steps import PendingStep, SideOutputs, StepReport
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import DoboError
-from dobo_engine.model.operations import Operation
+from dobo_engine.model.operations import Operation, OutputOperation
 from dobo_engine.model.run import ProjectSnapshot, WriteResult
 from dobo_engine.trace.events import created_events
 from dobo_engine.trace.store import TraceWriter
@@ -279,6 +279,17 @@ class Executor:
         """One operation on `working`, then its trace file and checkpoint (RUN-4)."""
         return self._run_operation(op, working, None)
 
+    def prepare_output(self, op: OutputOperation, working: WorkingFrame) -> OutputRequest:
+        """An `output`'s rows and destination, for a caller that writes them itself (a Dagster IO manager).
+
+        Write it with `request.write_with(...)`, then report it with `finish_output`.
+        """
+        return _guarded(op.order, lambda: output_request(op, working, self.ctx))
+
+    def finish_output(self, op: OutputOperation, working: WorkingFrame, written: WriteResult) -> StepReport:
+        """The step of an `output` whose request was written by the caller: its report, made durable (RUN-4)."""
+        return self._settle(self._build_operation(op, working, written=written), None)[1]
+
     def _run_operation(
         self, op: Operation, working: WorkingFrame, deferred: list[tuple[PendingStep, pl.DataFrame]] | None
     ) -> tuple[WorkingFrame, StepReport]:
@@ -310,14 +321,19 @@ class Executor:
             )
         return self._lookups
 
-    def _build_operation(self, op: Operation, working: WorkingFrame) -> PendingStep:
-        """One operation on the plan of `working`; its counts and events are side outputs (D36)."""
+    def _build_operation(self, op: Operation, working: WorkingFrame, written: WriteResult | None = None) -> PendingStep:
+        """One operation on the plan of `working`; its counts and events are side outputs (D36).
+
+        `written`: the `output` was already written by the caller (`finish_output`).
+        """
         lookups = self._runtime_lookups()
         started = time.perf_counter()
         before = working  # operations build on it lazily; a collected frame stays one where that is cheaper
         rows_in = before.frame.lazy().select(VISIBLE.sum().cast(pl.Int64).alias("rows_in"))
 
         def apply() -> OperationOutcome:
+            if written is not None:
+                return OperationOutcome(before, events=None, write=written)
             current = before
             if lookups:  # LK-6 runtime: look values up by the rows' current keys
                 frame = join_lookups(

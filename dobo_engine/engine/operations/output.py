@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
-from dobo_engine.engine.context import RunContext
+from dobo_engine.engine.context import OutputSink, RunContext
 from dobo_engine.engine.expressions import OperationCompiler
 from dobo_engine.engine.materialise import collect_all
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import Location, UnresolvedColumnRef
 from dobo_engine.io.row_ids import ROW_ID_DTYPE, row_id_text
-from dobo_engine.model.operations import OutputOperation
+from dobo_engine.model.operations import Destination, OutputMode, OutputOperation
+from dobo_engine.model.run import WriteResult
 
 
 def output_columns(op: OutputOperation, working: WorkingFrame) -> list[str]:
@@ -38,19 +41,50 @@ def _readable(column: str, working: WorkingFrame) -> pl.Expr:
     return pl.col(column)
 
 
-def apply_output(op: OutputOperation, working: WorkingFrame, ctx: RunContext) -> OperationOutcome:
+@dataclass(frozen=True)
+class OutputRequest:
+    """What one `output` writes, collected, and where: the write itself is `write_with` (OP-OUT-1..8).
+
+    The engine writes it at once (`apply_output`); a Dagster IO manager writes it
+    through the same writers after its op hands it over (`Executor.prepare_output`).
+    """
+
+    order: int
+    frame: pl.DataFrame
+    destination: Destination
+    mode: OutputMode
+    register_as: str | None
+    temporal_mode: str
+
+    def write_with(self, outputs: OutputSink) -> WriteResult:
+        return outputs.write(
+            self.frame,
+            operation_order=self.order,
+            destination=self.destination,
+            mode=self.mode,
+            register_as=self.register_as,
+            temporal_mode=self.temporal_mode,
+        )
+
+
+def output_request(op: OutputOperation, working: WorkingFrame, ctx: RunContext) -> OutputRequest:
+    """The selected rows and columns of `working`, materialised, with the operation's destination."""
     compiler = OperationCompiler(op.order, ctx.selectors, ctx.today)
     scope = working.scope("selector", today=ctx.today)
     candidates = pl.lit(True) if op.parameters.include_deleted else VISIBLE
     rows = working.frame.lazy().filter(candidates & compiler.condition(op.selector, scope, "selector"))
     written = [_readable(c, working) for c in output_columns(op, working)]
     (frame,) = collect_all([rows.select(written)])  # what is written is materialised here
-    result = ctx.outputs.write(
+    return OutputRequest(
+        op.order,
         frame,
-        operation_order=op.order,
-        destination=op.parameters.destination,
-        mode=op.parameters.mode,
-        register_as=op.parameters.register_as_dataset,
-        temporal_mode=working.temporal_mode,
+        op.parameters.destination,
+        op.parameters.mode,
+        op.parameters.register_as_dataset,
+        working.temporal_mode,
     )
+
+
+def apply_output(op: OutputOperation, working: WorkingFrame, ctx: RunContext) -> OperationOutcome:
+    result = output_request(op, working, ctx).write_with(ctx.outputs)
     return OperationOutcome(working, events=None, write=result)
