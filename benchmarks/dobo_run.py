@@ -122,13 +122,13 @@ project:
         columns: [account_code, currency, total_local, total_reporting, total_rounded, large_lines, line_count]
 """
 
-ROWS_OUTPUT = f"""
-    - order: {ROWS_OUTPUT_ORDER}
+ROWS_OUTPUT = """
+    - order: {order}
       name: write the working rows
       type: output
       parameters:
         destination: default
-        columns: [{", ".join(ROW_COLUMNS)}]
+        columns: [{columns}]
 """
 
 FILES = {
@@ -138,9 +138,12 @@ FILES = {
 }
 
 
-def project(*, rows_output: bool = False) -> Project:
-    """The benchmark Project; with ``rows_output`` it also writes every visible working row."""
-    (entity,) = parse_text(PROJECT + (ROWS_OUTPUT if rows_output else ""))
+def project(*, rows_output: bool = False, row_ids: bool = True) -> Project:
+    """The benchmark Project; with ``rows_output`` it also writes every visible working row
+    (with its ``_row_id`` unless ``row_ids`` is False)."""
+    columns = ROW_COLUMNS if row_ids else [c for c in ROW_COLUMNS if c != "_row_id"]
+    rows = ROWS_OUTPUT.format(order=ROWS_OUTPUT_ORDER, columns=", ".join(columns))
+    (entity,) = parse_text(PROJECT + (rows if rows_output else ""))
     return entity  # type: ignore[return-value]
 
 
@@ -226,6 +229,7 @@ def run(
     trace: bool,
     on_step: Callable[[StepReport], None] | None = None,
     rows_output: bool = False,
+    row_ids: bool = True,
 ) -> tuple[RunOutcome, Path]:
     """Run the Project over the files in ``data``; checkpoints, trace and output go under ``work``.
 
@@ -235,7 +239,7 @@ def run(
     (``ParquetOutputs.path(ROWS_OUTPUT_ORDER)``).
     """
     data, work = Path(data), Path(work)
-    prj = project(rows_output=rows_output)
+    prj = project(rows_output=rows_output, row_ids=row_ids)
     snapshot = ProjectSnapshot(
         project_id=prj.id,
         project_version=1,

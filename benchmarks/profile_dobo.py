@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("rows", type=int)
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--breakdown", action="store_true")
+    parser.add_argument("--rows-output", action="store_true", help="also write every visible working row")
     parser.add_argument("--cprofile", type=int, default=0, metavar="K")
     parser.add_argument("--data-root", default=os.path.join(tempfile.gettempdir(), "dobo-bench-data"))
     args = parser.parse_args()
@@ -127,7 +128,7 @@ def main() -> None:
     try:
         if profiler:
             profiler.enable()
-        dobo_run.run(data, work, trace=args.trace, on_step=report)
+        dobo_run.run(data, work, trace=args.trace, on_step=report, rows_output=args.rows_output)
         if profiler:
             profiler.disable()
     finally:

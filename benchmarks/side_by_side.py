@@ -11,7 +11,8 @@ imports) and is not timed; ``--repeats`` rounds follow.
 
 Each dobo variant is paired with every reference whose files it also writes
 (:func:`pairs`): dobo with only the summary output against the summary-only
-reference; dobo with the rows output against all three references.
+reference; dobo with the rows output against all three references, and with the rows
+output but no `_row_id` column against the two that write no `_row_id`.
 
 Per process: wall time around the process (interpreter start and imports
 included), and CPU seconds (user + system) and peak RSS as reported by
@@ -76,6 +77,14 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("ref-summary", "reference: summary only", ("handwritten",), False, False, False),
     Variant("dobo-summary", "dobo, trace off, summary output only", ("dobo",), True, False, False),
     Variant("ref-rows", "reference: detail + summary rows", ("handwritten-rows",), False, True, False),
+    Variant(
+        "dobo-off-no-ids",
+        "dobo, trace off, rows output without _row_id",
+        ("dobo", "--rows-output", "--no-row-ids"),
+        True,
+        True,
+        False,
+    ),
     Variant("dobo-off", "dobo, trace off", ("dobo", "--rows-output"), True, True, True),
     Variant(
         "dobo-durable",
@@ -98,13 +107,13 @@ VARIANTS: tuple[Variant, ...] = (
 
 
 def pairs(variants: Sequence[Variant]) -> list[tuple[Variant, Variant]]:
-    """(dobo, reference) pairs where dobo writes every file the reference writes."""
+    """(dobo, reference) pairs where dobo writes every file (and column) the reference writes."""
     return [
         (d, r)
         for d in variants
         if d.is_dobo
         for r in variants
-        if not r.is_dobo and (d.writes_rows or not r.writes_rows)
+        if not r.is_dobo and (d.writes_rows or not r.writes_rows) and (d.writes_row_ids or not r.writes_row_ids)
     ]
 
 
@@ -197,7 +206,7 @@ def compare_round(produced: dict[str, Sample], variants: Sequence[Variant]) -> l
         done.append(Comparison(d.key, r.key, "summary", compare_files(dobo[0], ref[0], keys=SUMMARY_KEYS, what=what)))
         if r.writes_rows:
             what = f"rows of {d.label} vs {r.label}"
-            drop = () if r.writes_row_ids else ("_row_id",)
+            drop = ("_row_id",) if d.writes_row_ids and not r.writes_row_ids else ()
             counted = compare_files(dobo[1], ref[1], keys=ROW_KEYS, what=what, drop=drop)
             done.append(Comparison(d.key, r.key, "rows" + (" + _row_id" if r.writes_row_ids else ""), counted))
     return done

@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--row-ids", action="store_true", help="handwritten-rows: also write _row_id")
     parser.add_argument("--rows-output", action="store_true", help="dobo: also write every visible working row")
+    parser.add_argument("--no-row-ids", action="store_true", help="dobo: the rows output without _row_id")
     parser.add_argument("--checkpoints", choices=["none", "operations"], help="dobo: the durability policy (D36)")
     args = parser.parse_args()
     if args.checkpoints:  # read by Settings.from_env() when the Run's snapshot is made
@@ -68,7 +69,14 @@ def main() -> None:
                 }
             )
 
-        _, summary = dobo_run.run(args.data, args.work, trace=args.trace, on_step=record, rows_output=args.rows_output)
+        _, summary = dobo_run.run(
+            args.data,
+            args.work,
+            trace=args.trace,
+            on_step=record,
+            rows_output=args.rows_output,
+            row_ids=not args.no_row_ids,
+        )
         outputs = [summary]
         if args.rows_output:
             outputs.append(summary.with_name(f"operation={dobo_run.ROWS_OUTPUT_ORDER}.parquet"))

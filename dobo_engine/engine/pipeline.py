@@ -200,7 +200,7 @@ class Executor:
             return self._run_steps(None)
 
     def _run_plan(self) -> RunOutcome:
-        steps = [self._build_load(lazy=True)]
+        steps = [self._shared(self._build_load(lazy=True))]
         side = SideOutputs(steps, trace=self.trace is not None)
         with side_outputs(side):  # what an operation materialises also collects the pending side outputs
             for op in self.operations():
@@ -208,7 +208,7 @@ class Executor:
                     self.at_boundary(op.order)
                 except BaseException as stop:  # a stop at a boundary ends the Run as it is (RUN-8)
                     raise _Stopped(stop) from stop
-                steps.append(self._build_operation(op, steps[-1].working))
+                steps.append(self._shared(self._build_operation(op, steps[-1].working)))
         started = time.perf_counter()
         side.collect_with([])
         reports = side.reports()
@@ -219,6 +219,19 @@ class Executor:
         files = self._write_all_traces([(s, side.events[s.order]) for s in steps if s.order in side.events])
         reports = [replace(r, trace_file=files.get(r.order)) for r in reports]
         return RunOutcome(steps[-1].working, reports[1:])
+
+    def _shared(self, step: PendingStep) -> PendingStep:
+        """With trace on, the frame after each step as a shared node of the plan (D36).
+
+        Every step's events read the frame before and after it; as separate
+        queries of one `collect_all` they would each compute the plan from the
+        scan again (Polars shares subplans only within a query, or through a
+        cache node). With trace off only small counts read it, and a cache
+        would hold every step's frame in memory, so the plan streams instead.
+        """
+        if self.trace is None or isinstance(step.working.frame, pl.DataFrame):
+            return step
+        return replace(step, working=step.working.with_frame(step.working.frame.lazy().cache()))
 
     def _write_all_traces(self, items: list[tuple[PendingStep, pl.DataFrame]]) -> dict[int, str]:
         """Every step's trace file, each atomically; on a failure none is left (D36)."""

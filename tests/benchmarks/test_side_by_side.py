@@ -40,9 +40,9 @@ def test_side_by_side_reports_every_variant_with_identical_outputs(tmp_path):
         assert f"| {variant.label} |" in text
     assert "1-minute load average:" in text and "command: `" in text and "Polars" in text
     # dobo with the summary output only: its summary against the summary-only reference; dobo trace
-    # off (under each checkpoint policy) and on: 3 summaries + 2 rows files each. Checked in the
-    # warm-up and in the timed round.
-    assert text.count("| identical |") == 16
+    # off (under each checkpoint policy) and on: 3 summaries + 2 rows files each; dobo trace off
+    # without `_row_id` in its rows output: 2 summaries + 1 rows file. The last round is shown.
+    assert text.count("| identical |") == 19
     assert "checked after each of the 2 rounds" in text
     # The rows file holds the 18,373 lines with a cost center, then the 1,813 summary rows.
     assert "| rows + _row_id | 20,186 | identical |" in text
