@@ -13,9 +13,6 @@ from typing import Any
 
 import fsspec
 import polars as pl
-import pyarrow.dataset as pads
-import pyarrow.parquet as pq
-from pyarrow.fs import FSSpecHandler, PyFileSystem
 
 from dobo_engine.errors import DataNotFound, Location, RowNotFound
 from dobo_engine.trace.format import (
@@ -175,6 +172,9 @@ class TraceReader:
         try:
             if not self._remote:
                 return pl.scan_parquet(path, hive_partitioning=False)
+            import pyarrow.dataset as pads  # here: the engine imports this module, and only reads need pyarrow
+            from pyarrow.fs import FSSpecHandler, PyFileSystem
+
             fs, stripped = self._fs(path)
             dataset = pads.dataset(stripped, format="parquet", filesystem=PyFileSystem(FSSpecHandler(fs)))
             return pl.scan_pyarrow_dataset(dataset)
@@ -182,6 +182,8 @@ class TraceReader:
             raise self._missing(run, order, exc) from exc
 
     def _metadata(self, run: RunInfo, order: int) -> dict[str, Any]:
+        import pyarrow.parquet as pq
+
         path = self._path(run, order)
         try:
             if self._remote:
