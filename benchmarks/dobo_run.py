@@ -23,6 +23,7 @@ from dobo_engine.engine.checkpoints import CheckpointStore
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.pipeline import Executor, RunOutcome, StepReport
 from dobo_engine.errors import DataNotFound, UnresolvedDatasetRef
+from dobo_engine.io.fingerprints import Fingerprint, file_fingerprint
 from dobo_engine.io.row_ids import seed_text
 from dobo_engine.io.schema_check import conform
 from dobo_engine.model.dataset import Dataset, TableRef
@@ -187,6 +188,12 @@ class ParquetTables:
             descendants_ok=True,
         )
 
+    def fingerprints(self, dataset: Dataset, table: TableRef) -> list[Fingerprint] | None:
+        """The file a table is read from: the trace records the load by reference to it (TR-15)."""
+        name = FILES.get((dataset.id, table.name))
+        found = None if name is None else file_fingerprint(str(self.folder / name))
+        return None if found is None else [found]
+
 
 @dataclass
 class ParquetOutputs:
@@ -230,6 +237,7 @@ def run(
     on_step: Callable[[StepReport], None] | None = None,
     rows_output: bool = False,
     row_ids: bool = True,
+    load_by_reference: bool = True,
 ) -> tuple[RunOutcome, Path]:
     """Run the Project over the files in ``data``; checkpoints, trace and output go under ``work``.
 
@@ -274,5 +282,6 @@ def run(
         CheckpointStore(str(work / "checkpoints")),
         TraceWriter(str(work / "trace")) if trace else None,
         on_step=on_step or (lambda _: None),
+        load_by_reference=load_by_reference,
     )
     return executor.run(), outputs.path(OUTPUT_ORDER)

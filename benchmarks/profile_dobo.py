@@ -101,6 +101,7 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--breakdown", action="store_true")
     parser.add_argument("--rows-output", action="store_true", help="also write every visible working row")
+    parser.add_argument("--load-copy", action="store_true", help="copy the loaded rows into the trace (no TR-15)")
     parser.add_argument("--cprofile", type=int, default=0, metavar="K")
     parser.add_argument("--data-root", default=os.path.join(tempfile.gettempdir(), "dobo-bench-data"))
     args = parser.parse_args()
@@ -128,7 +129,14 @@ def main() -> None:
     try:
         if profiler:
             profiler.enable()
-        dobo_run.run(data, work, trace=args.trace, on_step=report, rows_output=args.rows_output)
+        dobo_run.run(
+            data,
+            work,
+            trace=args.trace,
+            on_step=report,
+            rows_output=args.rows_output,
+            load_by_reference=not args.load_copy,
+        )
         if profiler:
             profiler.disable()
     finally:

@@ -671,6 +671,13 @@ class TraceDisabled(DoboError):
     category = INPUT
 
 
+class TraceInputChanged(DoboError):
+    """a location the load's trace refers to changed since the Run, or cannot be re-read here (TR-15)"""
+
+    code = "TraceInputChanged"
+    category = FAILURE
+
+
 # -- activation validation (validation.md) -----------------------------------------------------
 
 

@@ -14,11 +14,13 @@ from dobo_engine.trace.reader import TraceReader
 from dobo_engine.trace.runinfo import RunInfo
 
 
-def run_info(run_id: str) -> RunInfo:
+def run_info(run_id: str, service: RunService | None = None) -> RunInfo:
     """The trace's view of a stored Run (`RunNotFound` if there is none)."""
-    settings = Settings.from_env()
+    if service is None:
+        settings = Settings.from_env()
+        service = RunService(open_store(settings.metadata_url), settings)
     # Through the run service: a Run whose process is gone is reaped first, so its trace is readable.
-    record = RunService(open_store(settings.metadata_url), settings).run(run_id)
+    record = service.run(run_id)
     snapshot = ProjectSnapshot.model_validate(record.snapshot)
     return RunInfo(
         run_id=record.id,
@@ -52,8 +54,11 @@ def trace_command(run_id: str, row_id: str | None, at_step: int | None, operatio
     """
     if (row_id is None) == (operation is None):
         raise click.UsageError("give exactly one of --row and --operation")
-    info = run_info(run_id)
-    reader = TraceReader(Settings.from_env().trace_root)
+    settings = Settings.from_env()
+    service = RunService(open_store(settings.metadata_url), settings)
+    info = run_info(run_id, service)
+    # A load traced by reference to its input is read again from the Run's snapshot (TR-15).
+    reader = TraceReader(settings.trace_root, replay=service.load_replay)
     if operation is not None:
         changes = reader.operation_changes(info, operation)
         if as_json:

@@ -33,7 +33,7 @@ import polars as pl
 
 from dobo_engine.engine.assembly import LoadedLookup, assemble, drop_lookup_columns, join_lookups
 from dobo_engine.engine.checkpoints import CheckpointStore, step_holding
-from dobo_engine.engine.context import RunContext
+from dobo_engine.engine.context import RunContext, TableSource
 from dobo_engine.engine.expressions import with_order
 from dobo_engine.engine.materialise import side_outputs
 from dobo_engine.engine.operations.aggregate import apply_aggregate
@@ -46,9 +46,11 @@ from dobo_engine.engine.references import referenced_qualifiers
 from dobo_engine.engine.steps import PendingStep, SideOutputs, StepReport
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import DoboError
+from dobo_engine.model.dataset import Dataset, TableRef
 from dobo_engine.model.operations import Operation, OutputOperation
 from dobo_engine.model.run import ProjectSnapshot, WriteResult
 from dobo_engine.trace.events import created_events
+from dobo_engine.trace.replay import Fingerprint, ReplayedLoad, ReReadable
 from dobo_engine.trace.store import TraceWriter
 from dobo_engine.unexpected_errors import from_unexpected
 
@@ -167,7 +169,12 @@ class Executor:
     on_step: Callable[[StepReport], None] = _no_step  # called after each step is durable (RUN-4)
     # Called with the next operation's order before it starts: the place to stop a Run (RUN-8).
     at_boundary: Callable[[int], None] = _no_boundary
+    # TR-15: trace the load by reference to its input when every table it reads can be read again;
+    # False always copies the loaded rows into the load's trace file.
+    load_by_reference: bool = True
     _lookups: list[LoadedLookup] | None = field(default=None, init=False, repr=False)
+    # What the load read, when its trace file records it by reference (TR-15); None: a full copy.
+    _load_fingerprints: list[Fingerprint] | None = field(default=None, init=False, repr=False)
 
     def run(self, resume_after: int | None = None) -> RunOutcome:
         """Run from the load, or from the checkpoint of `resume_after` (RUN-7).
@@ -247,6 +254,10 @@ class Executor:
         return written
 
     def _write_trace(self, trace: TraceWriter, step: PendingStep, events: pl.DataFrame) -> str:
+        fingerprints = self._load_fingerprints
+        if step.type == "load" and fingerprints is not None:  # TR-15: `events` is the loaded row count
+            rows = int(events.item())
+            return _guarded(None, lambda: trace.write_by_reference(self.ctx.run_id, step.schema, rows, fingerprints))
         return _guarded(step.order, lambda: trace.write(self.ctx.run_id, step.order, step.type, events, step.schema))
 
     def _run_steps(self, resume_after: int | None) -> RunOutcome:
@@ -309,21 +320,45 @@ class Executor:
         return self._settle(self._build_operation(op, working), deferred)
 
     def _build_load(self, *, lazy: bool) -> PendingStep:
-        """Operation 0 on the plan: the assembled rows, their count, their `created` events (TR-2)."""
-        qualifiers, runtime = self._qualifiers, self._runtime
+        """Operation 0 on the plan: the assembled rows, their count, their `created` events (TR-2).
+
+        When the load can be read again exactly (TR-15), its trace side output is
+        only the row count: the trace file records what was read, not the rows.
+        """
         started = time.perf_counter()
-        working = _guarded(
-            None,
-            lambda: assemble(self.ctx, self.ctx.input_dataset, qualifiers, join_now=not runtime, lazy=lazy).working,
-        )
+        working, fingerprints = self._assemble_load(lazy=lazy, fingerprint=self.trace is not None)
+        self._load_fingerprints = fingerprints if self.load_by_reference else None
         events = None
-        if self.trace is not None:
+        if self.trace is not None and self._load_fingerprints is not None:
+            events = working.frame.lazy().select(pl.len().cast(pl.Int64).alias("rows"))
+        elif self.trace is not None:
             events = created_events(
                 working.working_frame(), run_id=self.ctx.run_id, operation_order=0, operation_type="load"
             )
         report = working.frame.lazy().select(pl.len().cast(pl.Int64).alias("rows_in"))
         report = report.with_columns(pl.col("rows_in").alias("rows_created"))
         return PendingStep(0, "load", None, working, None, report, events, time.perf_counter() - started, counts=report)
+
+    def _assemble_load(self, *, lazy: bool, fingerprint: bool) -> tuple[WorkingFrame, list[Fingerprint] | None]:
+        """The load's working frame and, if asked and possible, the fingerprints of every table it read (TR-15)."""
+        qualifiers, runtime = self._qualifiers, self._runtime
+        recording = _RecordingTables(self.ctx.tables)
+        ctx = replace(self.ctx, tables=recording)
+        working = _guarded(
+            None, lambda: assemble(ctx, ctx.input_dataset, qualifiers, join_now=not runtime, lazy=lazy).working
+        )
+        if not fingerprint:
+            return working, None
+        return working, _guarded(None, lambda: _fingerprints(self.ctx.tables, recording.loaded))
+
+    def replay_load(self) -> ReplayedLoad:
+        """The load done again, for reading a trace that records it by reference (TR-15).
+
+        Assembly only: nothing is traced, checkpointed or written. The frame is
+        lazy, so a reader looking for one row does not hold every loaded row.
+        """
+        working, fingerprints = self._assemble_load(lazy=True, fingerprint=True)
+        return ReplayedLoad(working.working_frame().lazy(), fingerprints or [])
 
     def _runtime_lookups(self) -> list[LoadedLookup]:
         if not self._runtime:
@@ -412,6 +447,37 @@ class Executor:
         report = replace(report, seconds=report.seconds + time.perf_counter() - started)
         self.on_step(report)
         return after, report
+
+
+@dataclass
+class _RecordingTables:
+    """A TableSource that notes which tables the load reads, so their fingerprints can be taken (TR-15)."""
+
+    inner: TableSource
+    loaded: list[tuple[Dataset, TableRef]] = field(default_factory=list)
+
+    def dataset(self, dataset_id: str, version: int | None = None) -> Dataset:
+        return self.inner.dataset(dataset_id, version)
+
+    def load_table(self, dataset: Dataset, table: TableRef) -> pl.LazyFrame:
+        self.loaded.append((dataset, table))
+        return self.inner.load_table(dataset, table)
+
+
+def _fingerprints(tables: TableSource, loaded: list[tuple[Dataset, TableRef]]) -> list[Fingerprint] | None:
+    """One fingerprint per location the load read; None when any table cannot be read again (e.g. a database)."""
+    if not isinstance(tables, ReReadable):
+        return None
+    found: dict[str, Fingerprint] = {}
+    for dataset, table in loaded:
+        try:
+            prints = tables.fingerprints(dataset, table)
+        except OSError:  # a location that cannot be fingerprinted is one that cannot be trusted to re-read
+            return None
+        if prints is None:
+            return None
+        found.update({str(p["location"]): p for p in prints})
+    return list(found.values())
 
 
 class _Stopped(BaseException):

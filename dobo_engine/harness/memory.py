@@ -14,6 +14,7 @@ from datetime import datetime
 import polars as pl
 
 from dobo_engine.errors import DataNotFound, UnresolvedDatasetRef
+from dobo_engine.io.fingerprints import Fingerprint, frame_fingerprint
 from dobo_engine.io.row_ids import seed_text
 from dobo_engine.io.schema_check import conform
 from dobo_engine.model.dataset import Dataset, TableRef
@@ -23,12 +24,19 @@ from dobo_engine.model.run import WriteResult
 
 @dataclass
 class MemoryTables:
-    """Datasets by id and their tables' rows by (dataset id, table name)."""
+    """Datasets by id and their tables' rows by (dataset id, table name).
+
+    ``re_readable``: whoever reads the Run's trace back can load these rows
+    again (the scenario harness does, in the same process), so the load's
+    trace may refer to them instead of copying them (TR-15). Off by default:
+    a trace read from its files alone needs the copy.
+    """
 
     datasets: Mapping[str, Dataset]
     rows: Mapping[tuple[str, str], pl.DataFrame]
     clock: datetime
     period_identifier: str
+    re_readable: bool = False
 
     def dataset(self, dataset_id: str, version: int | None = None) -> Dataset:
         found = self.datasets.get(dataset_id)
@@ -51,6 +59,15 @@ class MemoryTables:
             clock=self.clock,
             row_id_seed=seed_text(dataset.id, table.name, "memory"),
             descendants_ok=True,
+        )
+
+    def fingerprints(self, dataset: Dataset, table: TableRef) -> list[Fingerprint] | None:
+        """The rows served for the table, when they are to be read again from here (TR-15)."""
+        frame = self.rows.get((dataset.id, table.name))
+        return (
+            None
+            if frame is None or not self.re_readable
+            else [frame_fingerprint(f"memory:{dataset.id}/{table.name}", frame)]
         )
 
 

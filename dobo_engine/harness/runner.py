@@ -8,6 +8,7 @@ into a temporary folder → compare outputs (§5) and trace (§6) → TestResult
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from dobo_engine.errors import (
     VersionNotFound,
 )
 from dobo_engine.harness.compare import CompareConfig, compare_frames
-from dobo_engine.harness.memory import MemoryOutputs
+from dobo_engine.harness.memory import MemoryOutputs, MemoryTables
 from dobo_engine.harness.provision import block_where, period_details, provision
 from dobo_engine.harness.result import TestResult, write_snapshots
 from dobo_engine.harness.scenario import Scenario, inline_body, inline_project, load_scenario
@@ -41,6 +42,7 @@ from dobo_engine.model.run import ProjectSnapshot
 from dobo_engine.resolver.catalog import MemoryCatalog
 from dobo_engine.settings import Settings
 from dobo_engine.trace.reader import TraceReader
+from dobo_engine.trace.replay import LoadReplay
 from dobo_engine.trace.runinfo import RunInfo
 from dobo_engine.trace.store import TraceWriter
 from dobo_engine.validation.project import validate_project
@@ -77,6 +79,7 @@ def run_scenario(path: Path, snapshot_dir: Path | None = None) -> TestResult:
 class _Run:
     def __init__(self, path: Path, result: TestResult, snapshot_dir: Path) -> None:
         self.path, self.result, self.snapshot_dir = path, result, snapshot_dir
+        self.replay: LoadReplay | None = None  # set once the Run has executed
 
     def go(self) -> None:
         scenario = load_scenario(self.path)
@@ -233,6 +236,8 @@ class _Run:
             trace=project.trace,
             checkpoints=Settings.from_env().checkpoints,  # as `dobo run` would (D36)
         )
+        if isinstance(tables, MemoryTables):  # the trace is read back here, with the load done again (TR-15)
+            tables = replace(tables, re_readable=True)
         ctx = RunContext(
             run_id=RUN_ID,
             project_id=project.id,
@@ -247,7 +252,10 @@ class _Run:
             as_known_at=scenario.as_known_at,
         )
         trace = TraceWriter(str(tmp / "trace")) if project.trace else None
-        Executor(snapshot, ctx, CheckpointStore(str(tmp / "checkpoints")), trace).run()
+        executor = Executor(snapshot, ctx, CheckpointStore(str(tmp / "checkpoints")), trace)
+        executor.run()
+        # The load's trace may refer to the in-memory tables rather than copy them (TR-15): read it again from them.
+        self.replay = lambda _run: executor.replay_load()
 
     def match(self, expected: Any, codes: list[tuple[str, int | None, str]]) -> bool:
         """Rule 7: pass when an error has the code (and order, and message text); else say what happened."""
@@ -335,7 +343,7 @@ class _Run:
         info = RunInfo(RUN_ID, "completed", scenario.clock, orders, last_completed_operation=max(orders))
         self.result.trace_mismatches += check_trace(
             assertions,
-            TraceReader(str(tmp / "trace")),
+            TraceReader(str(tmp / "trace"), replay=self.replay),
             info,
             exact=scenario.config["trace_match_mode"] == "exact",
             tolerance=scenario.config["float_tolerance"],

@@ -28,6 +28,9 @@ from dobo_engine.errors import (
     UnsupportedSourceType,
     UnsupportedStrategy,
 )
+from dobo_engine.io.credentials import resolve_credential, storage_options
+from dobo_engine.io.files import FILE_TYPES, FileLoader
+from dobo_engine.io.fingerprints import Fingerprint, location_fingerprints
 from dobo_engine.io.protocols import DataSourceView, ResolvedLocationLike, TableSchemaLike, plain_datasource
 from dobo_engine.io.sources import SourceLoader
 from dobo_engine.io.sources import load_table as load_locations
@@ -129,6 +132,24 @@ class ResolvingTableSource:
         if table.temporal_mode == "period":
             self._check_period_labels(frame, dataset, table, locations)
         return frame
+
+    def fingerprints(self, dataset: Dataset, table: TableRef) -> list[Fingerprint] | None:
+        """What the table's load read, to tell later that it can be read again unchanged (TR-15).
+
+        Files can; a database table cannot (its rows change in place), so it gives None.
+        """
+        found: list[Fingerprint] = []
+        for location in self.resolve(dataset, table):
+            datasource = usable_datasource(self.catalog, location)
+            if datasource.type not in FILE_TYPES or not location.path:
+                return None
+            uri = FileLoader(datasource, data_root=self.data_root).location_uri(location.path)
+            options = storage_options(resolve_credential(datasource.credential_ref))  # resolved now, never kept
+            prints = location_fingerprints(uri, datasource.type, options)
+            if prints is None:
+                return None
+            found += prints
+        return found
 
     def _check_period_labels(
         self, frame: pl.LazyFrame, dataset: Dataset, table: TableRef, locations: list[ResolvedLocation]

@@ -44,6 +44,8 @@ from dobo_engine.settings import CheckpointPolicy, Settings
 from dobo_engine.store.api import MetadataStore
 from dobo_engine.store.catalog_reader import StoreCatalog
 from dobo_engine.store.records import RunRecord
+from dobo_engine.trace.replay import ReplayedLoad
+from dobo_engine.trace.runinfo import RunInfo
 from dobo_engine.trace.store import TraceWriter
 from dobo_engine.unexpected_errors import from_unexpected
 from dobo_engine.validation import ActivationError, validate_project
@@ -335,6 +337,29 @@ class RunService:
         executor = self._executor(record, snapshot, tables, step_done)
         executor.at_boundary = lambda _order: lease.check()
         return executor
+
+    def load_replay(self, run: RunInfo) -> ReplayedLoad:
+        """A stored Run's load done again, for reading a trace that records it by reference (TR-15).
+
+        Built from the Run's snapshot alone, as a resume is (D27): the recorded
+        locations and Resolver versions, the Run's clock and Period. Assembly
+        only: nothing is traced, checkpointed or written to the store.
+        """
+        record = self.store.get_run(run.run_id)
+        snapshot = ProjectSnapshot.model_validate(record.snapshot)
+        project = self.catalog.project(record.project_id, record.project_version)
+        tables = ResolvingTableSource(
+            self.catalog,
+            snapshot.period,
+            snapshot.clock,
+            calendar_id=record.calendar_id,
+            resolver_overrides=project.resolver_overrides or {},
+            resolver_snapshots=snapshot.resolver_snapshots,
+            locations=snapshot.locations,
+            registered=StoreRegisteredLocations(self.store),
+            data_root=self.settings.data_root,
+        )
+        return self._executor(record, snapshot, tables, lambda _step: None).replay_load()
 
     def _keep_registrations(self, run_id: str, order: int, outputs: Any, durable: bool) -> None:
         """The outputs of step `order` to register at completion: beside the checkpoints, or in memory (D36)."""

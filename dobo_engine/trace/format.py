@@ -13,6 +13,9 @@ import polars as pl
 from dobo_engine.io.row_ids import ROW_ID_DTYPE, row_id_text
 
 FORMAT_VERSION = 1
+# Version 2 (TR-15) marks a load file that records its rows by reference instead of copying them;
+# every other file, and a load file holding its rows, is written exactly as in version 1.
+BY_REFERENCE_VERSION = 2
 METADATA_KEY = "dobo.trace"  # TR-9
 
 # Event fields (trace.md §2), in file order.
@@ -79,6 +82,18 @@ def readable_ids(frame: pl.DataFrame) -> pl.DataFrame:
             fixed = pl.col(name).struct.with_fields(pl.col(ROW_ID).alias(ROW_ID_COLUMN))
         frame = frame.with_columns(fixed.alias(name))
     return frame
+
+
+def file_rows(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
+    """Events exactly as a trace file holds them: the event fields, sorted by row id, ids as text (TR-10, D37).
+
+    One contiguous frame sorted once: sorting wide nested structs lazily, or
+    gathering from many chunks, costs several times more. Compact ids (D37)
+    are sorted as numbers, which orders them as their text, then turned into
+    text: trace files are read by tools without 128-bit integers (pyarrow).
+    """
+    rows = events.lazy().select(EVENT_FIELDS).collect().rechunk()
+    return readable_ids(rows.sort(ROW_ID))
 
 
 def type_name(dtype: pl.DataType) -> str:

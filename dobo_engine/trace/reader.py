@@ -4,6 +4,11 @@ Each trace file is scanned lazily with the ``row_id`` filter pushed into the
 scan, so only the row groups that can hold the row are read (TR-10). Files
 of different operations have different struct fields, so they are scanned
 side by side rather than concatenated.
+
+A load file that records its rows by reference (TR-15) is read by doing the
+Run's load again through the reader's ``replay`` (given by the caller that
+owns IO), after checking that every location it read is unchanged; a row is
+picked out of the re-read rows by its id before any event is built.
 """
 
 from __future__ import annotations
@@ -14,22 +19,28 @@ from typing import Any
 import fsspec
 import polars as pl
 
-from dobo_engine.errors import DataNotFound, Location, RowNotFound
+from dobo_engine.errors import DataNotFound, Location, RowNotFound, TraceInputChanged
+from dobo_engine.io.row_ids import ROW_ID_DTYPE, row_id_from_text
+from dobo_engine.trace.events import created_events
 from dobo_engine.trace.format import (
     AFTER,
     BEFORE,
     CHANGE_TYPE,
     CHANGED_COLUMNS,
+    LOAD,
     METADATA_KEY,
     OPERATION_ORDER,
     OPERATION_TYPE,
     OUTPUT,
     ROW_ID,
+    ROW_ID_COLUMN,
     empty_events_schema,
+    file_rows,
     is_remote,
     trace_path,
 )
 from dobo_engine.trace.rebuild import RowEvent, TraceEntry, conform, replay
+from dobo_engine.trace.replay import REPLAY_KEY, LoadReplay, check_fingerprints
 from dobo_engine.trace.runinfo import RunInfo
 
 
@@ -92,10 +103,13 @@ class TraceReader:
     >>> home.cleanup()
     """
 
-    def __init__(self, root: str, storage_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, root: str, storage_options: dict[str, Any] | None = None, *, replay: LoadReplay | None = None
+    ) -> None:
         self.root = root
         self.storage_options = dict(storage_options or {})
         self._remote = is_remote(root)
+        self.replay = replay  # re-does a Run's load, for load files that record it by reference (TR-15)
 
     # -- public API -----------------------------------------------------------------
 
@@ -138,7 +152,7 @@ class TraceReader:
         run.check_step(order)
         if run.operation_type(order) == OUTPUT:
             return pl.DataFrame(schema=empty_events_schema(pl.Struct([]), pl.Struct([])))
-        return self._scan(run, order).collect()
+        return self._events(run, order, None).collect()
 
     def operation_schema(self, run: RunInfo, order: int) -> dict[str, str]:
         """The working columns and their types after a traced operation (TR-9)."""
@@ -203,13 +217,58 @@ class TraceReader:
     def _columns(self, run: RunInfo, order: int) -> list[str]:
         return list(self._metadata(run, order)["schema"])
 
+    # -- the load by reference (TR-15) -------------------------------------------------
+
+    def _events(self, run: RunInfo, order: int, row_id: str | None) -> pl.LazyFrame:
+        """One operation's events, those of ``row_id`` only when given, as its file holds them."""
+        record = self._by_reference(run) if order == 0 else None
+        if record is not None:
+            return self._reloaded(run, record, row_id).lazy()
+        scan = self._scan(run, order)
+        return scan if row_id is None else scan.filter(pl.col(ROW_ID) == row_id)
+
+    def _by_reference(self, run: RunInfo) -> dict[str, Any] | None:
+        """The load's record by reference, if its file has one; a missing file is reported by the scan as ever."""
+        try:
+            record: dict[str, Any] | None = self._metadata(run, 0).get(REPLAY_KEY)
+        except DataNotFound:
+            return None
+        return record
+
+    def _reloaded(self, run: RunInfo, record: dict[str, Any], row_id: str | None) -> pl.DataFrame:
+        """The load's ``created`` events rebuilt by doing the load again, once its input is known unchanged."""
+        recorded = list(record.get("fingerprints") or [])
+        if self.replay is None:
+            places = ", ".join(repr(f.get("location")) for f in recorded) or "its input"
+            raise TraceInputChanged(
+                f"the load of Run {run.run_id} is traced by reference to its input ({record.get('rows')} rows "
+                f"read from {places}); reading it needs that input read again, and this reader cannot read it",
+                detail="read the trace through `dobo trace`, or give TraceReader a load replay",
+                location=Location(operation_order=0),
+                rule="TR-15",
+            )
+        replayed = self.replay(run)
+        check_fingerprints(run, recorded, replayed.fingerprints)
+        loaded = replayed.frame.cache()  # one pass over the input serves the row filter and the count
+        rows = loaded if row_id is None else loaded.filter(_is_row(loaded, row_id))
+        events = created_events(rows, run_id=run.run_id, operation_order=0, operation_type=LOAD)
+        found, count = pl.collect_all([events, loaded.select(pl.len())])
+        if int(count.item()) != int(record.get("rows", -1)):
+            raise TraceInputChanged(
+                f"the load of Run {run.run_id} now gives {count.item()} rows; the Run loaded {record.get('rows')}",
+                detail="its input reads the same bytes, so the way it is loaded changed",
+                location=Location(operation_order=0),
+                rule="TR-15",
+            )
+        return file_rows(found)
+
     # -- events of one row ------------------------------------------------------------
 
     def _row_events(self, run: RunInfo, row_id: str, steps: list[int]) -> list[RowEvent]:
         if not steps:
             return []
         wanted = [OPERATION_ORDER, OPERATION_TYPE, CHANGE_TYPE, CHANGED_COLUMNS, BEFORE, AFTER]
-        plans = [self._scan(run, s).filter(pl.col(ROW_ID) == row_id).select(wanted) for s in steps]
+        plans = [self._events(run, s, row_id).select(wanted) for s in steps]
         try:
             frames = pl.collect_all(plans)
         except (FileNotFoundError, OSError) as exc:
@@ -248,3 +307,13 @@ class TraceReader:
             detail="no event for this row_id in any trace file of the Run",
             rule="trace.md §4",
         )
+
+
+def _is_row(frame: pl.LazyFrame, row_id: str) -> pl.Expr:
+    """True on the row whose id reads as ``row_id``, compared in the frame's own form of ids (D37)."""
+    if frame.collect_schema()[ROW_ID_COLUMN] != ROW_ID_DTYPE:
+        return pl.col(ROW_ID_COLUMN) == row_id
+    wanted = pl.select(row_id_from_text(pl.lit(row_id, dtype=pl.Utf8))).item()
+    if wanted is None or row_id != row_id.lower():  # files hold canonical (lowercase) text: no other text matches
+        return pl.lit(False)
+    return pl.col(ROW_ID_COLUMN) == pl.lit(wanted, dtype=ROW_ID_DTYPE)

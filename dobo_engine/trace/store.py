@@ -12,7 +12,7 @@ final key (a rename there is copy plus delete, so it would not be atomic).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -20,20 +20,27 @@ import polars as pl
 from dobo_engine.errors import Location, TraceWriteFailure
 from dobo_engine.io.storage import filesystem, write_atomically
 from dobo_engine.trace.format import (
-    EVENT_FIELDS,
+    BY_REFERENCE_VERSION,
     FORMAT_VERSION,
+    LOAD,
     METADATA_KEY,
     OUTPUT,
-    ROW_ID,
+    ROW_ID_COLUMN,
     TRACED_TYPES,
-    readable_ids,
+    empty_events_schema,
+    file_rows,
     schema_names,
     trace_path,
 )
+from dobo_engine.trace.replay import REPLAY_KEY, Fingerprint, load_record
 
 
 def trace_metadata(
-    run_id: str, operation_order: int, operation_type: str, schema: Mapping[str, pl.DataType | str]
+    run_id: str,
+    operation_order: int,
+    operation_type: str,
+    schema: Mapping[str, pl.DataType | str],
+    by_reference: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """The key-value metadata of a trace file (TR-9).
 
@@ -46,13 +53,15 @@ def trace_metadata(
      'schema': {'amount': 'decimal(18,2)'}}
     """
 
-    body = {
-        "format_version": FORMAT_VERSION,
+    body: dict[str, Any] = {
+        "format_version": FORMAT_VERSION if by_reference is None else BY_REFERENCE_VERSION,
         "run_id": run_id,
         "operation_order": int(operation_order),
         "operation_type": operation_type,
         "schema": schema_names(schema),
     }
+    if by_reference is not None:  # TR-15: the load's rows are re-read, not copied
+        body[REPLAY_KEY] = dict(by_reference)
     return {METADATA_KEY: json.dumps(body, separators=(",", ":"))}
 
 
@@ -84,16 +93,41 @@ class TraceWriter:
 
         if operation_type == OUTPUT or operation_type not in TRACED_TYPES:
             raise ValueError(f"operation type {operation_type!r} writes no trace file (TR-6)")
+        return self._write(run_id, operation_order, lambda: file_rows(events), operation_type, schema, None)
+
+    def write_by_reference(
+        self,
+        run_id: str,
+        schema: Mapping[str, pl.DataType],
+        rows: int,
+        fingerprints: Sequence[Fingerprint],
+    ) -> str:
+        """Write the load's file with no copy of its rows: their count and what was read (TR-15).
+
+        The file has the columns a full copy would have (``after`` holds every
+        working column, TR-8) and no rows; its metadata says how to rebuild
+        them (:class:`~dobo_engine.trace.reader.TraceReader` with a load replay).
+        """
+        fields = {name: pl.Utf8() if name == ROW_ID_COLUMN else dtype for name, dtype in schema.items()}
+        full = pl.Struct(fields)
+        record = load_record(rows, fingerprints)
+        return self._write(
+            run_id, 0, lambda: pl.DataFrame(schema=empty_events_schema(full, full)), LOAD, schema, record
+        )
+
+    def _write(
+        self,
+        run_id: str,
+        operation_order: int,
+        rows: Callable[[], pl.DataFrame],
+        operation_type: str,
+        schema: Mapping[str, pl.DataType | str],
+        by_reference: Mapping[str, Any] | None,
+    ) -> str:
         final = self.path(run_id, operation_order)
         try:
-            metadata = trace_metadata(run_id, operation_order, operation_type, schema)
-            # TR-10: sorted by row id, so row-group statistics let a row filter skip groups.
-            # One contiguous frame sorted once: sorting wide nested structs lazily, or
-            # gathering from many chunks, costs several times more.
-            # Compact ids (D37) are sorted as numbers, which orders them as their text, then
-            # written as text: trace files are read by tools without 128-bit integers (pyarrow).
-            rows = events.lazy().select(EVENT_FIELDS).collect().rechunk()
-            plan = readable_ids(rows.sort(ROW_ID)).lazy()
+            metadata = trace_metadata(run_id, operation_order, operation_type, schema, by_reference)
+            plan = rows().lazy()  # TR-10: sorted by row id, so a row filter can skip row groups
             write_atomically(final, lambda temp: plan.sink_parquet(temp, metadata=metadata), self.storage_options)
         except Exception as exc:  # noqa: BLE001 - every cause becomes the one TR-1 error
             raise TraceWriteFailure(
