@@ -12,10 +12,12 @@ import polars as pl
 
 from dobo_engine.io.row_ids import ROW_ID_DTYPE, row_id_text
 
+_TWO_64 = 1 << 64
+
 FORMAT_VERSION = 1
-# Version 2 (TR-15) marks a load file that records its rows by reference instead of copying them;
-# every other file, and a load file holding its rows, is written exactly as in version 1.
-BY_REFERENCE_VERSION = 2
+# Version 2 marks a file that holds what version 1 cannot: a load recorded by reference to its
+# input (TR-15), or row ids as a pair of integers (D37); any other file is written as in version 1.
+FORMAT_VERSION_2 = 2
 METADATA_KEY = "dobo.trace"  # TR-9
 
 # Event fields (trace.md §2), in file order.
@@ -28,6 +30,11 @@ CHANGED_COLUMNS = "changed_columns"
 BEFORE = "before"
 AFTER = "after"
 EVENT_FIELDS = (RUN_ID, OPERATION_ORDER, OPERATION_TYPE, ROW_ID, CHANGE_TYPE, CHANGED_COLUMNS, BEFORE, AFTER)
+# D37: in files of `updated` and `deleted` events, whose only id is `row_id`, the engine's 128-bit id
+# is kept as its high and low 64 bits: sorted, they compress to 7.4 bytes a row against 9.2 for the text.
+ROW_ID_HI = "row_id_hi"
+ROW_ID_LO = "row_id_lo"
+ROW_ID_PAIR = "uint64_pair"  # the TR-9 metadata's `row_id_form` for such files
 
 CREATED = "created"
 UPDATED = "updated"
@@ -85,15 +92,56 @@ def readable_ids(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def file_rows(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
-    """Events exactly as a trace file holds them: the event fields, sorted by row id, ids as text (TR-10, D37).
+    """Events exactly as a trace file holds them: the event fields sorted by row id (TR-10), ids in file form (D37).
 
     One contiguous frame sorted once: sorting wide nested structs lazily, or
-    gathering from many chunks, costs several times more. Compact ids (D37)
-    are sorted as numbers, which orders them as their text, then turned into
-    text: trace files are read by tools without 128-bit integers (pyarrow).
+    gathering from many chunks, costs several times more. Compact ids are
+    sorted as numbers, which orders them as their text. Where ``row_id`` is
+    the events' only id (``updated``, ``deleted``) it is written as two
+    ``UInt64`` columns (:data:`ROW_ID_HI`, :data:`ROW_ID_LO`); where the
+    ``after`` row holds ``_row_id`` too (``created``) both are UUID text.
+    Either is read by tools without 128-bit integers (pyarrow).
     """
-    rows = events.lazy().select(EVENT_FIELDS).collect().rechunk()
-    return readable_ids(rows.sort(ROW_ID))
+    rows = events.lazy().select(EVENT_FIELDS).collect().rechunk().sort(ROW_ID)
+    after = rows.schema[AFTER]
+    in_after = isinstance(after, pl.Struct) and ROW_ID_COLUMN in {f.name for f in after.fields}
+    if rows.schema[ROW_ID] != ROW_ID_DTYPE or in_after:
+        return readable_ids(rows)
+    wide = pl.col(ROW_ID)
+    pair = [
+        (wide // pl.lit(_TWO_64, dtype=ROW_ID_DTYPE)).cast(pl.UInt64).alias(ROW_ID_HI),
+        (wide % pl.lit(_TWO_64, dtype=ROW_ID_DTYPE)).cast(pl.UInt64).alias(ROW_ID_LO),
+    ]
+    return rows.select(RUN_ID, OPERATION_ORDER, OPERATION_TYPE, *pair, CHANGE_TYPE, CHANGED_COLUMNS, BEFORE, AFTER)
+
+
+def paired_ids(schema: pl.Schema) -> bool:
+    """The file keeps ``row_id`` as a pair of integers (format 2)."""
+    return ROW_ID_HI in schema.names()
+
+
+def pair_of(row_id: str) -> tuple[int, int] | None:
+    """The (high, low) 64 bits of a canonical UUID text; None for any other text (it matches no file row).
+
+    >>> pair_of("00000000-0000-0001-0000-000000000002")
+    (1, 2)
+    >>> pair_of("r1"), pair_of("019C17C9-6300-7663-B757-D1B1DBDA2598")
+    (None, None)
+    """
+    digits = row_id.replace("-", "")
+    canonical = len(row_id) == 36 and [len(g) for g in row_id.split("-")] == [8, 4, 4, 4, 12]
+    if not canonical or digits != digits.lower() or not all(c in "0123456789abcdef" for c in digits):
+        return None
+    wide = int(digits, 16)
+    return wide >> 64, wide & (_TWO_64 - 1)
+
+
+def readable_pair(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """A file's events with a paired ``row_id`` as its UUID text, in the event fields' order (D37)."""
+    wide = pl.col(ROW_ID_HI).cast(ROW_ID_DTYPE) * pl.lit(_TWO_64, dtype=ROW_ID_DTYPE) + pl.col(ROW_ID_LO).cast(
+        ROW_ID_DTYPE
+    )
+    return frame.select(RUN_ID, OPERATION_ORDER, OPERATION_TYPE, row_id_text(wide).alias(ROW_ID), *EVENT_FIELDS[4:])
 
 
 def type_name(dtype: pl.DataType) -> str:

@@ -34,9 +34,14 @@ from dobo_engine.trace.format import (
     OUTPUT,
     ROW_ID,
     ROW_ID_COLUMN,
+    ROW_ID_HI,
+    ROW_ID_LO,
     empty_events_schema,
     file_rows,
     is_remote,
+    pair_of,
+    paired_ids,
+    readable_pair,
     trace_path,
 )
 from dobo_engine.trace.rebuild import RowEvent, TraceEntry, conform, replay
@@ -225,7 +230,17 @@ class TraceReader:
         if record is not None:
             return self._reloaded(run, record, row_id).lazy()
         scan = self._scan(run, order)
-        return scan if row_id is None else scan.filter(pl.col(ROW_ID) == row_id)
+        try:
+            paired = paired_ids(scan.collect_schema())
+        except (FileNotFoundError, OSError, pl.exceptions.PolarsError) as exc:
+            raise self._missing(run, order, exc) from exc
+        if not paired:
+            return scan if row_id is None else scan.filter(pl.col(ROW_ID) == row_id)
+        if row_id is not None:  # compared as the file holds it, so row-group statistics skip groups (TR-10)
+            pair = pair_of(row_id)
+            found = pl.lit(False) if pair is None else (pl.col(ROW_ID_HI) == pair[0]) & (pl.col(ROW_ID_LO) == pair[1])
+            scan = scan.filter(found)
+        return readable_pair(scan)
 
     def _by_reference(self, run: RunInfo) -> dict[str, Any] | None:
         """The load's record by reference, if its file has one; a missing file is reported by the scan as ever."""

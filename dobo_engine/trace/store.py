@@ -20,15 +20,17 @@ import polars as pl
 from dobo_engine.errors import Location, TraceWriteFailure
 from dobo_engine.io.storage import filesystem, write_atomically
 from dobo_engine.trace.format import (
-    BY_REFERENCE_VERSION,
     FORMAT_VERSION,
+    FORMAT_VERSION_2,
     LOAD,
     METADATA_KEY,
     OUTPUT,
     ROW_ID_COLUMN,
+    ROW_ID_PAIR,
     TRACED_TYPES,
     empty_events_schema,
     file_rows,
+    paired_ids,
     schema_names,
     trace_path,
 )
@@ -41,6 +43,8 @@ def trace_metadata(
     operation_type: str,
     schema: Mapping[str, pl.DataType | str],
     by_reference: Mapping[str, Any] | None = None,
+    *,
+    paired_row_ids: bool = False,
 ) -> dict[str, str]:
     """The key-value metadata of a trace file (TR-9).
 
@@ -54,7 +58,7 @@ def trace_metadata(
     """
 
     body: dict[str, Any] = {
-        "format_version": FORMAT_VERSION if by_reference is None else BY_REFERENCE_VERSION,
+        "format_version": FORMAT_VERSION if by_reference is None and not paired_row_ids else FORMAT_VERSION_2,
         "run_id": run_id,
         "operation_order": int(operation_order),
         "operation_type": operation_type,
@@ -62,6 +66,8 @@ def trace_metadata(
     }
     if by_reference is not None:  # TR-15: the load's rows are re-read, not copied
         body[REPLAY_KEY] = dict(by_reference)
+    if paired_row_ids:  # D37: `row_id` as its high and low 64 bits
+        body["row_id_form"] = ROW_ID_PAIR
     return {METADATA_KEY: json.dumps(body, separators=(",", ":"))}
 
 
@@ -126,8 +132,12 @@ class TraceWriter:
     ) -> str:
         final = self.path(run_id, operation_order)
         try:
-            metadata = trace_metadata(run_id, operation_order, operation_type, schema, by_reference)
-            plan = rows().lazy()  # TR-10: sorted by row id, so a row filter can skip row groups
+            written = rows()  # TR-10: sorted by row id, so a row filter can skip row groups
+            paired = paired_ids(written.schema)
+            metadata = trace_metadata(
+                run_id, operation_order, operation_type, schema, by_reference, paired_row_ids=paired
+            )
+            plan = written.lazy()
             write_atomically(final, lambda temp: plan.sink_parquet(temp, metadata=metadata), self.storage_options)
         except Exception as exc:  # noqa: BLE001 - every cause becomes the one TR-1 error
             raise TraceWriteFailure(
