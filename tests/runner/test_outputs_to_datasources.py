@@ -392,3 +392,25 @@ def _destination(project_id: str, order: int) -> object:
     operation = next(op for op in project.operations if op.order == order)
     assert operation.parameters.mode == "append"
     return operation.parameters.destination
+
+
+@pytest.mark.postgres
+def test_a_load_from_a_postgresql_table_keeps_the_full_copy_in_its_trace_TR_15(sales, tmp_path, pg_url, dobo_home):
+    """A database table changes in place, so the load's trace copies its rows (format 1) rather than refer to them."""
+    import pyarrow.parquet as pq
+
+    apply(tmp_path / "catalogs", "warehouse", WAREHOUSE.replace("{url}", pg_url))
+    writer = run("prj-sales-db", "2026-01")  # reads the CSV extracts: its load is traced by reference
+    apply(tmp_path / "catalogs", "consumer", CONSUMER.replace("{source}", "sales-db"))
+    reader = run("prj-sales-db-totals", "2026-01")  # reads the PostgreSQL table written above
+
+    def load_file(summary: dict) -> Path:
+        return dobo_home / "trace" / f"run_id={summary['run_id']}" / "operation=0.parquet"
+
+    by_reference = json.loads(pq.read_metadata(load_file(writer)).metadata[b"dobo.trace"])
+    copied = json.loads(pq.read_metadata(load_file(reader)).metadata[b"dobo.trace"])
+    assert by_reference["format_version"] == 2 and "load_by_reference" in by_reference
+    assert copied["format_version"] == 1 and "load_by_reference" not in copied
+    assert pl.read_parquet(load_file(reader)).height > 0
+    events = json.loads(dobo("trace", reader["run_id"], "--operation", "0", "--json"))
+    assert len(events) == pl.read_parquet(load_file(reader)).height
