@@ -19,6 +19,8 @@ RUN_SPECIFIC = {
     "run_id",
     "event_id",
     "row_id",
+    "row_id_hi",  # `row_id` of updated/deleted trace files, as two integers (D37)
+    "row_id_lo",
     "recorded_at",
 }
 
