@@ -326,8 +326,8 @@ class Executor:
         only the row count: the trace file records what was read, not the rows.
         """
         started = time.perf_counter()
-        working, fingerprints = self._assemble_load(lazy=lazy, fingerprint=self.trace is not None)
-        self._load_fingerprints = fingerprints if self.load_by_reference else None
+        by_reference = self.trace is not None and self.load_by_reference
+        working, self._load_fingerprints = self._assemble_load(lazy=lazy, fingerprint=by_reference)
         events = None
         if self.trace is not None and self._load_fingerprints is not None:
             events = working.frame.lazy().select(pl.len().cast(pl.Int64).alias("rows"))
