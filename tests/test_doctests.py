@@ -23,6 +23,7 @@ DOCUMENTED = [
     "dobo_engine.trace.events",
     "dobo_engine.trace.format",
     "dobo_engine.trace.reader",
+    "dobo_engine.trace.replay",
     "dobo_engine.trace.runinfo",
     "dobo_engine.trace.store",
 ]

@@ -20,11 +20,15 @@ from dobo_engine.trace.events import (
 from dobo_engine.trace.format import schema_names, trace_path, type_name
 from dobo_engine.trace.reader import TraceReader
 from dobo_engine.trace.rebuild import TraceEntry
+from dobo_engine.trace.replay import LoadReplay, ReplayedLoad, ReReadable
 from dobo_engine.trace.runinfo import RunInfo
 from dobo_engine.trace.store import TraceWriter, trace_metadata
 
 __all__ = [
     "OLD_PREFIX",
+    "LoadReplay",
+    "ReReadable",
+    "ReplayedLoad",
     "RunInfo",
     "TraceEntry",
     "TraceReader",

@@ -19,12 +19,11 @@ from typing import Any, Protocol, runtime_checkable
 import polars as pl
 
 from dobo_engine.errors import Location, TraceInputChanged
+from dobo_engine.io.fingerprints import Fingerprint
 from dobo_engine.model.dataset import Dataset, TableRef
 from dobo_engine.trace.runinfo import RunInfo
 
 REPLAY_KEY = "load_by_reference"  # the TR-9 metadata key of a compact load file
-
-Fingerprint = dict[str, Any]
 
 
 @runtime_checkable
@@ -64,8 +63,9 @@ def _what_changed(recorded: Mapping[str, Any], current: Mapping[str, Any] | None
     if recorded.get("size") != current.get("size"):
         return f"its size was {recorded.get('size')} bytes, it is now {current.get('size')} bytes"
     for key in ("sha256", "tag"):
+        then, now = str(recorded.get(key))[:16], str(current.get(key))[:16]
         if recorded.get(key) != current.get(key):
-            return f"its content changed ({key} {recorded.get(key)} at the Run, {current.get(key)} now)"
+            return f"its content changed ({key} {then}… at the Run, {now}… now)"
     return None
 
 
@@ -79,7 +79,7 @@ def check_fingerprints(run: RunInfo, recorded: Sequence[Fingerprint], current: S
     >>> check_fingerprints(run, then, [{"location": "/data/sales.parquet", "size": 12, "sha256": "cd"}])
     Traceback (most recent call last):
     ...
-    dobo_engine.errors.TraceInputChanged: ...'/data/sales.parquet' changed since Run run-1 loaded it: its size was 10 bytes, it is now 12 bytes...
+    dobo_engine.errors.TraceInputChanged: ...'/data/sales.parquet' changed since Run run-1 loaded it, ...: its size was 10 bytes, it is now 12 bytes...
     """
     now = {str(f.get("location")): f for f in current}
     for then in recorded:
@@ -87,8 +87,8 @@ def check_fingerprints(run: RunInfo, recorded: Sequence[Fingerprint], current: S
         change = _what_changed(then, now.get(location))
         if change is not None:
             raise TraceInputChanged(
-                f"the load of Run {run.run_id} is traced by reference to its input, and {location!r} changed "
-                f"since Run {run.run_id} loaded it: {change}",
+                f"{location!r} changed since Run {run.run_id} loaded it, and the load's trace refers to it "
+                f"rather than copying its rows: {change}",
                 detail="the loaded rows cannot be rebuilt exactly; the trace of later operations still reads",
                 location=Location(operation_order=0),
                 rule="TR-15",
@@ -104,4 +104,4 @@ def check_fingerprints(run: RunInfo, recorded: Sequence[Fingerprint], current: S
         )
 
 
-__all__ = ["REPLAY_KEY", "LoadReplay", "ReReadable", "ReplayedLoad", "check_fingerprints", "load_record"]
+__all__ = ["REPLAY_KEY", "Fingerprint", "LoadReplay", "ReReadable", "ReplayedLoad", "check_fingerprints", "load_record"]
