@@ -7,11 +7,18 @@ sensors; `DoboComponent` (component.py) calls it, and so can code and tests.
 A Project that cannot be built never breaks the location: its trace asset
 carries a failing `dobo_project_loads` check with the error, and the
 other Projects load normally.
+
+Resources: `dobo` (what a launcher may choose), `io_manager` (frames between
+ops), `dobo_datasets` (the Resolver's input manager) and `dobo_outputs` (the
+IO manager writing `output` operations). A deployment swaps storage by
+passing its own configured resources, e.g.
+`build_definitions(resources={"dobo_outputs": DestinationIOManager(data_root="s3://bucket/data")})`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +35,7 @@ from dobo_dagster.assets import LineageSpecs, consumed_datasets
 from dobo_dagster.inputs import DATASETS_KEY, DatasetInputManager
 from dobo_dagster.io_manager import checkpoint_io_manager
 from dobo_dagster.jobs import ProjectAssets, build_project_assets
+from dobo_dagster.outputs import OUTPUTS_KEY, DestinationIOManager, bound
 from dobo_dagster.partitions import CalendarLevel, calendar_partitions, period_sync_sensor
 from dobo_dagster.reporting import cli_runs_sensor
 from dobo_dagster.resources import DoboRunResource, current_store
@@ -141,8 +149,30 @@ def _registered_input_sensors(loc: _Location) -> None:
                 loc.broken(b.project.id, err)
 
 
-def build_definitions(translator: DoboTranslator | None = None, state: LocationState | None = None) -> Definitions:
-    """Definitions for every active and draft Project of the store (or of `state`)."""
+def location_resources(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The location's resources, any of them replaced by `overrides` (by key).
+
+    `dobo_outputs` is bound as given: run config cannot move where a Run writes (D16).
+    """
+    resources: dict[str, Any] = {
+        "dobo": DoboRunResource.configure_at_launch(),
+        "io_manager": checkpoint_io_manager,
+        DATASETS_KEY: DatasetInputManager(),
+        OUTPUTS_KEY: DestinationIOManager(),
+        **(overrides or {}),
+    }
+    if isinstance(resources[OUTPUTS_KEY], DestinationIOManager):
+        resources[OUTPUTS_KEY] = bound(resources[OUTPUTS_KEY])
+    return resources
+
+
+def build_definitions(
+    translator: DoboTranslator | None = None,
+    state: LocationState | None = None,
+    resources: Mapping[str, Any] | None = None,
+) -> Definitions:
+    """Definitions for every active and draft Project of the store (or of `state`);
+    `resources` replace the location's own by key (a deployment's storage)."""
     t = translator or DoboTranslator()
     state = state or fetch_state()
     loc = _Location(t, LineageSpecs(t))
@@ -168,11 +198,7 @@ def build_definitions(translator: DoboTranslator | None = None, state: LocationS
         jobs=[b.job for b in loc.built],
         schedules=loc.schedules,
         sensors=sensors,
-        resources={
-            "dobo": DoboRunResource.configure_at_launch(),
-            "io_manager": checkpoint_io_manager,
-            DATASETS_KEY: DatasetInputManager(),
-        },
+        resources=location_resources(resources),
     )
 
 
