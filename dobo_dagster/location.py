@@ -27,6 +27,8 @@ from dagster import (
     AssetKey,
     Definitions,
     DynamicPartitionsDefinition,
+    EnvVar,
+    IOManagerDefinition,
     ScheduleDefinition,
     SensorDefinition,
 )
@@ -35,7 +37,7 @@ from dobo_dagster.assets import LineageSpecs, consumed_datasets
 from dobo_dagster.inputs import DATASETS_KEY, DatasetInputManager
 from dobo_dagster.io_manager import checkpoint_io_manager
 from dobo_dagster.jobs import ProjectAssets, build_project_assets
-from dobo_dagster.outputs import OUTPUTS_KEY, DestinationIOManager, bound
+from dobo_dagster.outputs import OUTPUTS_KEY, DestinationIOManager
 from dobo_dagster.partitions import CalendarLevel, calendar_partitions, period_sync_sensor
 from dobo_dagster.reporting import cli_runs_sensor
 from dobo_dagster.resources import DoboRunResource, current_store
@@ -152,7 +154,8 @@ def _registered_input_sensors(loc: _Location) -> None:
 def location_resources(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The location's resources, any of them replaced by `overrides` (by key).
 
-    `dobo_outputs` is bound as given: run config cannot move where a Run writes (D16).
+    `dobo_datasets` and `dobo_outputs` are bound as given: run config cannot move where a Run
+    reads or writes (D16).
     """
     resources: dict[str, Any] = {
         "dobo": DoboRunResource.configure_at_launch(),
@@ -161,9 +164,26 @@ def location_resources(overrides: Mapping[str, Any] | None = None) -> dict[str, 
         OUTPUTS_KEY: DestinationIOManager(),
         **(overrides or {}),
     }
+    if isinstance(resources[DATASETS_KEY], DatasetInputManager):
+        resources[DATASETS_KEY] = bound(resources[DATASETS_KEY], "dobo Datasets read for the partition's Period")
     if isinstance(resources[OUTPUTS_KEY], DestinationIOManager):
-        resources[OUTPUTS_KEY] = bound(resources[OUTPUTS_KEY])
+        resources[OUTPUTS_KEY] = bound(resources[OUTPUTS_KEY], "dobo outputs written to their destinations")
     return resources
+
+
+def bound(manager: DestinationIOManager | DatasetInputManager, what: str) -> IOManagerDefinition:
+    """The manager as the location binds it: no run config, so a launch can move neither where
+    a Run reads nor where it writes (D16; a launcher chooses only Project, Period, trace and checkpoints).
+
+    Its own configuration is resolved when a run initialises it (an `EnvVar` is read in the run's process).
+    """
+    root = manager.data_root
+    shown = f"${root.env_var_name}" if isinstance(root, EnvVar) else root or "$DOBO_DATA_ROOT"
+    return IOManagerDefinition(
+        resource_fn=lambda _init: manager.process_config_and_initialize(),
+        config_schema={},
+        description=f"{what} (data_root: {shown})",
+    )
 
 
 def build_definitions(

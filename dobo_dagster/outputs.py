@@ -42,9 +42,7 @@ import polars as pl
 from dagster import (
     AssetRecordsFilter,
     ConfigurableIOManager,
-    EnvVar,
     InputContext,
-    IOManagerDefinition,
     OutputContext,
     PythonObjectDagsterType,
 )
@@ -205,26 +203,11 @@ def written_output(asset_key: str, partition: str, metadata: dict[str, Any]) -> 
     )
 
 
-def bound(manager: DestinationIOManager) -> IOManagerDefinition:
-    """The resource as the location binds it: no run config, so a launch cannot move where a Run writes (D16).
-
-    Its own configuration is resolved when a run initialises it (an `EnvVar` is read in the run's process).
-    """
-    root = manager.data_root
-    shown = f"${root.env_var_name}" if isinstance(root, EnvVar) else root or "$DOBO_DATA_ROOT"
-    return IOManagerDefinition(
-        resource_fn=lambda _init: manager.process_config_and_initialize(),
-        config_schema={},
-        description=f"dobo outputs written to their destinations (data_root: {shown})",
-    )
-
-
 __all__ = [
     "OUTPUTS_KEY",
     "PENDING_OUTPUT",
     "DestinationIOManager",
     "PendingOutput",
     "WrittenOutput",
-    "bound",
     "write_pending",
 ]

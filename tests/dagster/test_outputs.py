@@ -25,6 +25,7 @@ from dagster import (
 )
 from dagster._core.execution.api import execute_run
 
+from dobo_dagster.inputs import DATASETS_KEY
 from dobo_dagster.location import build_definitions
 from dobo_dagster.outputs import OUTPUTS_KEY, DestinationIOManager, WrittenOutput
 from dobo_engine.engine import pipeline
@@ -148,9 +149,10 @@ def test_a_deployment_moves_datasource_outputs_by_configuring_dobo_outputs_OP_OU
     assert uris["write_summary"].startswith(Settings.from_env().output_root)
 
 
-def test_a_launch_cannot_move_where_outputs_are_written_D16(location, instance, tmp_path):
-    moved = {"resources": {OUTPUTS_KEY: {"config": {"data_root": str(tmp_path / "elsewhere")}}}}
-    with pytest.raises(DagsterInvalidConfigError, match=OUTPUTS_KEY):
+@pytest.mark.parametrize("key", [OUTPUTS_KEY, DATASETS_KEY])
+def test_a_launch_cannot_move_where_a_run_reads_or_writes_D16(location, instance, tmp_path, key):
+    moved = {"resources": {key: {"config": {"data_root": str(tmp_path / "elsewhere")}}}}
+    with pytest.raises(DagsterInvalidConfigError, match=key):
         location.resolve_job_def("prj_monthly_summary").execute_in_process(
             run_config=moved, partition_key="2026-01", instance=instance
         )
