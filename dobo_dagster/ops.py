@@ -37,7 +37,7 @@ from dagster import (
     PythonObjectDagsterType,
 )
 
-from dobo_dagster.automation import fingerprint_observation
+from dobo_dagster.automation import input_partitions, run_observations
 from dobo_dagster.inputs import DATASET_ID, DATASET_INPUT, DATASETS_KEY, DatasetInput
 from dobo_dagster.io_manager import CHECKPOINT_KEY, RUN_KEY, discard_frames
 from dobo_dagster.materializations import (
@@ -132,16 +132,17 @@ def load_op(project: Project, translator: DoboTranslator, target: RunTarget, inp
         if record.last_completed_operation is not None:  # done in an earlier attempt (RUN-7)
             yield _output(service.checkpoints().load(record.id, 0), [], record.id, 0)
             return
-        # What this Run reads, so automation never runs the Period again for the same inputs.
-        observed = fingerprint_observation(
+        # What this Run reads: its input fingerprint, so automation never runs the Period again for
+        # the same inputs, and the data version of each source Dataset for the partition.
+        for observed in run_observations(
             translator,
             service.catalog.project(record.project_id, record.project_version),
             record.project_version,
             record.calendar_id,
             record.period_identifier,
             record.id,
-        )
-        if observed is not None:
+            input_partitions(context, inputs),
+        ):
             context.log_event(observed)
         source: DatasetInput | None = loaded.get(primary) if primary else None
         try:
