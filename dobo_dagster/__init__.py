@@ -23,6 +23,7 @@ _EXPORTS = {
     "SensorSettings": "dobo_dagster.settings",
     "CheckpointIOManager": "dobo_dagster.io_manager",
     "DatasetInputManager": "dobo_dagster.inputs",
+    "DestinationIOManager": "dobo_dagster.outputs",
     "build_definitions": "dobo_dagster.location",
     "defs": "dobo_dagster.definitions",
     "fetch_state": "dobo_dagster.state",

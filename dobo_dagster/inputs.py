@@ -53,7 +53,7 @@ class DatasetInputManager(ConfigurableIOManager):
         return DatasetInput(dataset_id, period, self.data_root or current_settings().data_root)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
-        raise TypeError("dobo_datasets only reads Datasets; outputs are written by the engine's output operations")
+        raise TypeError("dobo_datasets only reads Datasets; outputs are written by dobo_outputs")
 
 
 __all__ = ["DATASETS_KEY", "DATASET_ID", "DATASET_INPUT", "DatasetInput", "DatasetInputManager"]

@@ -7,11 +7,23 @@ sensors; `DoboComponent` (component.py) calls it, and so can code and tests.
 A Project that cannot be built never breaks the location: its trace asset
 carries a failing `dobo_project_loads` check with the error, and the
 other Projects load normally.
+
+Resources: `dobo` (what a launcher may choose), `io_manager` (frames between
+ops), `dobo_datasets` (the Resolver's input manager) and `dobo_outputs` (the
+IO manager writing `output` operations). A deployment swaps storage by
+passing its own configured resources, e.g.
+`build_definitions(resources={"dobo_outputs": DestinationIOManager(data_root="s3://bucket/data")})`.
+
+The Datasets no Project produces (source Datasets) are external assets
+whose partitions follow their readers (`assets.py`), so they are added once
+every Project is built; so are the upstream-data sensors and the `dobo run`
+reporting, which observe them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,19 +32,23 @@ from dagster import (
     AssetKey,
     Definitions,
     DynamicPartitionsDefinition,
+    EnvVar,
+    IOManagerDefinition,
     ScheduleDefinition,
     SensorDefinition,
 )
 
-from dobo_dagster.assets import LineageSpecs, consumed_datasets
+from dobo_dagster.assets import LineageSpecs, SourceDatasets, consumed_datasets, shared_level
 from dobo_dagster.inputs import DATASETS_KEY, DatasetInputManager
 from dobo_dagster.io_manager import checkpoint_io_manager
 from dobo_dagster.jobs import ProjectAssets, build_project_assets
+from dobo_dagster.outputs import OUTPUTS_KEY, DestinationIOManager
 from dobo_dagster.partitions import CalendarLevel, calendar_partitions, period_sync_sensor
 from dobo_dagster.reporting import cli_runs_sensor
 from dobo_dagster.resources import DoboRunResource, current_store
 from dobo_dagster.schedules import period_schedule
 from dobo_dagster.sensors import registered_output_sensor, upstream_data_sensor
+from dobo_dagster.settings import SensorSettings
 from dobo_dagster.settle import run_end_sensors
 from dobo_dagster.state import LocationState, fetch_state
 from dobo_dagster.translator import DoboTranslator
@@ -45,15 +61,22 @@ log = logging.getLogger("dobo_dagster")
 @dataclass
 class _Built:
     project: Project
+    version: int
     status: str
     calendar_id: str
     level: str
     built: ProjectAssets
     partitions: DynamicPartitionsDefinition
+    sensor: SensorSettings | None = None  # declared upstream-data sensor (active Projects only)
 
     @property
     def job(self) -> Any:
         return self.built.job
+
+    def reads(self, translator: DoboTranslator) -> list[str]:
+        """The Datasets its graph reads (one the Project registers itself is not its own upstream)."""
+        produced = set(self.built.produced)
+        return [d for d in consumed_datasets(self.project) if translator.dataset_asset_key(d) not in produced]
 
 
 @dataclass
@@ -104,18 +127,48 @@ def _add_project(
             )
     partitions = loc.calendars.get((calendar_id, level)) or calendar_partitions(calendar_id, level, t)
     built = build_project_assets(project, version, status, calendar_id, partitions, t)
-    job = built.job
-    automation: list[ScheduleDefinition | SensorDefinition] = []
-    if status == "active":  # draft Projects run by hand only (PRJ-10)
-        if settings.schedule:
-            automation.append(period_schedule(project, version, calendar_id, job, partitions, settings.schedule, t))
-        if settings.sensor:
-            automation.append(upstream_data_sensor(project, version, calendar_id, job, partitions, settings.sensor, t))
+    active = status == "active"  # draft Projects run by hand only (PRJ-10)
+    schedule = None
+    if active and settings.schedule:
+        schedule = period_schedule(project, version, calendar_id, built.job, partitions, settings.schedule, t)
     loc.calendars[(calendar_id, level)] = partitions
     job_names.add(name)
-    loc.built.append(_Built(project, status, calendar_id, level, built, partitions))
-    loc.schedules += [a for a in automation if isinstance(a, ScheduleDefinition)]
-    loc.sensors += [a for a in automation if isinstance(a, SensorDefinition)]
+    sensor = settings.sensor if active else None  # built once the source Datasets are known
+    loc.built.append(_Built(project, version, status, calendar_id, level, built, partitions, sensor))
+    loc.schedules += [schedule] if schedule is not None else []
+
+
+def _source_datasets(loc: _Location, datasets: dict[str, str | None]) -> SourceDatasets:
+    """Adds the asset of each Dataset no Project produces (`datasets`: id -> name), partitioned
+    like its readers when they all run at one (Calendar, level) (`assets.py`)."""
+    t = loc.translator
+    produced = {key for b in loc.built for key in b.built.produced}
+    readers: dict[str, set[CalendarLevel]] = {}
+    for b in loc.built:
+        for dataset_id in b.reads(t):
+            readers.setdefault(dataset_id, set()).add((b.calendar_id, b.level))
+    sources: dict[str, DynamicPartitionsDefinition | None] = {}
+    for dataset_id, name in datasets.items():
+        if t.dataset_asset_key(dataset_id) in produced:
+            continue  # a registered output: its producer's asset
+        level = shared_level(readers.get(dataset_id, set()))
+        sources[dataset_id] = loc.calendars[level] if level is not None else None
+        loc.lineage.dataset(dataset_id, name, sources[dataset_id])
+    return sources
+
+
+def _upstream_data_sensors(loc: _Location, sources: SourceDatasets) -> None:
+    for b in loc.built:
+        if b.sensor is None:
+            continue
+        try:
+            sensor = upstream_data_sensor(
+                b.project, b.version, b.calendar_id, b.job, b.partitions, b.sensor, loc.translator, sources
+            )
+        except Exception as err:  # noqa: BLE001 - isolate, as for building the job
+            loc.broken(b.project.id, err)
+            continue
+        loc.sensors.append(sensor)
 
 
 def _registered_input_sensors(loc: _Location) -> None:
@@ -141,26 +194,67 @@ def _registered_input_sensors(loc: _Location) -> None:
                 loc.broken(b.project.id, err)
 
 
-def build_definitions(translator: DoboTranslator | None = None, state: LocationState | None = None) -> Definitions:
-    """Definitions for every active and draft Project of the store (or of `state`)."""
+def location_resources(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The location's resources, any of them replaced by `overrides` (by key).
+
+    `dobo_datasets` and `dobo_outputs` are bound as given: run config cannot move where a Run
+    reads or writes (D16).
+    """
+    resources: dict[str, Any] = {
+        "dobo": DoboRunResource.configure_at_launch(),
+        "io_manager": checkpoint_io_manager,
+        DATASETS_KEY: DatasetInputManager(),
+        OUTPUTS_KEY: DestinationIOManager(),
+        **(overrides or {}),
+    }
+    if isinstance(resources[DATASETS_KEY], DatasetInputManager):
+        resources[DATASETS_KEY] = bound(resources[DATASETS_KEY], "dobo Datasets read for the partition's Period")
+    if isinstance(resources[OUTPUTS_KEY], DestinationIOManager):
+        resources[OUTPUTS_KEY] = bound(resources[OUTPUTS_KEY], "dobo outputs written to their destinations")
+    return resources
+
+
+def bound(manager: DestinationIOManager | DatasetInputManager, what: str) -> IOManagerDefinition:
+    """The manager as the location binds it: no run config, so a launch can move neither where
+    a Run reads nor where it writes (D16; a launcher chooses only Project, Period, trace and checkpoints).
+
+    Its own configuration is resolved when a run initialises it (an `EnvVar` is read in the run's process).
+    """
+    root = manager.data_root
+    shown = f"${root.env_var_name}" if isinstance(root, EnvVar) else root or "$DOBO_DATA_ROOT"
+    return IOManagerDefinition(
+        resource_fn=lambda _init: manager.process_config_and_initialize(),
+        config_schema={},
+        description=f"{what} (data_root: {shown})",
+    )
+
+
+def build_definitions(
+    translator: DoboTranslator | None = None,
+    state: LocationState | None = None,
+    resources: Mapping[str, Any] | None = None,
+) -> Definitions:
+    """Definitions for every active and draft Project of the store (or of `state`);
+    `resources` replace the location's own by key (a deployment's storage)."""
     t = translator or DoboTranslator()
     state = state or fetch_state()
     loc = _Location(t, LineageSpecs(t))
     store = current_store()
     catalog = StoreCatalog(store)
     default_calendar = _default_calendar()
-    for entity in store.list_entities("dataset"):
-        loc.lineage.dataset(entity.id, entity.content.get("name"))
     job_names: set[str] = set()
     for p in state.projects:
         try:
             _add_project(loc, catalog, p.id, p.version, p.status, default_calendar, job_names)
         except Exception as err:  # noqa: BLE001 - one project never fails the whole location
             loc.broken(p.id, err)
+    sources = _source_datasets(loc, {e.id: e.content.get("name") for e in store.list_entities("dataset")})
+    _upstream_data_sensors(loc, sources)
     _registered_input_sensors(loc)
     sensors = [period_sync_sensor(loc.calendars, t), *loc.sensors] if loc.calendars else loc.sensors
     if loc.built:  # a terminated or lost Dagster run never leaves its dobo Run holding the Period (D15)
-        sensors = [*sensors, *run_end_sensors(), cli_runs_sensor(t, {b.project.id: b.level for b in loc.built})]
+        levels = {b.project.id: b.level for b in loc.built}
+        sensors = [*sensors, *run_end_sensors(), cli_runs_sensor(t, levels, sources=sources)]
     produced = {key for b in loc.built for key in b.built.produced}
     return Definitions(
         assets=[*loc.lineage.all(produced), *(b.built.assets for b in loc.built)],
@@ -168,11 +262,7 @@ def build_definitions(translator: DoboTranslator | None = None, state: LocationS
         jobs=[b.job for b in loc.built],
         schedules=loc.schedules,
         sensors=sensors,
-        resources={
-            "dobo": DoboRunResource.configure_at_launch(),
-            "io_manager": checkpoint_io_manager,
-            DATASETS_KEY: DatasetInputManager(),
-        },
+        resources=location_resources(resources),
     )
 
 

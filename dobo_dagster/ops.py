@@ -2,7 +2,9 @@
 
 The graph is asset-first (`jobs.py`): the load op's inputs are the Datasets
 the Project reads (loaded by the Resolver input manager, `inputs.py`); an
-`output` operation's op has an `asset` output, the asset of what it wrote;
+`output` operation's op has an `asset` output, the asset of what it writes:
+the op collects the rows and yields them there, and the `dobo_outputs` IO
+manager writes them to the destination and reports the step (`outputs.py`);
 the last op has a `trace` output, the Project's trace asset. Each is yielded
 once per run with its metadata (`materializations.py`), so Dagster records
 one materialization per asset, partition and run, and a failed run marks
@@ -17,8 +19,7 @@ structural edit and a code-location reload, a resumed Run still executes
 every operation of its snapshot exactly once, in order (D13, RUN-7).
 """
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from dagster import (
@@ -36,7 +37,7 @@ from dagster import (
     PythonObjectDagsterType,
 )
 
-from dobo_dagster.automation import fingerprint_observation
+from dobo_dagster.automation import input_partitions, run_observations
 from dobo_dagster.inputs import DATASET_ID, DATASET_INPUT, DATASETS_KEY, DatasetInput
 from dobo_dagster.io_manager import CHECKPOINT_KEY, RUN_KEY, discard_frames
 from dobo_dagster.materializations import (
@@ -46,15 +47,18 @@ from dobo_dagster.materializations import (
     step_row,
     trace_materialization,
 )
+from dobo_dagster.outputs import OUTPUTS_KEY, PENDING_OUTPUT, PendingOutput
 from dobo_dagster.resources import DoboRunResource
 from dobo_dagster.runs import RunTarget, begin_attempt, fail
 from dobo_dagster.translator import LOAD_NODE, DoboTranslator
 from dobo_engine.engine.pipeline import StepReport
 from dobo_engine.engine.working import WorkingFrame
+from dobo_engine.errors import Location, OperationFailure
 from dobo_engine.io.row_ids import ROW_ID_DTYPE
-from dobo_engine.model.operations import Operation
+from dobo_engine.model.operations import Operation, OutputOperation
 from dobo_engine.model.project import Project
 from dobo_engine.model.run import ProjectSnapshot
+from dobo_engine.runner.service import RunService
 from dobo_engine.store.records import RunRecord
 
 # One Dagster type for every frame edge: resolving a Python class per In/Out is slow with many jobs.
@@ -76,16 +80,8 @@ def _output(working: WorkingFrame, steps: list[dict[str, Any]], run_id: str, che
     )
 
 
-ASSET_OUT = "asset"  # an `output` operation's op: the asset of what it wrote
+ASSET_OUT = "asset"  # an `output` operation's op: the rows it writes, written by the `dobo_outputs` IO manager
 TRACE_OUT = "trace"  # the last op: the Project's trace asset
-
-
-@dataclass
-class Written:
-    """An output operation's write, as the materialization of its asset (None: a sandbox write, D16)."""
-
-    order: int
-    event: AssetMaterialization | None
 
 
 def _written(
@@ -96,15 +92,13 @@ def _written(
     step: StepReport,
     operation: Operation,
     working: WorkingFrame,
-) -> Written | None:
+) -> AssetMaterialization | None:
+    """What an output the engine wrote itself materialized (None: no write, or a sandbox write, D16)."""
     if step.write is None:
         return None
     # Row ids are written as UUID text whatever their form inside the engine (D37).
     types = {c: "String" if t == ROW_ID_DTYPE else str(t) for c, t in working.frame.schema.items()}
-    return Written(
-        operation.order,
-        output_materialization(translator, snapshot, run_id, step.write, operation, types, context.run_id),
-    )
+    return output_materialization(translator, snapshot, run_id, step.write, operation, types, context.run_id)
 
 
 def _log_step(context: OpExecutionContext, step: StepReport) -> None:
@@ -138,16 +132,17 @@ def load_op(project: Project, translator: DoboTranslator, target: RunTarget, inp
         if record.last_completed_operation is not None:  # done in an earlier attempt (RUN-7)
             yield _output(service.checkpoints().load(record.id, 0), [], record.id, 0)
             return
-        # What this Run reads, so automation never runs the Period again for the same inputs.
-        observed = fingerprint_observation(
+        # What this Run reads: its input fingerprint, so automation never runs the Period again for
+        # the same inputs, and the data version of each source Dataset for the partition.
+        for observed in run_observations(
             translator,
             service.catalog.project(record.project_id, record.project_version),
             record.project_version,
             record.calendar_id,
             record.period_identifier,
             record.id,
-        )
-        if observed is not None:
+            input_partitions(context, inputs),
+        ):
             context.log_event(observed)
         source: DatasetInput | None = loaded.get(primary) if primary else None
         try:
@@ -196,16 +191,9 @@ def operation_op(
         record = begin_attempt(context, resource, target)
         if record is None:
             return
-        working, steps, written = run_slice(
-            context, resource, record, working, after, None if last else operation.order, translator
-        )
-        for write in written:
-            if write.event is None:
-                continue  # a sandbox write is never the output's asset (D16)
-            if write.order == operation.order and operation.type == "output":
-                yield Output(None, ASSET_OUT, metadata=dict(write.event.metadata))
-            else:  # another output of the Run's snapshot, run by this op after a structural edit (RUN-7)
-                context.log_event(write.event)
+        upto = None if last else operation.order
+        own = operation if operation.type == "output" else None  # its asset, written by dobo_outputs
+        working, steps = yield from run_slice(context, resource, record, working, after, upto, translator, own)
         if last:
             trace = finish(context, resource, record, steps, translator)
             yield Output(None, TRACE_OUT, metadata=dict(trace.metadata))
@@ -215,7 +203,13 @@ def operation_op(
 
     outs: dict[str, Out] = {} if last else {"result": Out(WORKING, is_required=False)}
     if operation.type == "output":
-        outs[ASSET_OUT] = Out(Nothing, is_required=False, description="what this output operation wrote")
+        # Optional: a sandbox Run writes to the sandbox and yields nothing here (D16).
+        outs[ASSET_OUT] = Out(
+            PENDING_OUTPUT,
+            is_required=False,
+            io_manager_key=OUTPUTS_KEY,
+            description="the rows this output operation writes, written to its destination by dobo_outputs",
+        )
     if last:
         outs[TRACE_OUT] = Out(Nothing, is_required=False, description="the Run's trace and per-operation counts")
     return OpDefinition(
@@ -229,6 +223,39 @@ def operation_op(
     )
 
 
+def _hands_over(
+    operation: Operation, own: Operation | None, snapshot: ProjectSnapshot, translator: DoboTranslator
+) -> bool:
+    """Whether the snapshot's `operation` is this op's own output asset, for `dobo_outputs` to write.
+
+    Not when the Run is a sandbox Run (its writes are never the asset, D16), nor when a
+    structural edit left another operation, or another destination, at that order (RUN-7).
+    """
+    return (
+        own is not None
+        and not snapshot.sandbox
+        and operation.order == own.order
+        and operation.type == "output"
+        and translator.output_asset_key(snapshot.project_id, operation)
+        == translator.output_asset_key(snapshot.project_id, own)
+    )
+
+
+def _reported(service: RunService, run_id: str, pending: PendingOutput) -> StepReport:
+    """The step the IO manager reported once it wrote `pending`; failing the Run if nothing did."""
+    if pending.report is not None:
+        return pending.report
+    fail(
+        service,
+        run_id,
+        OperationFailure(
+            f"the rows of operation {pending.operation.order} were handed to the resource {OUTPUTS_KEY!r}, "
+            "which wrote nothing: configure it as dobo's DestinationIOManager",
+            location=Location(operation_order=pending.operation.order),
+        ),
+    )
+
+
 def run_slice(
     context: OpExecutionContext,
     resource: DoboRunResource,
@@ -237,9 +264,18 @@ def run_slice(
     after: int,
     upto: int | None,
     translator: DoboTranslator,
-) -> tuple[WorkingFrame, list[dict[str, Any]], list[Written]]:
+    own: Operation | None = None,
+) -> Generator[Output[PendingOutput], None, tuple[WorkingFrame, list[dict[str, Any]]]]:
     """Execute the snapshot operations with after < order <= upto (upto None: all later ones);
-    the counts of those it ran, and what their `output` operations wrote."""
+    returns the frame after them and the counts of those it ran.
+
+    The op's own output (`own`, see `_hands_over`) is yielded on `asset` when its turn
+    comes: Dagster has `dobo_outputs` write it and make the step durable before this
+    generator resumes, so a later operation of the slice runs only after it (RUN-4).
+    Any other output (a sandbox Run's, D16, or another of the Run's snapshot run here
+    after a structural edit, RUN-7) is written by the engine and logged as its asset's
+    materialization unless it went to the sandbox.
+    """
     service = resource.service()
     snapshot = ProjectSnapshot.model_validate(record.snapshot)
     todo = [
@@ -255,18 +291,26 @@ def run_slice(
         context.log.info("the Run's snapshot has no operation for this step")
     executor = service.executor(record.id, durable_steps=True)
     steps: list[dict[str, Any]] = []
-    written: list[Written] = []
     for operation in todo[len(finished) :]:
-        try:
-            working, step = executor.run_operation(operation, working)
-        except Exception as err:  # noqa: BLE001 - every failure is recorded on the Run (RUN-5)
-            fail(service, record.id, err)
+        if isinstance(operation, OutputOperation) and _hands_over(operation, own, snapshot, translator):
+            try:
+                request = executor.prepare_output(operation, working)
+            except Exception as err:  # noqa: BLE001 - every failure is recorded on the Run (RUN-5)
+                fail(service, record.id, err)
+            pending = PendingOutput(record.id, context.run_id, operation, working, request, snapshot, translator)
+            yield Output(pending, ASSET_OUT)  # written and reported by dobo_outputs before this line returns
+            step = _reported(service, record.id, pending)
+        else:
+            try:
+                working, step = executor.run_operation(operation, working)
+            except Exception as err:  # noqa: BLE001
+                fail(service, record.id, err)
+            event = _written(context, translator, snapshot, record.id, step, operation, working)
+            if event is not None:
+                context.log_event(event)
         _log_step(context, step)
         steps.append(step_row(step))
-        wrote = _written(context, translator, snapshot, record.id, step, operation, working)
-        if wrote is not None:
-            written.append(wrote)
-    return working, steps, written
+    return working, steps
 
 
 def _earlier_steps(context: OpExecutionContext) -> dict[int, dict[str, Any]]:

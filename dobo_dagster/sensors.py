@@ -7,7 +7,13 @@ looks again only at Periods whose files are new or changed; a Period is then
 requested unless a run of it is queued or running, or a completed Run of the
 same Project version already read these very files (`automation.done_reason`,
 checked against the Dagster instance and the store, so a lost cursor repeats
-nothing). Table locations are not watched.
+nothing). Table locations are not watched. A source Dataset's new data shows
+before any Run: the tick also reports, for each Period whose fingerprint
+changed, an observation of the input Dataset's asset whose data version is
+that fingerprint (`automation.dataset_observation`; metadata only when the
+Dataset is unpartitioned), unless the instance's newest observation of the
+partition already carries it (another Project's sensor, or a Run, saw it
+first, or the daemon stored this tick's events but not its cursor).
 
 Registered outputs: a consumer project runs for a Period when a Dataset it
 reads was materialized for that Period by a completed Run (D25, RUN-9:
@@ -22,6 +28,7 @@ from collections.abc import Iterable
 
 from dagster import (
     AssetKey,
+    AssetObservation,
     AssetRecordsFilter,
     DefaultSensorStatus,
     DynamicPartitionsDefinition,
@@ -33,14 +40,17 @@ from dagster import (
     sensor,
 )
 
+from dobo_dagster.assets import SourceDatasets
 from dobo_dagster.automation import (
     FINGERPRINT,
     NO_FILES,
     changed_at,
+    dataset_observation,
     done_reason,
     fingerprint_of,
-    input_files,
+    latest_fingerprint,
     location_fingerprints,
+    resolved_input_files,
 )
 from dobo_dagster.partitions import known_partition_keys
 from dobo_dagster.resources import current_store
@@ -58,7 +68,15 @@ def upstream_data_sensor(
     partitions: DynamicPartitionsDefinition,
     settings: SensorSettings,
     translator: DoboTranslator,
+    sources: SourceDatasets | None = None,
 ) -> SensorDefinition:
+    """`sources`: the location's source Datasets and their assets' partitions; the input Dataset
+    is observed only if it is one (another Project's registered output is that Project's asset)."""
+    dataset = project.input_dataset_id
+    observed = dataset in (sources or {})
+    partitioned = (sources or {}).get(dataset) is not None
+    dataset_key = translator.dataset_asset_key(dataset)
+
     @sensor(
         name=f"{translator.job_name(project.id)}_upstream_data",
         job=job,
@@ -70,15 +88,22 @@ def upstream_data_sensor(
         seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
         known = known_partition_keys(context, partitions)
         requests = []
+        events: list[AssetObservation] = []
         for period in current_store().list_periods(calendar_id, settings.level):
             key = translator.partition_key(period.identifier)
             if period.status not in settings.statuses or key not in known:
                 continue
-            files = input_files(project, calendar_id, period.identifier)
+            resolved = resolved_input_files(project, calendar_id, period.identifier)
+            files = resolved.found
             fingerprint = fingerprint_of(files)
             if fingerprint == NO_FILES or seen.get(key) == fingerprint:
                 continue
             seen[key] = fingerprint
+            partition = key if partitioned else None
+            if observed and latest_fingerprint(context.instance, dataset_key, partition) != fingerprint:
+                event = dataset_observation(translator, dataset, partition, period.identifier, resolved)
+                if event is not None:
+                    events.append(event)
             # The cursor only saves work; what decides is whether a Run already read these inputs.
             done = done_reason(
                 context.instance, translator, project.id, version, job.name, key, fingerprint, changed_at(files)
@@ -93,7 +118,7 @@ def upstream_data_sensor(
                     tags={FINGERPRINT: fingerprint},
                 )
             )
-        return SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
+        return SensorResult(run_requests=requests, asset_events=events, cursor=json.dumps(seen, sort_keys=True))
 
     return _sensor
 

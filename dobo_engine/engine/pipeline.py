@@ -374,7 +374,8 @@ class Executor:
 
         `written`: the `output` was already written by the caller (`finish_output`).
         """
-        lookups = self._runtime_lookups()
+        # An `output` the caller already wrote looks nothing up: no lookup tables are loaded for it.
+        lookups = self._runtime_lookups() if written is None else []
         started = time.perf_counter()
         before = working  # operations build on it lazily; a collected frame stays one where that is cheaper
         rows_in = before.frame.lazy().select(VISIBLE.sum().cast(pl.Int64).alias("rows_in"))

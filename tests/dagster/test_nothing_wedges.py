@@ -15,14 +15,15 @@ from dagster import DagsterEventType, DagsterRunStatus, build_run_status_sensor_
 
 from dobo_dagster.settle import settle_if_ended
 from tests.dagster.helpers import service
-from tests.dagster.test_reexecution import JOB, PROJECT, launch
+from tests.dagster.locations import launch
+from tests.dagster.test_reexecution import JOB, PROJECT
 
 PERIOD = "2026-01"
 
 
 def busy_dagster_run(instance):
     """A Dagster run whose op created and started its dobo Run, then stopped without ending it."""
-    run, tags = launch(instance, PERIOD)
+    run, tags = launch(instance, JOB, PERIOD)
     svc = service()
     svc.create_run(PROJECT, PERIOD, run_id=run.run_id)
     svc.start(run.run_id)  # as the op does: no lease, Dagster watches the process
@@ -74,7 +75,7 @@ def test_a_live_attempt_is_never_settled(location, instance):
     """A failed root whose re-execution is running: the Run belongs to the live attempt."""
     run, _ = busy_dagster_run(instance)
     instance.report_run_failed(instance.get_run_by_id(run.run_id))
-    child, _ = launch(instance, PERIOD)
+    child, _ = launch(instance, JOB, PERIOD)
     instance.add_run_tags(child.run_id, {"dagster/root_run_id": run.run_id})
     instance.handle_run_event(
         child.run_id,

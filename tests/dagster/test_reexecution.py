@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dagster import ReexecutionOptions, execute_job
-from dagster._core.execution.api import create_execution_plan, execute_run
+from dagster._core.execution.api import execute_run
 
 from dobo_engine.engine import pipeline
 from dobo_engine.errors import OperationFailure
 from tests.dagster.helpers import assert_same_as_dobo_run, outputs_of, service
-from tests.dagster.locations import code_server_load, recon_repo
+from tests.dagster.locations import launch, recon_repo
 
 JOB = "prj_budget_vs_actual"
 PROJECT = "prj-budget-vs-actual"
@@ -26,20 +26,6 @@ def inject_failure(patch, order: int) -> None:
     patch.setitem(pipeline.APPLY, "update", failing)
 
 
-def launch(instance, period: str):
-    """Create a Dagster run as the code server would (plan + recorded state), without executing it."""
-    repo = code_server_load()
-    job = repo.get_job(JOB)
-    config = job.partitioned_config
-    run_config = config.get_run_config_for_partition_key(period)
-    tags = {**job.tags, **config.get_tags_for_partition_key(period), "dagster/partition": period}
-    recon = recon_repo().get_reconstructable_job(JOB)
-    plan = create_execution_plan(
-        recon, run_config=run_config, tags=tags, repository_load_data=repo.repository_load_data
-    )
-    return instance.create_run_for_job(job_def=job, execution_plan=plan, run_config=run_config, tags=tags), tags
-
-
 def structural_edit(first_op_expression: str) -> None:
     """A new Project version: operation 30 changed and an operation 35 added."""
     store = service().store
@@ -53,7 +39,7 @@ def structural_edit(first_op_expression: str) -> None:
 def test_reexecution_from_failure_runs_only_the_failed_ops_and_matches_a_clean_run(location, instance, monkeypatch):
     with monkeypatch.context() as patch:
         inject_failure(patch, 30)
-        run, tags = launch(instance, "2026-01")
+        run, tags = launch(instance, JOB, "2026-01")
         parent = execute_run(recon_repo().get_reconstructable_job(JOB), run, instance)
     assert not parent.success
     record = service().store.get_run(run.run_id)
@@ -80,7 +66,7 @@ def test_reexecution_from_failure_runs_only_the_failed_ops_and_matches_a_clean_r
 
 
 def test_edit_between_run_creation_and_start_does_not_change_what_runs(location, instance):
-    run, _ = launch(instance, "2026-01")
+    run, _ = launch(instance, JOB, "2026-01")
     structural_edit('"edited"')
     result = execute_run(recon_repo().get_reconstructable_job(JOB), run, instance)
     assert result.success
@@ -93,7 +79,7 @@ def test_edit_between_run_creation_and_start_does_not_change_what_runs(location,
 def test_edit_before_a_resume_does_not_change_what_runs(location, instance, monkeypatch):
     with monkeypatch.context() as patch:
         inject_failure(patch, 30)
-        run, tags = launch(instance, "2026-01")
+        run, tags = launch(instance, JOB, "2026-01")
         assert not execute_run(recon_repo().get_reconstructable_job(JOB), run, instance).success
     structural_edit('"edited"')  # the reloaded location now has op_35 and a changed op_30
 

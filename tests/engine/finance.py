@@ -81,7 +81,7 @@ def project(yaml_text: str) -> Project:
     return entity
 
 
-def run(
+def executor(
     prj: Project,
     tmp_path: Path,
     *,
@@ -89,12 +89,13 @@ def run(
     rows=None,
     run_id: str = "run-1",
     trace: bool = True,
-    resume_after: int | None = None,
     as_known_at: date | None = None,
     outputs: MemoryOutputs | None = None,
     steps: list | None = None,
     checkpoints: str = "operations",
-) -> tuple[RunOutcome, MemoryOutputs]:
+    tables: type[MemoryTables] | None = None,  # None: the module's MemoryTables, as tests patch it
+) -> tuple[Executor, MemoryOutputs]:
+    """The engine for one Run of `prj` on the sample, its outputs kept in memory."""
     snapshot = ProjectSnapshot(
         project_id=prj.id,
         project_version=1,
@@ -120,16 +121,45 @@ def run(
         period=period,
         input_dataset=all_datasets[prj.input_dataset_id],
         materialization=prj.materialization,
-        tables=MemoryTables(all_datasets, rows or sample_rows(), CLOCK, period.identifier),
+        tables=(tables or MemoryTables)(all_datasets, rows or sample_rows(), CLOCK, period.identifier),
         outputs=outputs,
         selectors=prj.selectors,
         as_known_at=as_known_at,
     )
-    executor = Executor(
+    built = Executor(
         snapshot,
         ctx,
         CheckpointStore(str(tmp_path / "checkpoints")),
         TraceWriter(str(tmp_path / "trace")) if trace else None,
         on_step=(steps.append if steps is not None else lambda s: None),
     )
-    return executor.run(resume_after), outputs
+    return built, outputs
+
+
+def run(
+    prj: Project,
+    tmp_path: Path,
+    *,
+    period: PeriodDetails = MONTHS[1],
+    rows=None,
+    run_id: str = "run-1",
+    trace: bool = True,
+    resume_after: int | None = None,
+    as_known_at: date | None = None,
+    outputs: MemoryOutputs | None = None,
+    steps: list | None = None,
+    checkpoints: str = "operations",
+) -> tuple[RunOutcome, MemoryOutputs]:
+    built, outputs = executor(
+        prj,
+        tmp_path,
+        period=period,
+        rows=rows,
+        run_id=run_id,
+        trace=trace,
+        as_known_at=as_known_at,
+        outputs=outputs,
+        steps=steps,
+        checkpoints=checkpoints,
+    )
+    return built.run(resume_after), outputs

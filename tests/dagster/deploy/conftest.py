@@ -78,3 +78,11 @@ def dagster_dev_server(tmp_path_factory: pytest.TempPathFactory):
 
     with dagster_dev(tmp_path_factory.mktemp("dagster-dev")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Headless Chromium for the UI tests (installed once if missing, else the test skips)."""
+    from chromium_ui import chromium_binary
+
+    return chromium_binary()

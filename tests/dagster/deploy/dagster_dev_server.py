@@ -26,6 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[3]
 REPOSITORY = "__repository__"
 STARTUP_SECONDS = 300
+ENDED = {"SUCCESS", "FAILURE", "CANCELED"}  # the statuses of a run that has ended
 
 
 def _load_script() -> Any:
@@ -289,10 +290,13 @@ class DagsterDev:
         )
         return data["terminateRun"]
 
-    def dobo(self, *args: str) -> str:
-        """The `dobo` command against the server's store and example data; its stdout (it must succeed)."""
+    def dobo(self, *args: str, home: Path | None = None, data_root: Path | None = None) -> str:
+        """The `dobo` command against the server's store and example data; its stdout (it must succeed).
+
+        `home` and `data_root` point it elsewhere (a separate store, say) instead.
+        """
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DOBO_", "DAGSTER_"))}
-        env |= {"DOBO_HOME": str(self.dobo_home), "DOBO_DATA_ROOT": str(ROOT)}
+        env |= {"DOBO_HOME": str(home or self.dobo_home), "DOBO_DATA_ROOT": str(data_root or ROOT)}
         done = subprocess.run(
             [str(Path(sys.executable).parent / "dobo"), *args],
             cwd=ROOT,
@@ -336,12 +340,37 @@ class DagsterDev:
             for e in data["logsForRun"]["events"]
         ]
 
-    def wait_for_runs(self, run_ids: list[str], timeout: float = 300) -> list[dict[str, Any]]:
-        done = {"SUCCESS", "FAILURE", "CANCELED"}
+    def reexecute(self, parent_run_id: str, strategy: str = "FROM_FAILURE") -> dict[str, Any]:
+        """Re-execute a run as the run page's Re-execute menu does ("From failure" unless told otherwise)."""
+        data = self.query(
+            "mutation($params: ReexecutionParams!) { launchRunReexecution(reexecutionParams: $params) {"
+            " __typename ... on LaunchRunSuccess { run { runId status rootRunId parentRunId } }"
+            " ... on PythonError { message } ... on Error { message } } }",
+            {"params": {"parentRunId": parent_run_id, "strategy": strategy}},
+        )
+        return data["launchRunReexecution"]
 
+    def step_stats(self, run_id: str) -> dict[str, str]:
+        """The steps a run executed and how each ended, as the run page's timeline shows them."""
+        data = self.query(
+            "query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { stepStats { stepKey status } } } }",
+            {"id": run_id},
+        )
+        return {s["stepKey"]: s["status"] for s in data["runOrError"]["stepStats"]}
+
+    def wait_for_end(self, run_id: str, timeout: float = 300) -> dict[str, Any]:
+        """The run once it has ended, however it ended."""
+
+        def ended() -> dict[str, Any] | None:
+            run = self.run(run_id)
+            return run if run["status"] in ENDED else None
+
+        return self.wait_until(f"run {run_id} to end", ended, timeout=timeout)
+
+    def wait_for_runs(self, run_ids: list[str], timeout: float = 300) -> list[dict[str, Any]]:
         def finished():
             runs = [self.run(r) for r in run_ids]
-            return runs if all(r["status"] in done for r in runs) else None
+            return runs if all(r["status"] in ENDED for r in runs) else None
 
         runs = self.wait_until(f"runs {run_ids} to finish", finished, timeout=timeout, every=1.0)
         for r in runs:
