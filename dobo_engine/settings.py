@@ -20,6 +20,10 @@ CheckpointPolicy = Literal["none", "operations"]
 CHECKPOINT_POLICIES: tuple[CheckpointPolicy, ...] = get_args(CheckpointPolicy)
 DEFAULT_CHECKPOINTS: CheckpointPolicy = "none"
 
+# How a traced Run records what its load read (TR-15): by reference to re-readable inputs, or a copy.
+TraceLoad = Literal["reference", "copy"]
+TRACE_LOADS: tuple[TraceLoad, ...] = get_args(TraceLoad)
+
 
 def _under_home(home: str, name: str) -> str:
     return str(Path(home) / name) if "://" not in home else f"{home.rstrip('/')}/{name}"
@@ -38,6 +42,9 @@ class Settings:
     run_lease_seconds: float = DEFAULT_RUN_LEASE_SECONDS
     # The durability policy of new Runs (D36); a Run keeps the one its snapshot records.
     checkpoints: CheckpointPolicy = DEFAULT_CHECKPOINTS
+    # `copy` keeps every loaded row in the trace even when the input can be read again (TR-15):
+    # for a trace that must outlive input files that are rotated or deleted.
+    trace_load: TraceLoad = "reference"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -55,6 +62,7 @@ class Settings:
             data_root=env.get("DOBO_DATA_ROOT") or os.getcwd(),
             run_lease_seconds=_positive_seconds(env, "DOBO_RUN_LEASE_SECONDS", DEFAULT_RUN_LEASE_SECONDS),
             checkpoints=checkpoint_policy(env.get("DOBO_CHECKPOINTS") or DEFAULT_CHECKPOINTS, "DOBO_CHECKPOINTS"),
+            trace_load=_trace_load(env.get("DOBO_TRACE_LOAD") or "reference"),
         )
 
     def as_dict(self) -> dict[str, str]:
@@ -72,6 +80,14 @@ def _positive_seconds(env: dict[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise InvalidField(f"{name} must be a positive number of seconds, not {text!r}")
     return value
+
+
+def _trace_load(text: str) -> TraceLoad:
+    value = text.strip().lower()
+    for known in TRACE_LOADS:
+        if value == known:
+            return known
+    raise InvalidField(f"DOBO_TRACE_LOAD must be one of {', '.join(TRACE_LOADS)}, not {text!r}")
 
 
 def checkpoint_policy(text: str, source: str) -> CheckpointPolicy:

@@ -403,7 +403,14 @@ class RunService:
             sandbox=snapshot.sandbox,
         )
         trace = TraceWriter(self.settings.trace_root) if snapshot.trace else None
-        return Executor(snapshot, ctx, self.checkpoints(), trace, on_step=on_step)
+        return Executor(
+            snapshot,
+            ctx,
+            self.checkpoints(),
+            trace,
+            on_step=on_step,
+            load_by_reference=self.settings.trace_load == "reference",
+        )
 
     def checkpoints(self) -> CheckpointStore:
         return CheckpointStore(self.settings.checkpoint_root)

@@ -38,3 +38,28 @@ def test_dobo_trace_reads_a_load_by_reference_and_refuses_it_once_the_input_chan
     refused = dobo("trace", run_id, "--row", row_id, "--json")
     assert refused.exit_code == 1
     assert "TraceInputChanged" in refused.output and "transactions.csv" in refused.output
+
+
+def test_with_dobo_trace_load_copy_the_load_is_copied_and_reads_after_its_input_is_gone_TR_15(
+    finance, dobo_home, monkeypatch
+):
+    monkeypatch.setenv("DOBO_TRACE_LOAD", "copy")
+    ran = dobo("run", "prj-fx-usd", "--period", "2026-01", "--json")
+    assert ran.exit_code == 0, ran.output
+    run_id = json.loads(ran.stdout)["run_id"]
+    load_file = dobo_home / "trace" / f"run_id={run_id}" / "operation=0.parquet"
+    assert json.loads(pq.read_metadata(load_file).metadata[b"dobo.trace"])["format_version"] == 1
+    copied = pq.read_metadata(load_file).num_rows
+    assert copied > 0
+
+    (finance / "2026/01/transactions.csv").unlink()  # rotated away: the trace does not need it
+    loaded = dobo("trace", run_id, "--operation", "0", "--json")
+    assert loaded.exit_code == 0, loaded.output
+    assert len(json.loads(loaded.stdout)) == copied
+
+
+def test_an_unknown_dobo_trace_load_is_refused_naming_the_setting(finance, dobo_home, monkeypatch):
+    monkeypatch.setenv("DOBO_TRACE_LOAD", "sometimes")
+    refused = dobo("run", "prj-fx-usd", "--period", "2026-01")
+    assert refused.exit_code != 0
+    assert "DOBO_TRACE_LOAD" in refused.output and "reference, copy" in refused.output
