@@ -119,3 +119,9 @@ def test_an_unreachable_server_is_a_connection_failure_without_the_password_D31_
 def test_an_unsupported_url_is_a_connection_failure() -> None:
     with pytest.raises(ConnectionFailure, match="unsupported"):
         open_store("mysql://u:pw@localhost/db")
+
+
+def test_the_head_revision_a_store_is_checked_against_without_alembic_is_alembics_head():
+    from dobo_engine.store.migrate import HEAD_REVISION
+
+    assert HEAD_REVISION == head_revision()
