@@ -15,12 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from benchmarks import gl_data
 from dobo_engine.engine.checkpoints import CheckpointStore
-from dobo_engine.engine.context import RunContext
+from dobo_engine.engine.context import RunContext, TableSource
 from dobo_engine.engine.pipeline import Executor, RunOutcome, StepReport
 from dobo_engine.errors import DataNotFound, UnresolvedDatasetRef
 from dobo_engine.io.fingerprints import Fingerprint, file_fingerprint
@@ -229,7 +230,7 @@ class ParquetOutputs:
         )
 
 
-def run(
+def executor(
     data: str | Path,
     work: str | Path,
     *,
@@ -238,13 +239,13 @@ def run(
     rows_output: bool = False,
     row_ids: bool = True,
     load_by_reference: bool = True,
-) -> tuple[RunOutcome, Path]:
-    """Run the Project over the files in ``data``; checkpoints, trace and output go under ``work``.
+    run_id: str = "bench",
+    tables: Callable[[ParquetTables], TableSource] | None = None,
+) -> tuple[Executor, ParquetOutputs]:
+    """The engine for one Run of the Project over the files in ``data``; checkpoints, trace and output
+    go under ``work``. ``tables`` may wrap the Parquet tables the Run reads (a test's stand-in).
 
     The durability policy is the setting's (``DOBO_CHECKPOINTS``, default ``none``), as for ``dobo run`` (D36).
-    Returns the outcome and the path of the summary Parquet file; with
-    ``rows_output`` the working rows are written next to it
-    (``ParquetOutputs.path(ROWS_OUTPUT_ORDER)``).
     """
     data, work = Path(data), Path(work)
     prj = project(rows_output=rows_output, row_ids=row_ids)
@@ -264,19 +265,20 @@ def run(
     )
     found = datasets()
     outputs = ParquetOutputs(work / "output")
+    parquet = ParquetTables(found, data, CLOCK, PERIOD.identifier)
     ctx = RunContext(
-        run_id="bench",
+        run_id=run_id,
         project_id=prj.id,
         clock=CLOCK,
         today=CLOCK.date(),
         period=PERIOD,
         input_dataset=found[prj.input_dataset_id],
         materialization=prj.materialization,
-        tables=ParquetTables(found, data, CLOCK, PERIOD.identifier),
+        tables=tables(parquet) if tables is not None else parquet,
         outputs=outputs,
         selectors=prj.selectors,
     )
-    executor = Executor(
+    built = Executor(
         snapshot,
         ctx,
         CheckpointStore(str(work / "checkpoints")),
@@ -284,4 +286,13 @@ def run(
         on_step=on_step or (lambda _: None),
         load_by_reference=load_by_reference,
     )
-    return executor.run(), outputs.path(OUTPUT_ORDER)
+    return built, outputs
+
+
+def run(data: str | Path, work: str | Path, *, trace: bool, **options: Any) -> tuple[RunOutcome, Path]:
+    """Run the Project (``options`` as for :func:`executor`); the outcome and the summary file's path.
+
+    With ``rows_output`` the working rows are written next to it (``ParquetOutputs.path(ROWS_OUTPUT_ORDER)``).
+    """
+    built, outputs = executor(data, work, trace=trace, **options)
+    return built.run(), outputs.path(OUTPUT_ORDER)

@@ -302,18 +302,7 @@ class RunService:
         record = self.store.get_run(run_id)
         snapshot = ProjectSnapshot.model_validate(record.snapshot)
         durable = snapshot.checkpoints == "operations" if durable_steps is None else durable_steps
-        project = self.catalog.project(record.project_id, record.project_version)
-        tables = ResolvingTableSource(
-            self.catalog,
-            snapshot.period,
-            snapshot.clock,
-            calendar_id=record.calendar_id,
-            resolver_overrides=project.resolver_overrides or {},
-            resolver_snapshots=snapshot.resolver_snapshots,
-            locations=snapshot.locations,
-            registered=StoreRegisteredLocations(self.store),
-            data_root=data_root or self.settings.data_root,
-        )
+        tables = self._tables(record, snapshot, data_root)
         self.load_warnings = tables.load_warnings  # filled as the Run loads its tables
 
         def step_done(step: StepReport) -> None:
@@ -347,8 +336,13 @@ class RunService:
         """
         record = self.store.get_run(run.run_id)
         snapshot = ProjectSnapshot.model_validate(record.snapshot)
+        tables = self._tables(record, snapshot, None)
+        return self._executor(record, snapshot, tables, lambda _step: None).replay_load()
+
+    def _tables(self, record: RunRecord, snapshot: ProjectSnapshot, data_root: str | None) -> ResolvingTableSource:
+        """The Run's tables as its snapshot resolves them: recorded locations and Resolver versions (D27)."""
         project = self.catalog.project(record.project_id, record.project_version)
-        tables = ResolvingTableSource(
+        return ResolvingTableSource(
             self.catalog,
             snapshot.period,
             snapshot.clock,
@@ -357,9 +351,8 @@ class RunService:
             resolver_snapshots=snapshot.resolver_snapshots,
             locations=snapshot.locations,
             registered=StoreRegisteredLocations(self.store),
-            data_root=self.settings.data_root,
+            data_root=data_root or self.settings.data_root,
         )
-        return self._executor(record, snapshot, tables, lambda _step: None).replay_load()
 
     def _keep_registrations(self, run_id: str, order: int, outputs: Any, durable: bool) -> None:
         """The outputs of step `order` to register at completion: beside the checkpoints, or in memory (D36)."""

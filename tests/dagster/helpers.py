@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from dobo_engine.engine import pipeline
+from dobo_engine.errors import OperationFailure
 from dobo_engine.runner.service import RunService
 from dobo_engine.settings import Settings
 from dobo_engine.store.api import open_store
@@ -82,3 +85,15 @@ def assert_same_as_dobo_run(run_a: str, project_id: str, period: str) -> None:
     assert trace_a.keys() == trace_b.keys()
     for name in trace_a:
         assert trace_a[name] == trace_b[name], (name, run_a, run_b)
+
+
+def inject_failure(patch: pytest.MonkeyPatch, order: int) -> None:
+    """Operation `order` (an update) fails while `patch` (a monkeypatch context) is open."""
+    real = pipeline.APPLY["update"]
+
+    def failing(op, working, ctx):  # type: ignore[no-untyped-def]
+        if op.order == order:
+            raise OperationFailure("injected failure")
+        return real(op, working, ctx)
+
+    patch.setitem(pipeline.APPLY, "update", failing)

@@ -28,12 +28,10 @@ from dagster._core.execution.api import execute_run
 from dobo_dagster.inputs import DATASETS_KEY
 from dobo_dagster.location import build_definitions
 from dobo_dagster.outputs import OUTPUTS_KEY, DestinationIOManager, WrittenOutput
-from dobo_engine.engine import pipeline
-from dobo_engine.errors import OperationFailure
 from dobo_engine.runner.outputs import DestinationOutputs
 from dobo_engine.settings import Settings
 from tests.dagster.conftest import sync_partitions
-from tests.dagster.helpers import assert_same_as_dobo_run, service
+from tests.dagster.helpers import assert_same_as_dobo_run, inject_failure, service
 from tests.dagster.locations import launch, recon_repo
 
 JOB, PROJECT = "prj_budget_vs_actual", "prj-budget-vs-actual"
@@ -78,17 +76,6 @@ def handled_by(result, step: str) -> list[tuple[str, str]]:  # type: ignore[no-u
         elif event.event_type_value == "ASSET_MATERIALIZATION":
             found.append(("materialized", event.asset_key.to_user_string()))
     return found
-
-
-def failing_update(patch: pytest.MonkeyPatch, order: int) -> None:
-    real = pipeline.APPLY["update"]
-
-    def failing(op, working, ctx):  # type: ignore[no-untyped-def]
-        if op.order == order:
-            raise OperationFailure("injected failure")
-        return real(op, working, ctx)
-
-    patch.setitem(pipeline.APPLY, "update", failing)
 
 
 def test_the_output_asset_is_written_by_dobo_outputs_before_its_step_is_reported_RUN_4(location, instance, monkeypatch):
@@ -239,7 +226,7 @@ def test_after_an_edit_the_last_op_hands_its_output_over_then_runs_the_runs_late
     with_60["operations"][-1]["parameters"] = {"destination": "default"}
     assert store.put_entity("project", PROJECT, with_60).version == 2
     with monkeypatch.context() as patch:
-        failing_update(patch, 30)
+        inject_failure(patch, 30)
         run, tags = launch(instance, JOB, "2026-01")  # the Run executes version 2 (ops 10..60)
         assert not execute_run(recon_repo().get_reconstructable_job(JOB), run, instance).success
     assert store.put_entity("project", PROJECT, first).version == 3  # the location's last op is op_50 again

@@ -5,25 +5,11 @@ from __future__ import annotations
 from dagster import ReexecutionOptions, execute_job
 from dagster._core.execution.api import execute_run
 
-from dobo_engine.engine import pipeline
-from dobo_engine.errors import OperationFailure
-from tests.dagster.helpers import assert_same_as_dobo_run, outputs_of, service
+from tests.dagster.helpers import assert_same_as_dobo_run, inject_failure, outputs_of, service
 from tests.dagster.locations import launch, recon_repo
 
 JOB = "prj_budget_vs_actual"
 PROJECT = "prj-budget-vs-actual"
-
-
-def inject_failure(patch, order: int) -> None:
-    """Operation `order` (an update) fails while `patch` (a monkeypatch context) is open."""
-    real = pipeline.APPLY["update"]
-
-    def failing(op, working, ctx):  # type: ignore[no-untyped-def]
-        if op.order == order:
-            raise OperationFailure("injected failure")
-        return real(op, working, ctx)
-
-    patch.setitem(pipeline.APPLY, "update", failing)
 
 
 def structural_edit(first_op_expression: str) -> None:

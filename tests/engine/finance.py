@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -137,29 +138,8 @@ def executor(
 
 
 def run(
-    prj: Project,
-    tmp_path: Path,
-    *,
-    period: PeriodDetails = MONTHS[1],
-    rows=None,
-    run_id: str = "run-1",
-    trace: bool = True,
-    resume_after: int | None = None,
-    as_known_at: date | None = None,
-    outputs: MemoryOutputs | None = None,
-    steps: list | None = None,
-    checkpoints: str = "operations",
+    prj: Project, tmp_path: Path, *, resume_after: int | None = None, **options: Any
 ) -> tuple[RunOutcome, MemoryOutputs]:
-    built, outputs = executor(
-        prj,
-        tmp_path,
-        period=period,
-        rows=rows,
-        run_id=run_id,
-        trace=trace,
-        as_known_at=as_known_at,
-        outputs=outputs,
-        steps=steps,
-        checkpoints=checkpoints,
-    )
+    """One Run of `prj` (from the load, or resumed after `resume_after`); `options` as for `executor`."""
+    built, outputs = executor(prj, tmp_path, **options)
     return built.run(resume_after), outputs

@@ -11,12 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmarks import dobo_run, gl_data
-from dobo_engine.engine.checkpoints import CheckpointStore
-from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.pipeline import Executor
 from dobo_engine.errors import TraceInputChanged
 from dobo_engine.model.dataset import Dataset, TableRef
-from dobo_engine.model.run import ProjectSnapshot
 from dobo_engine.trace import RunInfo, TraceReader, TraceWriter, created_events
 from dobo_engine.trace.replay import ReplayedLoad
 
@@ -43,42 +40,11 @@ class _Copied:
 
 
 def _executor(data: Path, work: Path, *, by_reference: bool = True, copy_only: bool = False) -> Executor:
-    """The benchmark Project over parquet files, trace on (the `dobo_run` Run, built here to swap its tables)."""
-    prj = dobo_run.project()
-    snapshot = ProjectSnapshot(
-        project_id=prj.id,
-        project_version=1,
-        input_dataset_id=prj.input_dataset_id,
-        input_dataset_version=1,
-        materialization=prj.materialization,
-        selectors=prj.selectors,
-        operations=prj.operations,
-        period=dobo_run.PERIOD,
-        clock=dobo_run.CLOCK,
-        today=dobo_run.CLOCK.date(),
-        trace=True,
+    """The benchmark Project over parquet files, trace on; `copy_only`: tables that cannot be read again."""
+    built, _ = dobo_run.executor(
+        data, work, trace=True, run_id=RUN_ID, load_by_reference=by_reference, tables=_Copied if copy_only else None
     )
-    found = dobo_run.datasets()
-    tables = dobo_run.ParquetTables(found, data, dobo_run.CLOCK, dobo_run.PERIOD.identifier)
-    ctx = RunContext(
-        run_id=RUN_ID,
-        project_id=prj.id,
-        clock=dobo_run.CLOCK,
-        today=dobo_run.CLOCK.date(),
-        period=dobo_run.PERIOD,
-        input_dataset=found[prj.input_dataset_id],
-        materialization=prj.materialization,
-        tables=_Copied(tables) if copy_only else tables,
-        outputs=dobo_run.ParquetOutputs(work / "output"),
-        selectors=prj.selectors,
-    )
-    return Executor(
-        snapshot,
-        ctx,
-        CheckpointStore(str(work / "checkpoints")),
-        TraceWriter(str(work / "trace")),
-        load_by_reference=by_reference,
-    )
+    return built
 
 
 def _info() -> RunInfo:
