@@ -10,7 +10,6 @@ import polars as pl
 from dobo_engine.dsl.scope import Scope
 from dobo_engine.dsl.types import DslType
 from dobo_engine.engine.expressions import OperationCompiler
-from dobo_engine.engine.materialise import collect_all
 from dobo_engine.errors import UnresolvedColumnRef
 from dobo_engine.model.operations import Aggregation
 
@@ -20,7 +19,7 @@ _INPUT_ROWS = "__dobo_input_rows"  # `_` names are the system's (D7): no aggrega
 @dataclass(frozen=True)
 class AggregationResult:
     columns: dict[str, DslType]  # group_by then aggregation columns, with their types
-    rows: pl.DataFrame  # the summary rows, materialised: what an aggregate appends needs them (D36)
+    rows: pl.LazyFrame  # the summary rows, as a plan over the rows they summarise (D36)
 
 
 def group_columns(
@@ -46,7 +45,7 @@ def group_columns(
 def aggregate(
     rows: pl.LazyFrame, spec: Aggregation, scope: Scope, main_table: str, compiler: OperationCompiler, where: str
 ) -> AggregationResult:
-    """The summary rows of `rows` (a plan), collected together with the count of rows they summarise."""
+    """The summary rows of `rows`, as a plan: its caller decides where they are materialised (D36)."""
     keys = group_columns(spec.group_by, scope, main_table, compiler, where)
     agg_scope = scope.with_context("aggregation", group_by=keys)
     columns: dict[str, DslType] = {k: scope.columns[k].dtype for k in keys}
@@ -64,9 +63,7 @@ def aggregate(
         )
     else:
         grouped = rows.select(counted)
-    (summary,) = collect_all([grouped])
-    if int(summary[_INPUT_ROWS].sum()) == 0:  # OP-AGG-3: no input rows, no summary rows (even with no group_by)
-        empty = pl.Schema({k: scope.columns[k].dtype.to_polars() for k in keys})
-        out = rows.select(*[pl.col(c).alias(k) for c, k in zip(frame_keys, keys)], *exprs).clear().collect()
-        return AggregationResult(columns, out.cast(empty) if empty else out)
-    return AggregationResult(columns, summary.drop(_INPUT_ROWS))
+    # OP-AGG-3: no input rows, no summary rows (even with no group_by, where `select` gives one row).
+    summary = grouped.filter(pl.col(_INPUT_ROWS) > 0).drop(_INPUT_ROWS)
+    keyed = {k: scope.columns[k].dtype.to_polars() for k in keys}
+    return AggregationResult(columns, summary.with_columns(pl.col(k).cast(t) for k, t in keyed.items()))

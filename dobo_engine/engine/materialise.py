@@ -1,44 +1,33 @@
-"""Where a Run's one plan is materialised (D36).
-
-Under `checkpoints: none` a Run is one lazy plan. An operation whose meaning
-needs rows (the group totals an `aggregate` appends, the rows an `output`
-writes) collects them through :func:`collect_all`, which also collects every
-step report and trace event of the plan still pending, so the work before
-that point is done once, in one pass. Outside such a Run it is
-`pl.collect_all`.
-"""
+"""Collecting several queries of a Run's plan in one streaming pass (D36)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Protocol
 
 import polars as pl
 
 
-class SideOutputs(Protocol):
-    def collect_with(self, queries: list[pl.LazyFrame]) -> list[pl.DataFrame]: ...
+def collect_together(queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+    """`queries` as one streaming graph: the subplans they share (cache nodes) are computed once, in batches.
+
+    `pl.collect_all` runs each query on its own and so materialises, in
+    full, every cache node that more than one of them reads: memory grows
+    with the data. Sinking each query into a list of batches lets Polars
+    run them as one graph that feeds a shared node's readers side by side.
+
+    >>> import polars as pl
+    >>> rows = pl.LazyFrame({"x": [1, 2, 3]}).cache()
+    >>> total, big = collect_together([rows.select(pl.col("x").sum()), rows.filter(pl.col("x") > 5)])
+    >>> total.item(), big.shape
+    (6, (0, 1))
+    """
+    if len(queries) < 2:
+        return [q.collect() for q in queries]
+    batches: list[list[pl.DataFrame]] = [[] for _ in queries]
+    sinks = [q.sink_batches(found.append, lazy=True) for q, found in zip(queries, batches)]
+    pl.collect_all(sinks)
+    return [
+        pl.concat(found, rechunk=False) if found else pl.DataFrame(schema=q.collect_schema())
+        for q, found in zip(queries, batches)
+    ]
 
 
-_PENDING: ContextVar[SideOutputs | None] = ContextVar("dobo_side_outputs", default=None)
-
-
-def collect_all(queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
-    """`queries` collected; with them, in the same pass, the Run's pending side outputs."""
-    side = _PENDING.get()
-    return pl.collect_all(queries) if side is None else side.collect_with(queries)
-
-
-@contextmanager
-def side_outputs(side: SideOutputs) -> Iterator[None]:
-    """Within this block every materialisation also collects `side`'s pending outputs."""
-    token = _PENDING.set(side)
-    try:
-        yield
-    finally:
-        _PENDING.reset(token)
-
-
-__all__ = ["SideOutputs", "collect_all", "side_outputs"]
+__all__ = ["collect_together"]

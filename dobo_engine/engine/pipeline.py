@@ -11,12 +11,13 @@ persisted before the Run ends:
 - `checkpoints: operations`: each step is collected in turn (frame, counts
   and events together) and made durable in this order: its trace file (none
   for `output`), its checkpoint, then its report (RUN-4).
-- `checkpoints: none`: the load and the operations form one plan. It is
-  collected only where an operation's meaning needs rows (an `aggregate`'s
-  group totals, the rows an `output` writes), each time together with every
-  side output pending (`materialise.collect_all`), and at the end. Nothing is persisted before
-  then: the trace files are written once every operation has run, and a
-  failure leaves none of them.
+- `checkpoints: none`: the load and the operations form one plan, collected
+  once: every output's rows, every step count and trace event in one
+  streaming pass (`materialise.collect_together`). An `aggregate`'s summary
+  rows are part of the plan too. The outputs are then written in operation
+  order (earlier only before an `append`, which may read what they wrote,
+  or a stop at a boundary), and the trace files once every operation has
+  run; a failure leaves none of them.
 
 Called one step at a time (`load`, `run_operation`, as the Dagster ops do),
 every step is collected and durable: between ops the frame is persisted anyway.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TypeVar
 
 import polars as pl
@@ -35,16 +37,15 @@ from dobo_engine.engine.assembly import LoadedLookup, assemble, drop_lookup_colu
 from dobo_engine.engine.checkpoints import CheckpointStore, step_holding
 from dobo_engine.engine.context import RunContext, TableSource
 from dobo_engine.engine.expressions import with_order
-from dobo_engine.engine.materialise import side_outputs
 from dobo_engine.engine.operations.aggregate import apply_aggregate
 from dobo_engine.engine.operations.append import apply_append
 from dobo_engine.engine.operations.delete import apply_delete
 from dobo_engine.engine.operations.outcome import OperationOutcome
-from dobo_engine.engine.operations.output import OutputRequest, apply_output, output_request
+from dobo_engine.engine.operations.output import OutputRequest, PlannedOutput, apply_output, output_plan, output_request
 from dobo_engine.engine.operations.update import apply_update
 from dobo_engine.engine.references import referenced_qualifiers
 from dobo_engine.engine.steps import PendingStep, SideOutputs, StepReport
-from dobo_engine.engine.working import VISIBLE, WorkingFrame
+from dobo_engine.engine.working import VISIBLE, WorkingFrame, shared
 from dobo_engine.errors import DoboError
 from dobo_engine.model.dataset import Dataset, TableRef
 from dobo_engine.model.operations import Operation, OutputOperation
@@ -207,16 +208,23 @@ class Executor:
             return self._run_steps(None)
 
     def _run_plan(self) -> RunOutcome:
-        steps = [self._shared(self._build_load(lazy=True))]
+        steps = [self._build_load(lazy=True)]
         side = SideOutputs(steps, trace=self.trace is not None)
-        with side_outputs(side):  # what an operation materialises also collects the pending side outputs
-            for op in self.operations():
-                try:
-                    self.at_boundary(op.order)
-                except BaseException as stop:  # a stop at a boundary ends the Run as it is (RUN-8)
-                    raise _Stopped(stop) from stop
+        outputs = _PlannedOutputs(steps)
+        for op in self.operations():
+            try:
+                self.at_boundary(op.order)
+            except BaseException as stop:  # a stop at a boundary ends the Run as it is (RUN-8)
+                outputs.write(side, self.ctx)  # with what ran before it written, as step by step
+                raise _Stopped(stop) from stop
+            if op.type == "append":  # it reads another Dataset, which an earlier output may have written
+                outputs.write(side, self.ctx)
+            if isinstance(op, OutputOperation):
+                steps.append(self._planned_output(op, steps[-1].working, outputs))
+            else:
                 steps.append(self._shared(self._build_operation(op, steps[-1].working)))
         started = time.perf_counter()
+        outputs.write(side, self.ctx)
         side.collect_with([])
         reports = side.reports()
         last = reports[-1]
@@ -227,18 +235,24 @@ class Executor:
         reports = [replace(r, trace_file=files.get(r.order)) for r in reports]
         return RunOutcome(steps[-1].working, reports[1:])
 
-    def _shared(self, step: PendingStep) -> PendingStep:
-        """With trace on, the frame after each step as a shared node of the plan (D36).
+    def _planned_output(self, op: OutputOperation, working: WorkingFrame, outputs: _PlannedOutputs) -> PendingStep:
+        """An `output` in a plan: its rows stay a plan, collected with the Run's other outputs (D36)."""
+        started = time.perf_counter()
+        planned = _guarded(op.order, lambda: output_plan(op, working, self.ctx))
+        outputs.pending.append(planned)
+        report = working.frame.lazy().select(VISIBLE.sum().cast(pl.Int64).alias("rows_in"))
+        report = report.with_columns(pl.lit(0, dtype=pl.Int64).alias("rows_created"))
+        return PendingStep(op.order, op.type, op.name, working, working, report, None, time.perf_counter() - started)
 
-        Every step's events read the frame before and after it; as separate
-        queries of one `collect_all` they would each compute the plan from the
-        scan again (Polars shares subplans only within a query, or through a
-        cache node). With trace off only small counts read it, and a cache
-        would hold every step's frame in memory, so the plan streams instead.
+    def _shared(self, step: PendingStep) -> PendingStep:
+        """The frame after each step as a shared node of the plan (D36, `working.shared`).
+
+        The next step, the step counts and the trace events all read it; one
+        pass computes it once for all of them.
         """
-        if self.trace is None or isinstance(step.working.frame, pl.DataFrame):
+        if isinstance(step.working.frame, pl.DataFrame):
             return step
-        return replace(step, working=step.working.with_frame(step.working.frame.lazy().cache()))
+        return replace(step, working=step.working.with_frame(shared(step.working.frame.lazy())))
 
     def _write_all_traces(self, items: list[tuple[PendingStep, pl.DataFrame]]) -> dict[int, str]:
         """Every step's trace file, each atomically; on a failure none is left (D36)."""
@@ -328,6 +342,8 @@ class Executor:
         started = time.perf_counter()
         by_reference = self.trace is not None and self.load_by_reference
         working, self._load_fingerprints = self._assemble_load(lazy=lazy, fingerprint=by_reference)
+        if isinstance(working.frame, pl.LazyFrame):  # its count and events read it too
+            working = working.with_frame(shared(working.frame))
         events = None
         if self.trace is not None and self._load_fingerprints is not None:
             events = working.frame.lazy().select(pl.len().cast(pl.Int64).alias("rows"))
@@ -399,7 +415,8 @@ class Executor:
         if lookups:
             after = after.with_frame(drop_lookup_columns(after.frame.lazy(), lookups))
         report = rows_in if result.counts is None else pl.concat([rows_in, result.counts], how="horizontal")
-        report = report.with_columns(pl.lit(result.rows_created, dtype=pl.Int64).alias("rows_created"))
+        if "rows_created" not in report.collect_schema():  # else counted in the plan
+            report = report.with_columns(pl.lit(result.rows_created, dtype=pl.Int64).alias("rows_created"))
         return PendingStep(
             op.order,
             op.type,
@@ -448,6 +465,24 @@ class Executor:
         report = replace(report, seconds=report.seconds + time.perf_counter() - started)
         self.on_step(report)
         return after, report
+
+
+@dataclass
+class _PlannedOutputs:
+    """The outputs of a plan not written yet: collected in one pass, then written in operation order (OP-OUT-4)."""
+
+    steps: list[PendingStep]
+    pending: list[PlannedOutput] = field(default_factory=list)
+
+    def write(self, side: SideOutputs, ctx: RunContext) -> None:
+        if not self.pending:
+            return
+        planned, self.pending = self.pending, []
+        frames = _guarded(None, lambda: side.collect_with([p.rows for p in planned]))
+        by_order = {s.order: s for s in self.steps}
+        for output, frame in zip(planned, frames):
+            write = partial(output.with_rows(frame).write_with, ctx.outputs)
+            by_order[output.order].write = _guarded(output.order, write)
 
 
 @dataclass

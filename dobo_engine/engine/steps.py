@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from dobo_engine.engine.materialise import collect_together
 from dobo_engine.engine.working import WorkingFrame
 from dobo_engine.model.run import WriteResult
 
@@ -75,7 +76,7 @@ class PendingStep:
 
 @dataclass
 class SideOutputs:
-    """The counts and trace events of a plan's steps, collected with whatever the plan materialises (D36).
+    """The counts and trace events of a plan's steps, collected in the pass that collects its outputs (D36).
 
     `rows_in` is not counted in the plan: only a `delete` hides rows and only
     `aggregate`/`append` add (visible) rows, so each step's input is the
@@ -93,7 +94,7 @@ class SideOutputs:
         counted = [s for s in pending if s.counts is not None]
         traced = [s for s in pending if self.trace and s.events is not None]
         side = [s.counts for s in counted if s.counts is not None] + [s.events for s in traced if s.events is not None]
-        results = pl.collect_all([*queries, *side])
+        results = collect_together([*queries, *side])
         wanted, counts, events = (
             results[: len(queries)],
             results[len(queries) :],

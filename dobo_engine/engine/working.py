@@ -37,6 +37,17 @@ def frame_schema(frame: Frame) -> pl.Schema:
     return frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
 
 
+def shared(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """`frame` as one node of the plan that several queries read (D36).
+
+    Polars shares a subplan between the queries of one `collect_all` only
+    through a cache node; without it each count or trace query of a step
+    would compute the plan again from the scan. The streaming engine feeds
+    the node's readers side by side, so it does not hold the whole frame.
+    """
+    return frame.cache()
+
+
 def lookup_column(alias: str, column: str) -> str:
     return f"{alias}.{column}"
 

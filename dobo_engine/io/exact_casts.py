@@ -36,6 +36,18 @@ def _string_fraction_digits(text: pl.Expr) -> pl.Expr:
     return digits.str.len_chars().cast(pl.Int64) - int_part.str.len_chars().cast(pl.Int64) - exponent
 
 
+_WITHIN_INT64 = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
+
+
+def _holds(target: pl.Decimal, source: pl.Decimal) -> bool:
+    """Every value of `source` is exactly a value of `target`: no fewer whole digits, no fewer decimals."""
+    source_precision = source.precision if source.precision is not None else 38
+    target_precision = target.precision if target.precision is not None else 38
+    return (source.scale or 0) <= (target.scale or 0) and source_precision - (source.scale or 0) <= (
+        target_precision - (target.scale or 0)
+    )
+
+
 def _to_decimal(src: pl.Expr, dtype: pl.DataType, target: pl.Decimal) -> tuple[pl.Expr, pl.Expr]:
     scale = target.scale
     if _is_string(dtype) or dtype.is_float():
@@ -46,6 +58,8 @@ def _to_decimal(src: pl.Expr, dtype: pl.DataType, target: pl.Decimal) -> tuple[p
         too_fine = _string_fraction_digits(text) > scale
         failed = src.is_not_null() & (converted.is_null() | too_fine.fill_null(True))
         return pl.when(~failed).then(converted), failed
+    if isinstance(dtype, pl.Decimal) and _holds(target, dtype):
+        return src.cast(target), pl.lit(False)  # every value fits: nothing to check
     if isinstance(dtype, pl.Decimal):
         converted = src.cast(target, strict=False)
         failed = src.is_not_null() & converted.is_null()
@@ -64,6 +78,8 @@ def _to_integer(src: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     if _is_string(dtype):
         text = src.str.strip_chars()
         converted = text.str.to_integer(base=10, strict=False).cast(pl.Int64, strict=False)
+    elif dtype in _WITHIN_INT64:
+        return src.cast(pl.Int64), pl.lit(False)  # every value fits: nothing to check
     elif dtype.is_integer():
         converted = src.cast(pl.Int64, strict=False)
     elif dtype.is_float() or isinstance(dtype, pl.Decimal):

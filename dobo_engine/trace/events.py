@@ -7,7 +7,7 @@ object on the write path (TR-12).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
@@ -174,16 +174,43 @@ def updated_events(
         else:
             old.append(pl.col(c).alias(OLD_PREFIX + c))
     paired = pl.concat([before_lf.select(old), after_lf.select(ROW_ID_COLUMN, *targets)], how="horizontal")
+    changes = {c: (pl.col(OLD_PREFIX + c), pl.col(c)) for c in targets}
+    return change_events(paired, changes, run_id=run_id, operation_order=operation_order, operation_type=operation_type)
 
-    per_column = [
-        pl.when(value_changed(pl.col(OLD_PREFIX + c), pl.col(c))).then(pl.lit(c, dtype=pl.Utf8)) for c in targets
-    ]
-    changed = pl.concat_list(per_column).list.drop_nulls() if targets else pl.lit([], dtype=pl.List(pl.Utf8))
-    return paired.filter(changed_mask(targets)).select(
-        *_header(run_id, operation_order, operation_type, UPDATED, paired),
-        changed.alias(CHANGED_COLUMNS),
-        pl.struct([pl.col(OLD_PREFIX + c).alias(c) for c in targets]).alias(BEFORE),
-        pl.struct([pl.col(c) for c in targets]).alias(AFTER),
+
+def change_events(
+    rows: pl.LazyFrame,
+    changes: Mapping[str, tuple[pl.Expr, pl.Expr]],
+    *,
+    run_id: str,
+    operation_order: int,
+    operation_type: str = "update",
+    changed: pl.Expr | None = None,
+) -> pl.LazyFrame:
+    """One ``updated`` event per row of ``rows`` where a target's (old, new) values differ (TR-3, TR-4).
+
+    ``rows`` holds ``_row_id`` and, side by side, what ``changes`` reads: for
+    each target column the expression of its value before and after, both of
+    the target's type. ``changed``, when given, is the rows' already computed
+    "any target differs" mask.
+
+    >>> import polars as pl
+    >>> rows = pl.LazyFrame({"_row_id": ["r1", "r2"], "old": [250, 80], "new": [300, 80]})
+    >>> events = change_events(rows, {"amount": (pl.col("old"), pl.col("new"))}, run_id="run-1",
+    ...                        operation_order=1).collect()
+    >>> events.select("row_id", "changed_columns", "before", "after").rows()
+    [('r1', ['amount'], {'amount': 250}, {'amount': 300})]
+    """
+    targets = list(changes)
+    per_column = [pl.when(value_changed(old, new)).then(pl.lit(c, dtype=pl.Utf8)) for c, (old, new) in changes.items()]
+    names = pl.concat_list(per_column).list.drop_nulls() if targets else pl.lit([], dtype=pl.List(pl.Utf8))
+    if changed is None:
+        changed = pl.any_horizontal([value_changed(old, new) for old, new in changes.values()] or [pl.lit(False)])
+    return rows.filter(changed).select(
+        *_header(run_id, operation_order, operation_type, UPDATED, rows),
+        names.alias(CHANGED_COLUMNS),
+        pl.struct([old.alias(c) for c, (old, _) in changes.items()]).alias(BEFORE),
+        pl.struct([new.alias(c) for c, (_, new) in changes.items()]).alias(AFTER),
     )
 
 

@@ -159,3 +159,35 @@ def test_loaded_row_ids_are_held_compact_D37():
 def test_a_stored_row_id_that_is_no_uuid_fails_the_load_D26_D37():
     with pytest.raises(SchemaMismatch, match="_row_id: 1 value.* UUID text.*'row-7'"):
         run(text_frame(_row_id=["01900000-0000-7000-8000-000000000001", "row-7"]))
+
+
+def test_a_column_stored_in_a_type_that_always_fits_needs_no_value_check_DS6():
+    from dobo_engine.io.exact_casts import conversion
+
+    # Every value of these sources is exactly a value of the target: the load adds no check query for them.
+    for source, target in [
+        (pl.Decimal(18, 2), pl.Decimal(18, 2)),
+        (pl.Decimal(10, 2), pl.Decimal(18, 4)),
+        (pl.Int32, pl.Int64),
+        (pl.UInt32, pl.Int64),
+    ]:
+        converted, failed = conversion("x", source, target)
+        assert failed.meta.is_literal(), (source, target)
+        values = pl.DataFrame({"x": [1, None]}, schema={"x": source})
+        assert values.select(converted.alias("x")).schema["x"] == target
+    # Narrower targets are still checked, value by value.
+    for source, target, value in [
+        (pl.Decimal(18, 4), pl.Decimal(18, 2), Decimal("1.2345")),
+        (pl.Decimal(18, 2), pl.Decimal(6, 2), Decimal("123456.00")),
+        (pl.UInt64, pl.Int64, 2**63),
+    ]:
+        converted, failed = conversion("x", source, target)
+        assert not failed.meta.is_literal(), (source, target)
+        assert pl.DataFrame({"x": [value]}, schema={"x": source}).select(failed).item() is True
+
+
+def test_a_decimal_column_of_a_wider_stored_type_keeps_its_value_DS6():
+    stored = text_frame().with_columns(pl.col("amount").cast(pl.Decimal(10, 2)))
+    loaded = run(stored).collect()
+    assert loaded.schema["amount"] == pl.Decimal(18, 2)
+    assert loaded["amount"].to_list() == [Decimal("8500.00"), Decimal("-0.50")]

@@ -8,7 +8,7 @@ from dobo_engine.dsl.types import DslType, is_storable
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.expressions import OperationCompiler
 from dobo_engine.engine.grouping import aggregate
-from dobo_engine.engine.new_rows import append_rows, stamp_new_rows
+from dobo_engine.engine.new_rows import append_rows, created_count, created_rows, stamp_new_rows
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.value_storage import new_column_type, store
 from dobo_engine.engine.working import VISIBLE, Frame, WorkingFrame
@@ -49,14 +49,22 @@ def apply_aggregate(op: AggregateOperation, working: WorkingFrame, ctx: RunConte
 
     widened = working.with_frame(working.frame, columns)
     summary = result.rows.with_columns(stored)
-    new_rows = stamp_new_rows(
-        summary, widened, ctx, order=op.order, source_dataset_id=ctx.input_dataset.id, source_table=working.main_table
+    new_rows = created_rows(
+        stamp_new_rows(
+            summary,
+            widened,
+            ctx,
+            order=op.order,
+            source_dataset_id=ctx.input_dataset.id,
+            source_table=working.main_table,
+        ),
+        working.frame,
     )
     frame = append_rows(widened.with_frame(_with_new_columns(working.frame, columns, working)), new_rows)
     after = widened.with_frame(frame)
     events = created_events(new_rows, run_id=ctx.run_id, operation_order=op.order, operation_type="aggregate")
     added = frozenset(c for c in columns if c not in working.columns)  # NULL on the existing rows
-    return OperationOutcome(after, events=events, rows_created=new_rows.height, changed_columns=added)
+    return OperationOutcome(after, events=events, changed_columns=added, **created_count(new_rows))
 
 
 def _with_new_columns(frame: Frame, columns: dict[str, DslType], working: WorkingFrame) -> Frame:

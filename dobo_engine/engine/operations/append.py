@@ -10,7 +10,7 @@ from dobo_engine.engine.assembly import assemble
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.expressions import OperationCompiler
 from dobo_engine.engine.grouping import aggregate
-from dobo_engine.engine.new_rows import append_rows, stamp_new_rows
+from dobo_engine.engine.new_rows import append_rows, created_count, created_rows, stamp_new_rows
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.references import qualifiers_in
 from dobo_engine.engine.value_storage import store
@@ -46,7 +46,7 @@ def apply_append(op: AppendOperation, working: WorkingFrame, ctx: RunContext) ->
     # OP-APP-3: incoming columns are the aggregation's outputs, or the source's user columns.
     if params.aggregation:
         result = aggregate(rows, params.aggregation, scope, source.main_table, compiler, "parameters.aggregation")
-        incoming_types, incoming = result.columns, result.rows
+        incoming_types, incoming = result.columns, result.rows.collect()  # another Dataset's rows: materialised
         temporal = [c for c in TEMPORAL_SOURCE_COLUMNS if c in incoming.columns]
     else:
         incoming_types = dict(source.columns)
@@ -74,12 +74,15 @@ def apply_append(op: AppendOperation, working: WorkingFrame, ctx: RunContext) ->
         for name, value_type in incoming_types.items()
     ]
     incoming = incoming.with_columns(stored)
-    new_rows = stamp_new_rows(
-        incoming, working, ctx, order=op.order, source_dataset_id=dataset.id, source_table=dataset.main_table.name
+    new_rows = created_rows(
+        stamp_new_rows(
+            incoming, working, ctx, order=op.order, source_dataset_id=dataset.id, source_table=dataset.main_table.name
+        ),
+        working.frame,
     )
     after = working.with_frame(append_rows(working, new_rows))
     events = created_events(new_rows, run_id=ctx.run_id, operation_order=op.order, operation_type="append")
-    return OperationOutcome(after, events=events, rows_created=new_rows.height, changed_columns=frozenset())
+    return OperationOutcome(after, events=events, changed_columns=frozenset(), **created_count(new_rows))
 
 
 def _scope_of(types: dict[str, DslType], source: WorkingFrame, ctx: RunContext) -> Scope:

@@ -7,7 +7,7 @@ import polars as pl
 from dobo_engine.engine.context import RunContext
 from dobo_engine.engine.expressions import OperationCompiler
 from dobo_engine.engine.operations.outcome import OperationOutcome
-from dobo_engine.engine.working import VISIBLE, WorkingFrame
+from dobo_engine.engine.working import VISIBLE, WorkingFrame, shared
 from dobo_engine.model.operations import DeleteOperation
 from dobo_engine.trace.events import deleted_events
 
@@ -19,7 +19,7 @@ def apply_delete(op: DeleteOperation, working: WorkingFrame, ctx: RunContext) ->
     scope = working.scope("selector", today=ctx.today)
     flagged = VISIBLE & compiler.condition(op.selector, scope, "selector")
     clock = pl.lit(ctx.clock, dtype=pl.Datetime("us", "UTC"))
-    marked = working.frame.lazy().with_columns(flagged.alias(FLAGGED))
+    marked = shared(working.frame.lazy().with_columns(flagged.alias(FLAGGED)))  # read by frame, count, events
     frame = marked.with_columns(
         (pl.col("_deleted") | pl.col(FLAGGED)).alias("_deleted"),
         pl.when(pl.col(FLAGGED)).then(clock).otherwise(pl.col("_updated_at")).alias("_updated_at"),

@@ -8,7 +8,7 @@ import polars as pl
 
 from dobo_engine.engine.context import OutputSink, RunContext
 from dobo_engine.engine.expressions import OperationCompiler
-from dobo_engine.engine.materialise import collect_all
+from dobo_engine.engine.materialise import collect_together
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.working import VISIBLE, WorkingFrame
 from dobo_engine.errors import Location, UnresolvedColumnRef
@@ -67,22 +67,43 @@ class OutputRequest:
         )
 
 
-def output_request(op: OutputOperation, working: WorkingFrame, ctx: RunContext) -> OutputRequest:
-    """The selected rows and columns of `working`, materialised, with the operation's destination."""
+@dataclass(frozen=True)
+class PlannedOutput:
+    """What one `output` writes, still a plan: a Run executing as one plan collects every output together (D36)."""
+
+    order: int
+    rows: pl.LazyFrame
+    destination: Destination
+    mode: OutputMode
+    register_as: str | None
+    temporal_mode: str
+
+    def with_rows(self, frame: pl.DataFrame) -> OutputRequest:
+        return OutputRequest(self.order, frame, self.destination, self.mode, self.register_as, self.temporal_mode)
+
+
+def output_plan(op: OutputOperation, working: WorkingFrame, ctx: RunContext) -> PlannedOutput:
+    """The selected rows and columns of `working`, as a plan, with the operation's destination."""
     compiler = OperationCompiler(op.order, ctx.selectors, ctx.today)
     scope = working.scope("selector", today=ctx.today)
     candidates = pl.lit(True) if op.parameters.include_deleted else VISIBLE
     rows = working.frame.lazy().filter(candidates & compiler.condition(op.selector, scope, "selector"))
     written = [_readable(c, working) for c in output_columns(op, working)]
-    (frame,) = collect_all([rows.select(written)])  # what is written is materialised here
-    return OutputRequest(
+    return PlannedOutput(
         op.order,
-        frame,
+        rows.select(written),
         op.parameters.destination,
         op.parameters.mode,
         op.parameters.register_as_dataset,
         working.temporal_mode,
     )
+
+
+def output_request(op: OutputOperation, working: WorkingFrame, ctx: RunContext) -> OutputRequest:
+    """The selected rows and columns of `working`, materialised, with the operation's destination."""
+    planned = output_plan(op, working, ctx)
+    (frame,) = collect_together([planned.rows])  # what is written is materialised here
+    return planned.with_rows(frame)
 
 
 def apply_output(op: OutputOperation, working: WorkingFrame, ctx: RunContext) -> OperationOutcome:

@@ -13,11 +13,11 @@ from dobo_engine.engine.expressions import OperationCompiler
 from dobo_engine.engine.operations.outcome import OperationOutcome
 from dobo_engine.engine.runtime_joins import PreparedJoin, attach, prepare_join
 from dobo_engine.engine.value_storage import new_column_type, store
-from dobo_engine.engine.working import VISIBLE, WorkingFrame, frame_names
+from dobo_engine.engine.working import VISIBLE, WorkingFrame, frame_names, shared
 from dobo_engine.errors import TypeMismatch
 from dobo_engine.labels import with_label
 from dobo_engine.model.operations import UpdateOperation
-from dobo_engine.trace.events import updated_events, value_changed
+from dobo_engine.trace.events import change_events, value_changed
 
 LABEL_PREFIX = "_labels."
 SELECTED = "__dobo_selected"
@@ -70,11 +70,14 @@ def apply_update(op: UpdateOperation, working: WorkingFrame, ctx: RunContext) ->
         for t in targets
     ]
     clock = pl.lit(ctx.clock, dtype=pl.Datetime("us", "UTC"))
-    after = computed.with_columns(changed.alias(CHANGED)).with_columns(
+    # Old and new values side by side: the frame after, its count and its events all read this one node (D36).
+    marked = shared(computed.with_columns(changed.alias(CHANGED)))
+    after = marked.with_columns(
         *written, pl.when(pl.col(CHANGED)).then(clock).otherwise(pl.col("_updated_at")).alias("_updated_at")
     )
-    counts = after.select(pl.col(CHANGED).sum().cast(pl.Int64).alias("rows_changed"))
-    events = updated_events(working.frame, after, targets, run_id=ctx.run_id, operation_order=op.order)
+    counts = marked.select(pl.col(CHANGED).sum().cast(pl.Int64).alias("rows_changed"))
+    changes = {t: (_old_value(t, columns, working), pl.col(_new_value(t))) for t in targets}
+    events = change_events(marked, changes, run_id=ctx.run_id, operation_order=op.order, changed=pl.col(CHANGED))
     before_names = set(working.names)
     keep = [c for c in frame_names(after) if c in before_names or c in targets]
     result = working.with_frame(after.select(keep), columns)
