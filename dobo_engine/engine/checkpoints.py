@@ -154,7 +154,7 @@ class CheckpointStore:
         frame = _compact_row_ids(frame)
         delta = meta.get("delta")
         if delta is not None:
-            frame = _replay(self._load_step(run_id, int(delta["base"])).data, frame, delta)
+            frame = _replay(self._load_step(run_id, int(delta["base"])).data, frame, delta, meta["columns"])
         return working_from(frame, meta)
 
     def _read_sealed(self, run_id: str, step: int) -> tuple[dict[str, Any], pl.DataFrame]:
@@ -212,27 +212,43 @@ def _delta(
     """What changed from `before` to `after`: changed columns of the old rows, then the new rows.
 
     Stored as one frame: the first `height` rows hold the changed columns, the
-    rest (flagged) are the added rows with every column.
+    rest (flagged) are the added rows with every column. A new column that is
+    NULL on every old row (what an `aggregate` adds) is not stored for them:
+    it is listed as `unset` and the replay makes it NULL there.
     """
     height = before.height
     old_rows = after.slice(0, height)
+    fresh = [c for c in after.columns if c not in before.columns]
+    unset = [c for c in fresh if old_rows[c].null_count() == height]  # null counts are known: no pass
     changed = [
         c
         for c in after.columns
-        if c not in before.columns
-        or (c in known if known is not None else not old_rows[c].equals(before[c], check_dtypes=True, null_equal=True))
+        if c not in unset
+        and (
+            c in fresh
+            or (
+                c in known
+                if known is not None
+                else not old_rows[c].equals(before[c], check_dtypes=True, null_equal=True)
+            )
+        )
     ]
     added = after.slice(height)
-    head = old_rows.select(changed).with_columns(pl.lit(False).alias(_ADDED))
-    frame = pl.concat([head, added.with_columns(pl.lit(True).alias(_ADDED))], how="diagonal_relaxed")
-    return frame, {"height": height, "changed": changed, "columns": after.columns}
+    parts = [old_rows.select(changed).with_columns(pl.lit(False).alias(_ADDED))] if changed else []
+    if added.height:
+        parts.append(added.with_columns(pl.lit(True).alias(_ADDED)))
+    frame = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame(schema={_ADDED: pl.Boolean})
+    return frame, {"height": height, "changed": changed, "unset": unset, "columns": after.columns}
 
 
-def _replay(before: pl.DataFrame, stored: pl.DataFrame, delta: dict[str, Any]) -> pl.DataFrame:
-    """`before` with a stored delta applied: the frame the step left."""
+def _replay(before: pl.DataFrame, stored: pl.DataFrame, delta: dict[str, Any], types: dict[str, Any]) -> pl.DataFrame:
+    """`before` with a stored delta applied: the frame the step left (`types`: the working column types)."""
     changed = delta["changed"]
     head = stored.filter(~pl.col(_ADDED))
     old_rows = before.with_columns([head[c] for c in changed]) if changed else before
+    unset = delta.get("unset", [])
+    if unset:
+        old_rows = old_rows.with_columns(pl.lit(None, dtype=DslType(**types[c]).to_polars()).alias(c) for c in unset)
     columns = delta["columns"]
     old_rows = old_rows.select([c for c in columns if c in old_rows.columns])
     added = stored.filter(pl.col(_ADDED)).drop(_ADDED)

@@ -3,6 +3,7 @@ gives exactly the outputs and trace of an uninterrupted Run (D14, RUN-4, RUN-5, 
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from dobo_engine.engine.checkpoints import CheckpointStore, step_holding
@@ -172,3 +173,41 @@ def test_under_none_the_outputs_and_trace_equal_those_under_operations_D36(tmp_p
     assert all(lean_out.frames[n].equals(durable_out.frames[n]) for n in (2, 5))
     assert _files(tmp_path / "none" / "trace") == _files(tmp_path / "operations" / "trace")
     assert not (tmp_path / "none" / "checkpoints").exists()
+
+
+AGGREGATE_THEN_UPDATE = """
+project:
+  id: prj-agg-resume
+  name: aggregate, then resume
+  input_dataset_id: ds-gl
+  materialization: eager
+  operations:
+    - order: 1
+      type: aggregate
+      parameters:
+        group_by: [account_code]
+        aggregations: [{column: total, expression: 'SUM(amount_local)'}, {column: lines, expression: 'COUNT_ALL()'}]
+    - order: 2
+      type: update
+      selector: 'NOT ISNULL(lines)'
+      parameters: {assignments: [{column: description, expression: 'CONCAT("total of ", account_code)'}]}
+    - {order: 3, type: output, parameters: {destination: default, include_deleted: true}}
+"""
+
+
+def test_an_aggregate_checkpoint_holds_only_its_new_rows_and_resumes_exactly_RUN_4_RUN_7(tmp_path):
+    prj = project(AGGREGATE_THEN_UPDATE)
+    clean, clean_out = run(prj, tmp_path / "clean", run_id="run-a")
+    created = next(s for s in clean.steps if s.order == 1).rows_created
+    store = CheckpointStore(str(tmp_path / "clean" / "checkpoints"))
+    # The columns the aggregate adds are NULL on the existing rows: not stored for them.
+    stored = pl.read_ipc(store.path("run-a", 1))
+    assert stored.height == created > 0
+    resumed_from = store.load("run-a", 1, expect_step=1)
+    outputs = MemoryOutputs()
+    resumed, _ = run(prj, tmp_path / "clean", run_id="run-a", outputs=outputs, resume_after=1)
+    assert [s.order for s in resumed.steps] == [2, 3]
+    assert outputs.frames[3].equals(clean_out.frames[3])
+    frame = resumed_from.data
+    assert frame.schema["total"] == clean_out.frames[3].schema["total"]
+    assert frame.head(frame.height - created)["total"].null_count() == frame.height - created  # NULL on old rows
