@@ -342,8 +342,6 @@ class Executor:
         started = time.perf_counter()
         by_reference = self.trace is not None and self.load_by_reference
         working, self._load_fingerprints = self._assemble_load(lazy=lazy, fingerprint=by_reference)
-        if isinstance(working.frame, pl.LazyFrame):  # its count and events read it too
-            working = working.with_frame(shared(working.frame))
         events = None
         if self.trace is not None and self._load_fingerprints is not None:
             events = working.frame.lazy().select(pl.len().cast(pl.Int64).alias("rows"))
