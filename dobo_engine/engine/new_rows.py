@@ -8,7 +8,7 @@ import polars as pl
 
 from dobo_engine.columns import SYSTEM_COLUMNS
 from dobo_engine.engine.context import RunContext
-from dobo_engine.engine.working import Frame, WorkingFrame, frame_names
+from dobo_engine.engine.working import Frame, WorkingFrame, frame_names, shared
 from dobo_engine.io.row_ids import row_id_compact_expr, seed_text
 from dobo_engine.labels import empty_labels
 
@@ -64,7 +64,7 @@ def created_rows(rows: Frame, working: Frame) -> Frame:
     """
     if isinstance(working, pl.DataFrame):
         return rows.collect() if isinstance(rows, pl.LazyFrame) else rows
-    return rows.lazy().cache()
+    return shared(rows.lazy())
 
 
 def created_count(rows: Frame) -> dict[str, Any]:

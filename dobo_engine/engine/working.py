@@ -42,8 +42,11 @@ def shared(frame: pl.LazyFrame) -> pl.LazyFrame:
 
     Polars shares a subplan between the queries of one `collect_all` only
     through a cache node; without it each count or trace query of a step
-    would compute the plan again from the scan. The streaming engine feeds
-    the node's readers side by side, so it does not hold the whole frame.
+    would compute the plan again from the scan. Collected together
+    (`materialise.collect_together`), the streaming engine feeds the node's
+    readers side by side; it buffers what a slower reader has not taken yet,
+    so a node whose readers run at very different speeds (the bare loaded
+    frame and its row count) is better left unshared.
     """
     return frame.cache()
 
