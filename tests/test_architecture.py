@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.python_ast import parse_source
+
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS_DOC = ROOT / "docs" / "architecture.md"
 ENGINE = "dobo_engine"
@@ -48,7 +50,7 @@ def imports_in(root: Path, package: str) -> Iterator[Import]:
     for path in sorted((root / package).rglob("*.py")):
         source = module_name(root, path)
         is_package = path.name == "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        for node in ast.walk(parse_source(path.read_text(encoding="utf-8"), filename=str(path))):
             file = path.relative_to(root)
             if isinstance(node, ast.Import):
                 for alias in node.names:

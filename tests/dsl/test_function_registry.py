@@ -31,6 +31,7 @@ from dobo_engine.dsl.functions.reference import (
 from dobo_engine.dsl.pretty import string_literal
 from dobo_engine.dsl.runtime import collect
 from dobo_engine.dsl.scope import ColumnDef
+from tests.python_ast import parse_source
 
 ROOT = Path(__file__).resolve().parents[2]
 DSL = ROOT / "dobo_engine" / "dsl"
@@ -118,7 +119,7 @@ def test_parse_help_lists_every_function_from_the_registry() -> None:
 
 
 def _imports(path: Path) -> set[str]:
-    tree = pyast.parse(path.read_text(encoding="utf-8"))
+    tree = parse_source(path.read_text(encoding="utf-8"))
     found: set[str] = set()
     for node in pyast.walk(tree):
         if isinstance(node, pyast.ImportFrom) and node.module:
@@ -139,7 +140,7 @@ def test_function_compilers_never_import_the_compiler_or_the_checker() -> None:
 def test_dsl_modules_import_only_at_the_top() -> None:
     """No import inside a function or at the bottom of a module to dodge a cycle."""
     for path in [*DSL.glob("*.py"), *(DSL / "functions").glob("*.py")]:
-        tree = pyast.parse(path.read_text(encoding="utf-8"))
+        tree = parse_source(path.read_text(encoding="utf-8"))
         body = tree.body
         last_import = max(
             (i for i, n in enumerate(body) if isinstance(n, (pyast.Import, pyast.ImportFrom))), default=-1

@@ -16,6 +16,7 @@ from dobo_engine.trace import (
     deleted_events,
     updated_events,
 )
+from tests.python_ast import parse_source
 
 LABELS = pl.List(pl.Struct({"key": pl.Utf8, "value": pl.Utf8}))
 DEC = pl.Decimal(38, 6)
@@ -150,7 +151,7 @@ def test_tr3_deleted_events_flip_the_deleted_flag() -> None:
 
 def _code_without_docstrings(source: str) -> str:
     """The module's code; docstring examples (doctests) may show rows as Python values."""
-    tree = ast.parse(source)
+    tree = parse_source(source)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
